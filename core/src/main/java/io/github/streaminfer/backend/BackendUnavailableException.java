@@ -1,0 +1,19 @@
+package io.github.streaminfer.backend;
+
+/** A backend's native runtime cannot be used on this machine; the message says why. */
+public class BackendUnavailableException extends StreamInferException {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * @param message what went wrong
+     * @param cause   the underlying failure, may be null
+     */
+    public BackendUnavailableException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** @param message what went wrong */
+    public BackendUnavailableException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,94 @@
+package io.github.streaminfer.backend;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.ServiceLoader;
+
+/**
+ * Finds {@link InferenceBackend}s with {@link ServiceLoader}.
+ *
+ * <p>{@link #require(String)} fails with a message that lists every backend found and, for each unavailable
+ * one, why; asking for a backend whose module is not on the class or module path says so too.
+ */
+public final class Backends {
+    private Backends() {
+    }
+
+    /** @return every backend on the class or module path, available or not, in discovery order */
+    public static List<InferenceBackend> all() {
+        return all(Backends.class.getClassLoader());
+    }
+
+    /**
+     * @param loader class loader to search (class-path users with custom loaders)
+     * @return every backend found through that loader
+     */
+    public static List<InferenceBackend> all(ClassLoader loader) {
+        List<InferenceBackend> found = new ArrayList<>();
+        ServiceLoader<InferenceBackend> sl = Backends.class.getModule().isNamed()
+                ? ServiceLoader.load(InferenceBackend.class)
+                : ServiceLoader.load(InferenceBackend.class, loader);
+        for (InferenceBackend b : sl) {
+            found.add(b);
+        }
+        return found;
+    }
+
+    /**
+     * @param id backend id, case-insensitive
+     * @return the backend with that id, available or not
+     */
+    public static Optional<InferenceBackend> find(String id) {
+        String wanted = id.toLowerCase(Locale.ROOT);
+        for (InferenceBackend b : all()) {
+            if (b.id().toLowerCase(Locale.ROOT).equals(wanted)) {
+                return Optional.of(b);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * @param id backend id, case-insensitive
+     * @return the backend, known to be available
+     * @throws BackendUnavailableException listing the backends found and why each unavailable one is
+     */
+    public static InferenceBackend require(String id) {
+        List<InferenceBackend> all = all();
+        for (InferenceBackend b : all) {
+            if (b.id().equalsIgnoreCase(id)) {
+                if (b.isAvailable()) {
+                    return b;
+                }
+                throw new BackendUnavailableException("backend '" + id + "' is unavailable: "
+                        + causeText(b) + "\n" + describe(all), b.unavailabilityCause());
+            }
+        }
+        throw new BackendUnavailableException("no backend '" + id + "' found; add its module (e.g. "
+                + "io.github.streaminfer:streaminfer-backend-" + id.toLowerCase(Locale.ROOT) + ") to the class path.\n"
+                + describe(all));
+    }
+
+    /**
+     * @param backends backends to describe
+     * @return one line per backend: id, available or the cause
+     */
+    public static String describe(List<InferenceBackend> backends) {
+        if (backends.isEmpty()) {
+            return "backends found: none";
+        }
+        StringBuilder sb = new StringBuilder("backends found:");
+        for (InferenceBackend b : backends) {
+            sb.append("\n  ").append(b.id()).append(": ");
+            sb.append(b.isAvailable() ? "available (" + b.description() + ")" : "unavailable: " + causeText(b));
+        }
+        return sb.toString();
+    }
+
+    private static String causeText(InferenceBackend b) {
+        Throwable c = b.unavailabilityCause();
+        return c == null ? "no cause given" : String.valueOf(c.getMessage());
+    }
+}

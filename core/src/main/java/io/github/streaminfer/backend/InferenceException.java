@@ -1,0 +1,19 @@
+package io.github.streaminfer.backend;
+
+/** A backend failed while running a model; the model stays usable. */
+public class InferenceException extends StreamInferException {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * @param message what went wrong
+     * @param cause   the underlying failure, may be null
+     */
+    public InferenceException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** @param message what went wrong */
+    public InferenceException(String message) {
+        super(message);
+    }
+}

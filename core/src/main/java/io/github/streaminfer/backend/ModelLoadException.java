@@ -1,0 +1,19 @@
+package io.github.streaminfer.backend;
+
+/** A model could not be read, parsed or compiled; the message names the model and the problem. */
+public class ModelLoadException extends StreamInferException {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * @param message what went wrong
+     * @param cause   the underlying failure, may be null
+     */
+    public ModelLoadException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** @param message what went wrong */
+    public ModelLoadException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,19 @@
+package io.github.streaminfer.backend;
+
+/** Base class of StreamInfer's runtime exceptions. */
+public class StreamInferException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * @param message what went wrong
+     * @param cause   the underlying failure, may be null
+     */
+    public StreamInferException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** @param message what went wrong */
+    public StreamInferException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,16 @@
+package io.github.streaminfer.image;
+
+import io.github.streaminfer.task.InvalidInputException;
+
+/**
+ * Encoded image bytes that cannot or must not be decoded: not an image, truncated, corrupt, or larger than the
+ * configured limits. Raised before any large allocation when the header already tells.
+ */
+public class InvalidImageException extends InvalidInputException {
+    private static final long serialVersionUID = 1L;
+
+    /** @param message what is wrong with the image */
+    public InvalidImageException(String message) {
+        super(message);
+    }
+}

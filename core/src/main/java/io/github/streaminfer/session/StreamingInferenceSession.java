@@ -1,0 +1,813 @@
+package io.github.streaminfer.session;
+
+import io.github.streaminfer.backend.LoadedModel;
+import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.backend.Tensors;
+import io.github.streaminfer.concurrent.IdleStrategy;
+import io.github.streaminfer.task.InferenceTask;
+import io.github.streaminfer.tensor.Shapes;
+import io.github.streaminfer.tensor.Tensor;
+import io.github.streaminfer.tensor.TensorSpec;
+import io.github.streaminfer.time.NanoClock;
+import org.jctools.queues.MpscArrayQueue;
+import org.jctools.queues.SpscArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A live stream of observations in, a stream of fresh results out: one model, one task, one worker.
+ *
+ * <pre>{@code
+ * try (var session = StreamingInferenceSession.builder(model, FloatArrayTask.firstInputOutput())
+ *         .config(SessionConfig.DEFAULT.toBuilder().name("policy").maxFps(50).build())
+ *         .listener(r -> robot.apply(r.value()))
+ *         .build()) {
+ *     SubmitStatus s = session.submit(observation);   // never blocks, never throws for a full queue
+ * }
+ * }</pre>
+ *
+ * <p><b>Flow.</b> {@link #submit} puts the observation in a bounded, pre-allocated ingress queue (see
+ * {@link IngressPolicy}) and returns a {@link SubmitStatus}. The worker, a dedicated thread or a thread of a shared
+ * {@link WorkerPool}, takes the next frame, runs {@link InferenceTask#preprocess}, the model and
+ * {@link InferenceTask#decode} into a pooled {@link InferenceResult}, and publishes it three ways: to the
+ * {@linkplain Builder#listener listeners} (on the worker), to a single-consumer results ring
+ * ({@link #pollResult()}, {@link #drainResults}), and to a latest-value mailbox ({@link #acquireLatest()}).
+ * Inference never runs on the caller's thread.
+ *
+ * <p><b>Failures.</b> A frame whose preprocess, run or decode throws becomes a failed result, is counted and is
+ * passed to the {@link ErrorHandler}; the session goes on. After {@link SessionConfig#maxConsecutiveFailures()}
+ * backend failures in a row it becomes {@link SessionState#FAILED} ({@link #failureCause()} says why) and refuses
+ * frames until {@link #reset()}.
+ *
+ * <p><b>Note:</b> {@code submit} is safe from many threads when the producer mode is
+ * {@link ProducerMode#MULTI} and from exactly one thread when it is {@link ProducerMode#SINGLE};
+ * {@link #pollResult()} and {@link #drainResults} are for one consumer thread at a time; {@link #acquireLatest()},
+ * {@link #stats()}, {@link #reset()} and {@link #close()} are safe from any thread. {@code submit}, the worker's
+ * cycle and the result paths allocate nothing in steady state.
+ *
+ * @param <I> observation type
+ * @param <O> result value type
+ */
+public final class StreamingInferenceSession<I, O> implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamingInferenceSession.class);
+
+    private final SessionConfig config;
+    private final LoadedModel model;
+    private final InferenceTask<I, O> task;
+    private final NanoClock clock;
+    private final ResultListener<O>[] listeners;
+    private final ErrorHandler errorHandler;
+    private final boolean closeModel;
+    private final SessionCounters counters = new SessionCounters();
+    private final LatencyRecorder latency = new LatencyRecorder();
+    private final Ingress ingress;
+    private final RateLimiter rateLimiter;
+    private final long paceIntervalNanos;
+    private final Tensor[] inputs;
+    private final Tensor[] outputs;
+    private final int[] stateOutputs;
+    private final int[] stateInputs;
+    private final SpscArrayQueue<InferenceResult<O>> results;
+    private final MpscArrayQueue<InferenceResult<O>> resultPool;
+    private final AtomicReference<InferenceResult<O>> latest = new AtomicReference<>();
+    private final long startNanos;
+    private final BooleanSupplier closingCheck;
+    private final WorkerPool pool;
+    private final Thread dedicatedThread;
+
+    private final AtomicInteger workerGuard = new AtomicInteger();
+    private final AtomicInteger producerGuard = new AtomicInteger();
+    private final AtomicBoolean cleanedUp = new AtomicBoolean();
+    private final AtomicLong resetRequests = new AtomicLong();
+    private volatile long resetsDone;
+    private volatile boolean closing;
+    private volatile boolean draining;
+    private volatile SessionState state = SessionState.RUNNING;
+    private volatile Throwable failureCause;
+    private volatile long endNanos;
+
+    // worker-confined
+    private final IngressSlot frame = new IngressSlot();
+    private Thread workerThread;
+    private long nextStartNanos;
+    private int consecutiveFailures;
+
+    private StreamingInferenceSession(Builder<I, O> b) {
+        this.config = b.config;
+        this.model = b.model;
+        this.task = b.task;
+        this.clock = b.clock;
+        this.errorHandler = b.errorHandler != null ? b.errorHandler : new LoggingErrorHandler();
+        this.closeModel = b.closeModel;
+        @SuppressWarnings("unchecked")
+        ResultListener<O>[] ls = b.listeners.toArray(new ResultListener[0]);
+        this.listeners = ls;
+
+        ModelSignature signature = model.signature();
+        task.bind(signature);
+        this.inputs = new Tensor[signature.inputs().size()];
+        for (int i = 0; i < inputs.length; i++) {
+            TensorSpec spec = signature.inputs().get(i);
+            inputs[i] = Tensor.allocate(spec, task.inputShape(spec));
+        }
+        this.outputs = Tensors.allocate(signature.outputs(), 1);
+        this.stateOutputs = new int[b.stateOutputs.size()];
+        this.stateInputs = new int[b.stateInputs.size()];
+        for (int i = 0; i < stateOutputs.length; i++) {
+            stateOutputs[i] = signature.outputIndex(b.stateOutputs.get(i));
+            stateInputs[i] = signature.inputIndex(b.stateInputs.get(i));
+            Tensor out = outputs[stateOutputs[i]];
+            Tensor in = inputs[stateInputs[i]];
+            if (out.dtype() != in.dtype() || !out.spec().withDynamicDims(1).equals(
+                    TensorSpec.of(out.name(), in.dtype(), in.shape()))) {
+                throw new IllegalArgumentException("recurrent state output '" + out.name() + "' " + out.dtype()
+                        + Shapes.toString(out.spec().shape()) + " does not fit input '" + in.name() + "' "
+                        + in.dtype() + Shapes.toString(in.shape()));
+            }
+        }
+
+        this.ingress = Ingress.create(config.ingress(), config.producerMode(), config.ingressQueueType(), counters);
+        this.rateLimiter = config.maxFps() > 0 ? new RateLimiter(config.maxFps()) : null;
+        this.paceIntervalNanos = config.targetFps() > 0 ? Math.round(1e9 / config.targetFps()) : 0;
+        int ring = config.resultsCapacity();
+        this.results = ring > 0 ? new SpscArrayQueue<>(Math.max(2, ring)) : null;
+        // ring + latest mailbox + the one being written + readers holding results briefly
+        int poolSize = ring + 2 + 16;
+        this.resultPool = new MpscArrayQueue<>(poolSize);
+        for (int i = 0; i < poolSize; i++) {
+            resultPool.offer(new InferenceResult<>(task.newOutput(), resultPool));
+        }
+        this.closingCheck = () -> closing;
+
+        if (config.warmupIterations() > 0) {
+            model.warmup(config.warmupIterations());
+        }
+        this.startNanos = clock.nanoTime();
+        this.nextStartNanos = startNanos;
+        this.pool = b.pool;
+        if (pool != null) {
+            this.dedicatedThread = null;
+            pool.register(this);
+        } else {
+            IdleStrategy idle = config.idleStrategy().copy();
+            this.dedicatedThread = new Thread(() -> runDedicated(idle), "streaminfer-" + config.name());
+            dedicatedThread.setDaemon(true);
+            dedicatedThread.start();
+        }
+    }
+
+    /**
+     * @param model the loaded model (shared models must be thread-safe, as every backend's are)
+     * @param task  the task; one instance per session
+     * @param <I>   observation type
+     * @param <O>   result value type
+     * @return a builder
+     */
+    public static <I, O> Builder<I, O> builder(LoadedModel model, InferenceTask<I, O> task) {
+        return new Builder<>(model, task);
+    }
+
+    // ---------------------------------------------------------------------------------------------- producer side
+
+    /**
+     * Submits an observation captured now; the frame id is the session's submit count.
+     *
+     * @param observation the observation; the session holds the reference until the frame is preprocessed or
+     *                    dropped, so do not modify it in the meantime
+     * @return what happened to it
+     */
+    public SubmitStatus submit(I observation) {
+        return submit(observation, -1, clock.nanoTime());
+    }
+
+    /**
+     * Submits an observation with its own frame id and capture time.
+     *
+     * @param observation  the observation (see {@link #submit(Object)})
+     * @param frameId      id echoed in the result; negative to use the session's submit count
+     * @param captureNanos when the observation was captured, on this session's clock
+     * @return what happened to it
+     */
+    public SubmitStatus submit(I observation, long frameId, long captureNanos) {
+        Objects.requireNonNull(observation, "observation");
+        long seq = counters.submitted.incrementAndGet();
+        long id = frameId < 0 ? seq : frameId;
+        producerGuard.incrementAndGet();
+        try {
+            if (closing || draining || state != SessionState.RUNNING) {
+                counters.rejectedClosed.getAndIncrement();
+                return SubmitStatus.CLOSED;
+            }
+            long now = clock.nanoTime();
+            if (rateLimiter != null && !rateLimiter.tryAcquire(now)) {
+                counters.rateLimited.getAndIncrement();
+                return SubmitStatus.RATE_LIMITED;
+            }
+            SubmitStatus status = ingress.offer(observation, id, captureNanos, now, closingCheck);
+            if (status.isAccepted()) {
+                counters.accepted.getAndIncrement();
+            }
+            return status;
+        } finally {
+            if (producerGuard.decrementAndGet() == 0 && closing && workerGuard.get() == 0) {
+                cleanup();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- consumer side
+
+    /**
+     * Takes the oldest result from the results ring. The caller owns it and must {@link InferenceResult#release()}
+     * it.
+     *
+     * @return a result, or null if none is waiting
+     * @throws IllegalStateException if the session has no ring ({@code resultsCapacity} 0) or is closed
+     */
+    public InferenceResult<O> pollResult() {
+        ensureOpen();
+        if (results == null) {
+            throw new IllegalStateException("session '" + config.name() + "' has no results ring (resultsCapacity 0)");
+        }
+        return results.poll();
+    }
+
+    /**
+     * Hands up to {@code max} waiting results to {@code handler}, releasing each after the call.
+     *
+     * @param handler called on this thread for each result
+     * @param max     most results to take
+     * @return results handed over
+     */
+    public int drainResults(ResultListener<O> handler, int max) {
+        int n = 0;
+        InferenceResult<O> r;
+        while (n < max && (r = pollResult()) != null) {
+            try {
+                handler.onResult(r);
+            } finally {
+                r.release();
+            }
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * The newest successful result, retained for the caller, who must {@link InferenceResult#release()} it.
+     * Lock-free; safe from any thread.
+     *
+     * @return the newest successful result, or null if there is none yet
+     */
+    public InferenceResult<O> acquireLatest() {
+        for (;;) {
+            InferenceResult<O> r = latest.get();
+            if (r == null) {
+                return null;
+            }
+            if (r.tryRetain()) {
+                if (latest.get() == r) {
+                    return r;
+                }
+                r.release();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- lifecycle
+
+    /** @return the configuration */
+    public SessionConfig config() {
+        return config;
+    }
+
+    /** @return the session name */
+    public String name() {
+        return config.name();
+    }
+
+    /** @return the model */
+    public LoadedModel model() {
+        return model;
+    }
+
+    /** @return the lifecycle state */
+    public SessionState state() {
+        return state;
+    }
+
+    /** @return why the session failed, or null */
+    public Throwable failureCause() {
+        return failureCause;
+    }
+
+    /**
+     * Clears waiting frames, recurrent model state and the task's per-stream state, and returns a failed session to
+     * {@link SessionState#RUNNING}. Returns once the worker has applied it (or the close timeout passed).
+     *
+     * @throws IllegalStateException if the session is closed
+     */
+    public void reset() {
+        ensureOpen();
+        long request = resetRequests.incrementAndGet();
+        if (Thread.currentThread() == workerThread) {
+            performReset();
+            return;
+        }
+        long deadline = System.nanoTime() + config.closeTimeout().toNanos();
+        for (int waits = 0; resetsDone < request && !closing; waits++) {
+            if (System.nanoTime() - deadline > 0) {
+                return;
+            }
+            Ingress.blockIdle(waits);
+        }
+    }
+
+    /**
+     * Closes the session: refuses new frames, waits (up to the close timeout) for an inference in progress,
+     * discards waiting frames, frees the tensors, and closes the model if the builder said so. Idempotent; safe from
+     * any thread, including a listener.
+     */
+    @Override
+    public void close() {
+        if (closing) {
+            awaitCleanup();
+            return;
+        }
+        closing = true;
+        endNanos = clock.nanoTime();
+        if (state == SessionState.RUNNING) {
+            state = SessionState.CLOSED;
+        }
+        if (pool != null) {
+            pool.deregister(this);
+        }
+        if (workerGuard.get() == 0 && producerGuard.get() == 0) {
+            cleanup();
+        }
+        if (Thread.currentThread() != workerThread) {
+            awaitCleanup();
+        }
+    }
+
+    /**
+     * Stops accepting frames, lets the worker finish the ones already queued (up to {@code timeoutNanos}), then
+     * closes.
+     *
+     * @param timeout how long to wait for the queue to drain
+     * @param unit    unit of {@code timeout}
+     * @return true if the queue drained before the timeout
+     */
+    public boolean drainAndClose(long timeout, TimeUnit unit) {
+        if (closing) {
+            close();
+            return true;
+        }
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        SessionState before = state;
+        if (before == SessionState.RUNNING) {
+            draining = true; // refuse new frames, keep the worker going
+        }
+        boolean drained = false;
+        for (int waits = 0; ; waits++) {
+            if (ingress.size() == 0 && counters.inFlight.get() == 0 && producerGuard.get() == 0) {
+                drained = true;
+                break;
+            }
+            if (System.nanoTime() - deadline > 0 || state != SessionState.RUNNING) {
+                break;
+            }
+            Ingress.blockIdle(waits);
+        }
+        close();
+        return drained;
+    }
+
+    /** @return true once {@link #close()} was called */
+    public boolean isClosed() {
+        return closing;
+    }
+
+    private void ensureOpen() {
+        if (closing) {
+            throw new IllegalStateException("session '" + config.name() + "' is closed");
+        }
+    }
+
+    private void awaitCleanup() {
+        long deadline = System.nanoTime() + config.closeTimeout().toNanos();
+        for (int waits = 0; !cleanedUp.get(); waits++) {
+            if (System.nanoTime() - deadline > 0) {
+                LOG.warn("session '{}': close timed out after {}; resources are freed when the running inference "
+                        + "returns", config.name(), config.closeTimeout());
+                return;
+            }
+            Ingress.blockIdle(waits);
+        }
+        if (dedicatedThread != null && Thread.currentThread() != dedicatedThread) {
+            try {
+                dedicatedThread.join(Math.max(1, config.closeTimeout().toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void cleanup() {
+        if (!cleanedUp.compareAndSet(false, true)) {
+            return;
+        }
+        SessionCounters.add(counters.droppedClosed, ingress.clear());
+        InferenceResult<O> last = latest.getAndSet(null);
+        if (last != null) {
+            last.release();
+        }
+        if (results != null) {
+            InferenceResult<O> r;
+            while ((r = results.poll()) != null) {
+                r.release();
+            }
+        }
+        Tensors.free(inputs);
+        Tensors.free(outputs);
+        if (closeModel) {
+            try {
+                model.close();
+            } catch (RuntimeException e) {
+                errorHandler.onError(config.name(), -1, e);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- worker
+
+    private void runDedicated(IdleStrategy idle) {
+        while (!closing) {
+            int work;
+            try {
+                work = doWork();
+            } catch (Throwable t) {
+                onWorkerError(t);
+                work = 0;
+            }
+            idle.idle(work);
+        }
+        // a close that timed out while an inference ran is finished here
+        if (workerGuard.get() == 0 && producerGuard.get() == 0) {
+            cleanup();
+        }
+    }
+
+    void onWorkerError(Throwable t) {
+        safeError(-1, t);
+        fail(t);
+    }
+
+    /**
+     * One duty cycle: applies a pending reset, then infers at most one frame.
+     *
+     * @return 1 if a frame was processed, else 0
+     */
+    int doWork() {
+        workerGuard.incrementAndGet();
+        try {
+            if (closing) {
+                return 0;
+            }
+            Thread current = Thread.currentThread();
+            if (workerThread != current) {
+                workerThread = current;
+            }
+            if (resetsDone != resetRequests.get()) {
+                performReset();
+            }
+            if (state != SessionState.RUNNING) {
+                return 0;
+            }
+            long now = clock.nanoTime();
+            if (paceIntervalNanos > 0 && now - nextStartNanos < 0) {
+                return 0;
+            }
+            if (!ingress.poll(frame)) {
+                return 0;
+            }
+            if (paceIntervalNanos > 0) {
+                nextStartNanos = Math.max(nextStartNanos, now - paceIntervalNanos) + paceIntervalNanos;
+            }
+            counters.inFlight.lazySet(1);
+            process(now);
+            counters.inFlight.lazySet(0);
+            return 1;
+        } finally {
+            if (workerGuard.decrementAndGet() == 0 && closing && producerGuard.get() == 0) {
+                cleanup();
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void process(long start) {
+        InferenceResult<O> r = resultPool.poll();
+        if (r == null) {
+            // every pooled result is held by consumers; grow once rather than lose the frame
+            r = new InferenceResult<>(task.newOutput(), resultPool);
+        }
+        r.claim();
+        r.frameId = frame.frameId;
+        r.captureNanos = frame.captureNanos;
+        r.submitNanos = frame.submitNanos;
+        r.startNanos = start;
+        r.inferredNanos = 0;
+        r.status = InferenceResult.Status.SUCCESS;
+        r.failure = InferenceResult.Failure.NONE;
+        r.error = null;
+        latency.record(Stage.QUEUE_WAIT, start - frame.submitNanos);
+        I observation = (I) frame.observation;
+        frame.observation = null;
+
+        try {
+            task.preprocess(observation, inputs);
+        } catch (RuntimeException e) {
+            r.preprocessedNanos = clock.nanoTime();
+            SessionCounters.inc(counters.failedInput);
+            publishFailure(r, InferenceResult.Failure.INVALID_INPUT, e);
+            return;
+        }
+        long preprocessed = clock.nanoTime();
+        r.preprocessedNanos = preprocessed;
+        latency.record(Stage.PREPROCESS, preprocessed - start);
+        if (!task.ready()) {
+            SessionCounters.inc(counters.buffered);
+            r.release();
+            return;
+        }
+
+        try {
+            model.run(inputs, outputs);
+        } catch (RuntimeException e) {
+            backendFailure(r, InferenceResult.Failure.BACKEND, e);
+            return;
+        }
+        long inferred = clock.nanoTime();
+        r.inferredNanos = inferred;
+        latency.record(Stage.INFERENCE, inferred - preprocessed);
+        for (int i = 0; i < stateOutputs.length; i++) {
+            inputs[stateInputs[i]].copyFrom(outputs[stateOutputs[i]]);
+        }
+        try {
+            task.decode(outputs, r.value());
+        } catch (RuntimeException e) {
+            backendFailure(r, InferenceResult.Failure.DECODE, e);
+            return;
+        }
+        consecutiveFailures = 0;
+        SessionCounters.inc(counters.inferred);
+        publish(r, true);
+        latency.record(Stage.POSTPROCESS, r.publishedNanos - inferred);
+        latency.record(Stage.END_TO_END, r.publishedNanos - r.submitNanos);
+    }
+
+    private void backendFailure(InferenceResult<O> r, InferenceResult.Failure kind, RuntimeException e) {
+        SessionCounters.inc(counters.failedBackend);
+        publishFailure(r, kind, e);
+        if (++consecutiveFailures >= config.maxConsecutiveFailures()) {
+            fail(new IllegalStateException("session '" + config.name() + "' failed after " + consecutiveFailures
+                    + " consecutive backend failures; last: " + e, e));
+        }
+    }
+
+    private void fail(Throwable cause) {
+        if (state != SessionState.RUNNING) {
+            return;
+        }
+        failureCause = cause;
+        state = SessionState.FAILED;
+        SessionCounters.add(counters.droppedClosed, ingress.clear());
+        safeError(-1, cause);
+    }
+
+    private void publishFailure(InferenceResult<O> r, InferenceResult.Failure kind, RuntimeException e) {
+        r.status = InferenceResult.Status.FAILED;
+        r.failure = kind;
+        r.error = e;
+        safeError(r.frameId, e);
+        publish(r, false);
+    }
+
+    private void publish(InferenceResult<O> r, boolean success) {
+        r.publishedNanos = clock.nanoTime();
+        for (ResultListener<O> l : listeners) {
+            try {
+                l.onResult(r);
+            } catch (RuntimeException e) {
+                SessionCounters.inc(counters.listenerErrors);
+                safeError(r.frameId, e);
+            }
+        }
+        if (results != null) {
+            r.retain();
+            if (!results.offer(r)) {
+                r.release();
+                SessionCounters.inc(counters.resultsOverflow);
+            }
+        }
+        if (success) {
+            SessionCounters.inc(counters.emitted);
+            r.retain();
+            InferenceResult<O> previous = latest.getAndSet(r);
+            if (previous != null) {
+                previous.release();
+            }
+        }
+        r.release();
+    }
+
+    private void performReset() {
+        long request = resetRequests.get();
+        SessionCounters.add(counters.droppedReset, ingress.clear());
+        for (int i : stateInputs) {
+            inputs[i].zero();
+        }
+        try {
+            task.reset();
+        } catch (RuntimeException e) {
+            safeError(-1, e);
+        }
+        if (rateLimiter != null) {
+            rateLimiter.reset();
+        }
+        nextStartNanos = clock.nanoTime();
+        consecutiveFailures = 0;
+        if (state == SessionState.FAILED && !closing) {
+            failureCause = null;
+            state = SessionState.RUNNING;
+        }
+        resetsDone = request;
+    }
+
+    private void safeError(long frameId, Throwable t) {
+        try {
+            errorHandler.onError(config.name(), frameId, t);
+        } catch (RuntimeException ignored) {
+            // an error handler must not throw; nothing sensible is left to do with its failure
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- stats
+
+    /** @return a snapshot of counters, queue depths, rates and latencies; safe from any thread */
+    public SessionStats stats() {
+        SessionCounters c = counters;
+        long end = closing ? endNanos : clock.nanoTime();
+        long runtime = Math.max(0, end - startNanos);
+        long inferred = c.inferred.get();
+        long queued = cleanedUp.get() ? 0 : ingress.size() + c.inFlight.get();
+        double actualFps = runtime == 0 ? 0 : inferred / (runtime / 1e9);
+        Throwable cause = failureCause;
+        return new SessionStats(config.name(), state, cause == null ? null : String.valueOf(cause.getMessage()),
+                runtime, c.submitted.get(), c.accepted.get(), inferred, c.buffered.get(), c.failedInput.get(),
+                c.failedBackend.get(), c.droppedReplaced.get(), c.droppedReset.get(), c.droppedClosed.get(),
+                c.rejectedFull.get(), c.rejectedClosed.get(), c.rateLimited.get(), queued, c.emitted.get(),
+                c.resultsOverflow.get(), c.listenerErrors.get(), results == null ? 0 : results.size(),
+                config.targetFps(), config.maxFps(), actualFps, latency.snapshot());
+    }
+
+    @Override
+    public String toString() {
+        return "StreamingInferenceSession[" + config.name() + ", " + state + ", " + model.modelName() + "]";
+    }
+
+    // ---------------------------------------------------------------------------------------------- builder
+
+    /**
+     * Builds a session and starts its worker.
+     *
+     * @param <I> observation type
+     * @param <O> result value type
+     */
+    public static final class Builder<I, O> {
+        private final LoadedModel model;
+        private final InferenceTask<I, O> task;
+        private SessionConfig config = SessionConfig.DEFAULT;
+        private NanoClock clock = NanoClock.SYSTEM;
+        private final List<ResultListener<O>> listeners = new ArrayList<>();
+        private ErrorHandler errorHandler;
+        private WorkerPool pool;
+        private boolean closeModel;
+        private final List<String> stateOutputs = new ArrayList<>();
+        private final List<String> stateInputs = new ArrayList<>();
+
+        private Builder(LoadedModel model, InferenceTask<I, O> task) {
+            this.model = Objects.requireNonNull(model, "model");
+            this.task = Objects.requireNonNull(task, "task");
+        }
+
+        /**
+         * @param config queueing, pacing and reporting settings
+         * @return this
+         */
+        public Builder<I, O> config(SessionConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /**
+         * @param clock the monotonic clock for all timing (tests inject a manual one)
+         * @return this
+         */
+        public Builder<I, O> clock(NanoClock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * @param listener called on the worker for every result, success or failure; must not block
+         * @return this
+         */
+        public Builder<I, O> listener(ResultListener<O> listener) {
+            this.listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * @param handler receives failures the session survives (default: logs, at most one line per second)
+         * @return this
+         */
+        public Builder<I, O> errorHandler(ErrorHandler handler) {
+            this.errorHandler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * @param pool run this session on a shared pool instead of a dedicated thread
+         * @return this
+         */
+        public Builder<I, O> workerPool(WorkerPool pool) {
+            this.pool = Objects.requireNonNull(pool, "pool");
+            return this;
+        }
+
+        /**
+         * @param close whether {@link StreamingInferenceSession#close()} also closes the model (default false: the
+         *              caller owns the model, which several sessions may share)
+         * @return this
+         */
+        public Builder<I, O> closeModelOnClose(boolean close) {
+            this.closeModel = close;
+            return this;
+        }
+
+        /**
+         * Feeds a state output back into a state input after every run (recurrent models such as Silero VAD).
+         * The input starts at zero and {@link StreamingInferenceSession#reset()} zeroes it again.
+         *
+         * @param outputName the output holding the next state
+         * @param inputName  the input taking the state
+         * @return this
+         */
+        public Builder<I, O> recurrentState(String outputName, String inputName) {
+            stateOutputs.add(Objects.requireNonNull(outputName, "outputName"));
+            stateInputs.add(Objects.requireNonNull(inputName, "inputName"));
+            return this;
+        }
+
+        /**
+         * @return the running session
+         * @throws IllegalArgumentException if the task does not fit the model (the message names the tensor)
+         */
+        public StreamingInferenceSession<I, O> build() {
+            return new StreamingInferenceSession<>(this);
+        }
+    }
+
+    /** Logs failures, at most one line per second per session, counting what it suppressed. */
+    private static final class LoggingErrorHandler implements ErrorHandler {
+        private long lastLogNanos = Long.MIN_VALUE;
+        private long suppressed;
+
+        @Override
+        public void onError(String sessionName, long frameId, Throwable error) {
+            long now = System.nanoTime();
+            if (lastLogNanos != Long.MIN_VALUE && now - lastLogNanos < TimeUnit.SECONDS.toNanos(1)) {
+                suppressed++;
+                return;
+            }
+            lastLogNanos = now;
+            long s = suppressed;
+            suppressed = 0;
+            LOG.warn("session '{}' frame {}: {}{}", sessionName, frameId, error.toString(),
+                    s > 0 ? " (" + s + " similar errors suppressed)" : "");
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.github.streaminfer.task;
+
+import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.tensor.Tensor;
+import io.github.streaminfer.tensor.TensorSpec;
+
+/**
+ * Turns an observation {@code I} into a model's input tensors and the model's output tensors into a result
+ * {@code O}. A session calls {@link #bind} once, then {@link #preprocess} and {@link #decode} for every frame, all
+ * on its worker thread.
+ *
+ * <p>Results are pre-allocated: the session asks {@link #newOutput()} for one value per result slot when it is
+ * built and {@link #decode} fills a slot's value in place, so a task whose output is a mutable holder allocates
+ * nothing per frame.
+ *
+ * <p><b>Note:</b> a task instance belongs to one session (it may keep per-stream state such as a sliding window);
+ * its methods are only called from that session's worker. {@link #newOutput()} is called while the session is
+ * built.
+ *
+ * @param <I> observation type
+ * @param <O> result type
+ */
+public interface InferenceTask<I, O> {
+
+    /**
+     * Checks that the model has the inputs and outputs this task needs and remembers their positions.
+     *
+     * @param model the model's signature
+     * @throws IllegalArgumentException naming the missing or mismatched tensor, what was expected and what the model
+     *                                  has
+     */
+    void bind(ModelSignature model);
+
+    /**
+     * The concrete shape the session allocates for an input. The default replaces dynamic dimensions with 1.
+     *
+     * @param spec an input spec of the bound model
+     * @return its concrete shape
+     */
+    default long[] inputShape(TensorSpec spec) {
+        return spec.withDynamicDims(1).shape();
+    }
+
+    /** @return a fresh, empty result value, later filled by {@link #decode} */
+    O newOutput();
+
+    /**
+     * Writes one observation into the input tensors.
+     *
+     * @param observation the observation, never null
+     * @param inputs      the session's input tensors, in model input order
+     * @throws InvalidInputException if the observation does not fit the model (wrong shape, type or non-finite
+     *                               values); the frame fails, the session goes on
+     */
+    void preprocess(I observation, Tensor[] inputs);
+
+    /**
+     * Reads the output tensors into a result value.
+     *
+     * @param outputs the output tensors of this run, in model output order
+     * @param into    the result value to fill (from {@link #newOutput()})
+     */
+    void decode(Tensor[] outputs, O into);
+
+    /**
+     * Whether this frame produces a result. A windowed task returns false until its window is full; the frame is
+     * then counted as consumed without inference. Called after {@link #preprocess}.
+     *
+     * @return true to run the model for the frame just preprocessed
+     */
+    default boolean ready() {
+        return true;
+    }
+
+    /** Clears per-stream state (windows, trackers). Called on the worker by {@code session.reset()}. */
+    default void reset() {
+    }
+}

@@ -1,0 +1,26 @@
+package io.github.streaminfer.task;
+
+import io.github.streaminfer.backend.StreamInferException;
+
+/**
+ * An observation does not fit the model: wrong shape, wrong type, or values the model must not see. The message
+ * names the input, what was expected and what was given. The frame fails; the session keeps running.
+ */
+public class InvalidInputException extends StreamInferException {
+    private static final long serialVersionUID = 1L;
+
+    /** @param message which input, expected what, got what */
+    public InvalidInputException(String message) {
+        super(message);
+    }
+
+    /**
+     * @param input    the model input or observation field concerned
+     * @param expected what the model expects, e.g. {@code float32[1, 16, 200]}
+     * @param actual   what was given
+     * @return the exception
+     */
+    public static InvalidInputException mismatch(String input, String expected, String actual) {
+        return new InvalidInputException("input '" + input + "': expected " + expected + ", got " + actual);
+    }
+}

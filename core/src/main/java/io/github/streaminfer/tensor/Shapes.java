@@ -1,0 +1,31 @@
+package io.github.streaminfer.tensor;
+
+/** Small helpers for shapes (arrays of dimension sizes). */
+public final class Shapes {
+    private Shapes() {
+    }
+
+    /**
+     * @param shape concrete dimensions (all {@code >= 0})
+     * @return the product of the dimensions
+     * @throws IllegalArgumentException if a dimension is negative or the product overflows
+     */
+    public static long elementCount(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("shape " + toString(shape) + " has a dynamic or negative dimension");
+            }
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
+    }
+
+    /**
+     * @param shape dimensions; {@code -1} prints as {@code ?}
+     * @return the shape as {@code [1, 3, 224, 224]}
+     */
+    public static String toString(long[] shape) {
+        return TensorSpec.shapeString(shape);
+    }
+}

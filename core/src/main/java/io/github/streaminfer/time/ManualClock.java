@@ -1,0 +1,48 @@
+package io.github.streaminfer.time;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A clock that only moves when told to, for deterministic tests of rate limits, staleness and fps.
+ *
+ * <p><b>Note:</b> thread-safe; any thread may advance it.
+ */
+public final class ManualClock implements NanoClock {
+    private final AtomicLong now;
+
+    /** Starts at an arbitrary non-zero time (1 s), as real monotonic clocks do. */
+    public ManualClock() {
+        this(TimeUnit.SECONDS.toNanos(1));
+    }
+
+    /** @param startNanos initial reading */
+    public ManualClock(long startNanos) {
+        this.now = new AtomicLong(startNanos);
+    }
+
+    @Override
+    public long nanoTime() {
+        return now.get();
+    }
+
+    /**
+     * @param nanos how far to move forward, {@code >= 0}
+     * @return the new reading
+     */
+    public long advance(long nanos) {
+        if (nanos < 0) {
+            throw new IllegalArgumentException("nanos is " + nanos + "; a monotonic clock cannot go back");
+        }
+        return now.addAndGet(nanos);
+    }
+
+    /**
+     * @param amount how far to move forward
+     * @param unit   unit of {@code amount}
+     * @return the new reading
+     */
+    public long advance(long amount, TimeUnit unit) {
+        return advance(unit.toNanos(amount));
+    }
+}

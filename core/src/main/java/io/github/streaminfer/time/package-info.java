@@ -1,0 +1,2 @@
+/** Injectable monotonic time, in nanoseconds. */
+package io.github.streaminfer.time;

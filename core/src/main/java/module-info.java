@@ -1,0 +1,21 @@
+/**
+ * StreamInfer core: the streaming session, its ingress queues and worker, tensors, tasks, statistics and the
+ * backend SPI. Backends are separate modules that {@code provide} {@link io.github.streaminfer.backend.InferenceBackend}.
+ */
+module io.github.streaminfer.core {
+    requires org.slf4j;
+    requires org.jctools.core;
+    requires HdrHistogram;
+    requires jdk.unsupported;
+
+    exports io.github.streaminfer.backend;
+    exports io.github.streaminfer.concurrent;
+    exports io.github.streaminfer.image;
+    exports io.github.streaminfer.session;
+    exports io.github.streaminfer.task;
+    exports io.github.streaminfer.tensor;
+    exports io.github.streaminfer.time;
+
+    uses io.github.streaminfer.backend.InferenceBackend;
+    uses io.github.streaminfer.image.ImageDecoder;
+}
