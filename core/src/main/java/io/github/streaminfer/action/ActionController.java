@@ -96,6 +96,7 @@ public final class ActionController implements AutoCloseable {
     private final MotionLimiter limiter;
     private final double[] scoreNorm;
     private final double[] raw;
+    private final double[] smoothed;
     private final double[] vdRaw;
     private final double[] vd;
     private final double[] vOut;
@@ -184,6 +185,7 @@ public final class ActionController implements AutoCloseable {
             scoreNorm[i] = v == Double.POSITIVE_INFINITY ? 1.0 : 1.0 / v;
         }
         this.raw = new double[dim];
+        this.smoothed = new double[dim];
         this.vdRaw = new double[dim];
         this.vd = new double[dim];
         this.vOut = new double[dim];
@@ -484,14 +486,6 @@ public final class ActionController implements AutoCloseable {
                 bits |= Intervention.NON_FINITE.bit();
                 smoother.reset();
             } else {
-                if (!primed) {
-                    for (int d = 0; d < dim; d++) {
-                        p0[d] = delta[d] ? 0 : (havePose ? pose[d] : raw[d]);
-                        v0[d] = 0;
-                        a0[d] = 0;
-                    }
-                    primed = true;
-                }
                 bits |= chain(dt);
                 bits |= limiter.limit(vd, v0, a0, dt, vOut);
                 moved = true;
@@ -528,7 +522,22 @@ public final class ActionController implements AutoCloseable {
             for (int d = 0; d < dim; d++) {
                 double move = vOut[d] * dt;
                 double p = p0[d] + move;
-                double vAct = delta[d] ? vOut[d] : (p - p0[d]) / dt;
+                double vAct;
+                if (delta[d]) {
+                    vAct = vOut[d];
+                } else {
+                    // the velocity the robot sees is the difference of the emitted targets: keep that one, not
+                    // the pre-rounding one, inside the caps' interval (nudge the target by an ulp if rounding left it)
+                    vAct = (p - p0[d]) / dt;
+                    for (int k = 0; k < 4 && vAct > limiter.hi(d); k++) {
+                        p = Math.nextDown(p);
+                        vAct = (p - p0[d]) / dt;
+                    }
+                    for (int k = 0; k < 4 && vAct < limiter.lo(d); k++) {
+                        p = Math.nextUp(p);
+                        vAct = (p - p0[d]) / dt;
+                    }
+                }
                 out[d] = delta[d] ? move : p;
                 vOut[d] = vAct;
                 vdRaw[d] = (vAct - v0[d]) / dt; // scratch from here on: the new acceleration
@@ -576,12 +585,14 @@ public final class ActionController implements AutoCloseable {
         return dst;
     }
 
-    /** Bounds and workspace on {@code raw}, then desired velocities into {@code vd}; score input into vdRaw. */
+    /**
+     * Safety stage 2 on {@code raw} (already smoothed and finite): per-axis bounds, then the workspace box for
+     * absolute axes; primes the kinematic state on the first action; then desired velocities into {@code vd} (and
+     * the unclamped ones into {@code vdRaw} for the score) and the workspace box for delta axes.
+     */
     private int chain(double dt) {
         int bits = 0;
-        for (int d = 0; d < dim; d++) {
-            vdRaw[d] = delta[d] ? raw[d] / stepSecs : (raw[d] - p0[d]) / dt;
-        }
+        System.arraycopy(raw, 0, smoothed, 0, dim);
         if (axisMin != null) {
             for (int d = 0; d < dim; d++) {
                 double v = raw[d];
@@ -594,28 +605,44 @@ public final class ActionController implements AutoCloseable {
                 }
             }
         }
-        for (int d = 0; d < dim; d++) {
-            vd[d] = delta[d] ? raw[d] / stepSecs : (raw[d] - p0[d]) / dt;
-        }
         for (int w = 0; w < wsAxes.length; w++) {
             int d = wsAxes[w];
-            if (delta[d]) {
-                if (!havePose) {
-                    continue;
-                }
-                double target = pose[d] + vd[d] * dt;
-                double c = target < wsMin[w] ? wsMin[w] : (target > wsMax[w] ? wsMax[w] : target);
-                if (c != target) {
-                    vd[d] = (c - pose[d]) / dt;
-                    bits |= Intervention.WORKSPACE.bit();
-                }
-            } else {
-                double target = raw[d];
-                double c = target < wsMin[w] ? wsMin[w] : (target > wsMax[w] ? wsMax[w] : target);
-                if (c != target) {
+            if (!delta[d]) {
+                double t = raw[d];
+                double c = t < wsMin[w] ? wsMin[w] : (t > wsMax[w] ? wsMax[w] : t);
+                if (c != t) {
                     raw[d] = c;
-                    vd[d] = (c - p0[d]) / dt;
                     bits |= Intervention.WORKSPACE.bit();
+                }
+            }
+        }
+        if (!primed) {
+            for (int d = 0; d < dim; d++) {
+                p0[d] = delta[d] ? 0 : (havePose ? pose[d] : raw[d]);
+                v0[d] = 0;
+                a0[d] = 0;
+            }
+            primed = true;
+        }
+        for (int d = 0; d < dim; d++) {
+            if (delta[d]) {
+                vdRaw[d] = smoothed[d] / stepSecs;
+                vd[d] = raw[d] / stepSecs;
+            } else {
+                vdRaw[d] = (smoothed[d] - p0[d]) / dt;
+                vd[d] = (raw[d] - p0[d]) / dt;
+            }
+        }
+        if (havePose) {
+            for (int w = 0; w < wsAxes.length; w++) {
+                int d = wsAxes[w];
+                if (delta[d]) {
+                    double t = pose[d] + vd[d] * dt;
+                    double c = t < wsMin[w] ? wsMin[w] : (t > wsMax[w] ? wsMax[w] : t);
+                    if (c != t) {
+                        vd[d] = (c - pose[d]) / dt;
+                        bits |= Intervention.WORKSPACE.bit();
+                    }
                 }
             }
         }

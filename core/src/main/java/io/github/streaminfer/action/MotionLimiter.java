@@ -159,6 +159,16 @@ final class MotionLimiter {
         return bits;
     }
 
+    /** @return the lower end of axis {@code d}'s interval at the last {@link #limit} (-Infinity if uncapped) */
+    double lo(int d) {
+        return any ? lo[d] : Double.NEGATIVE_INFINITY;
+    }
+
+    /** @return the upper end of axis {@code d}'s interval at the last {@link #limit} (+Infinity if uncapped) */
+    double hi(int d) {
+        return any ? hi[d] : Double.POSITIVE_INFINITY;
+    }
+
     /**
      * Largest {@code s} in [0, 1] with {@code base + s * (vd - base)} inside every interval ({@code base = 0} when
      * null).
