@@ -1,0 +1,134 @@
+package io.github.streaminfer.action;
+
+import io.github.streaminfer.time.ManualClock;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The staleness watchdog on a fake clock: never executes a stale action, and stops within the caps. */
+class WatchdogTest {
+
+    @Test
+    void tenThousandRandomTrials() {
+        SplittableRandom rnd = new SplittableRandom(0x5eed);
+        long decelTicksTotal = 0;
+        for (int trial = 0; trial < 10_000; trial++) {
+            decelTicksTotal += trial(rnd, trial);
+        }
+        // the trials must actually exercise deceleration, not only trivial stops
+        assertThat(decelTicksTotal).isGreaterThan(20_000);
+    }
+
+    private static long trial(SplittableRandom rnd, int trial) {
+        int dim = 1 + rnd.nextInt(6);
+        long dtNanos = new long[]{1_000_000, 2_000_000, 5_000_000, 10_000_000, 20_000_000}[rnd.nextInt(5)];
+        double dt = dtNanos / 1e9;
+        int maxH = 1 + rnd.nextInt(10);
+        long stepNanos = dtNanos * (1 + rnd.nextInt(4));
+        long staleNanos = 20_000_000 + rnd.nextLong(280_000_000);
+        double[] vMax = new double[dim];
+        double[] aMax = new double[dim];
+        for (int d = 0; d < dim; d++) {
+            vMax[d] = 0.1 + 2 * rnd.nextDouble();
+            aMax[d] = 0.5 + 20 * rnd.nextDouble();
+        }
+        ActionConfig config = ActionConfig.builder().dim(dim).maxHorizon(maxH).stepPeriod(Duration.ofNanos(stepNanos))
+                .controlPeriod(Duration.ofNanos(dtNanos))
+                .smoothing(rnd.nextBoolean() ? SmoothingConfig.NONE : SmoothingConfig.ema(0.3 + 0.7 * rnd.nextDouble()))
+                .safety(SafetyConfig.builder().maxVelocity(vMax).maxAcceleration(aMax)
+                        .staleAfter(Duration.ofNanos(staleNanos)).build())
+                .build();
+        ManualClock clock = new ManualClock(1_000_000_000L + rnd.nextInt(1_000_000_000));
+        ActionController ctl = ActionController.builder(config).clock(clock).build();
+        ActionCommand cmd = new ActionCommand(dim);
+        float[] chunk = new float[maxH * dim];
+        double[] target = new double[dim];
+        double[] prev = new double[dim];
+        double[] vel = new double[dim];
+        boolean started = false;
+        int freshTicks = 20 + rnd.nextInt(200);
+        long lastCapture = 0;
+        for (int t = 0; t < freshTicks; t++) {
+            if (t % (1 + rnd.nextInt(3)) == 0 || t == freshTicks - 1) {
+                for (int d = 0; d < dim; d++) {
+                    target[d] += (rnd.nextDouble() - 0.5) * 0.4;
+                }
+                int h = 1 + rnd.nextInt(maxH);
+                for (int k = 0; k < h; k++) {
+                    for (int d = 0; d < dim; d++) {
+                        chunk[k * dim + d] = (float) (target[d] + k * 0.01);
+                    }
+                }
+                long capture = clock.nanoTime() - rnd.nextLong(Math.min(staleNanos / 2, 10_000_000));
+                lastCapture = Math.max(lastCapture, capture);
+                assertThat(ctl.offer(chunk, 0, h * dim, t, capture)).isEqualTo(OfferStatus.ACCEPTED);
+            }
+            ctl.next(cmd);
+            if (started) {
+                for (int d = 0; d < dim; d++) {
+                    vel[d] = (cmd.value(d) - prev[d]) / dt;
+                }
+            }
+            started |= cmd.state() != ActionCommand.State.IDLE;
+            System.arraycopy(cmd.values(), 0, prev, 0, dim);
+            clock.advance(dtNanos);
+        }
+        assertThat(started).as("trial %d started", trial).isTrue();
+        // the producer goes silent: keep ticking
+        long deadline = lastCapture + staleNanos;
+        boolean decelerating = false;
+        double ratio = 0;
+        long ticksToStop = -1;
+        long decelTicks = 0;
+        for (int t = 0; t < 100_000; t++) {
+            long now = clock.nanoTime();
+            ctl.next(cmd);
+            double[] v = new double[dim];
+            boolean still = true;
+            for (int d = 0; d < dim; d++) {
+                v[d] = (cmd.value(d) - prev[d]) / dt;
+                still &= v[d] == 0;
+            }
+            if (now > deadline) {
+                assertThat(cmd.executable()).as("trial %d: executable %d ns after the deadline", trial, now - deadline)
+                        .isFalse();
+                if (!decelerating) {
+                    // first non-fresh tick: within one tick of the deadline
+                    assertThat(now - deadline).isLessThanOrEqualTo(dtNanos);
+                    assertThat(cmd.has(Intervention.STALE) || cmd.has(Intervention.STARVED)).isTrue();
+                    decelerating = true;
+                    for (int d = 0; d < dim; d++) {
+                        ratio = Math.max(ratio, Math.abs(vel[d]) / aMax[d]);
+                    }
+                }
+                decelTicks++;
+                if (still) {
+                    ticksToStop = decelTicks;
+                    assertThat(cmd.state()).isEqualTo(ActionCommand.State.HOLDING);
+                    break;
+                }
+            }
+            System.arraycopy(cmd.values(), 0, prev, 0, dim);
+            System.arraycopy(v, 0, vel, 0, dim);
+            clock.advance(dtNanos);
+        }
+        assertThat(ticksToStop).as("trial %d stopped", trial).isPositive();
+        // velocity reaches 0 within v / aMax + 1 tick
+        double allowed = ratio + dt;
+        assertThat(ticksToStop * dt).as("trial %d: time to stop, v/a_max = %s s", trial, ratio)
+                .isLessThanOrEqualTo(allowed + 1e-9);
+        // and stays there
+        for (int t = 0; t < 5; t++) {
+            clock.advance(dtNanos);
+            ctl.next(cmd);
+            for (int d = 0; d < dim; d++) {
+                assertThat(cmd.value(d)).isEqualTo(prev[d]);
+            }
+            assertThat(cmd.state()).isEqualTo(ActionCommand.State.HOLDING);
+        }
+        return ticksToStop;
+    }
+}
