@@ -97,6 +97,7 @@ public final class ActionController implements AutoCloseable {
     private final double[] scoreNorm;
     private final double[] raw;
     private final double[] smoothed;
+    private final double[] prevTarget;
     private final double[] vdRaw;
     private final double[] vd;
     private final double[] vOut;
@@ -186,6 +187,7 @@ public final class ActionController implements AutoCloseable {
         }
         this.raw = new double[dim];
         this.smoothed = new double[dim];
+        this.prevTarget = new double[dim];
         this.vdRaw = new double[dim];
         this.vd = new double[dim];
         this.vOut = new double[dim];
@@ -487,6 +489,7 @@ public final class ActionController implements AutoCloseable {
                 smoother.reset();
             } else {
                 bits |= chain(dt);
+                bits |= brake(dt);
                 bits |= limiter.limit(vd, v0, a0, dt, vOut);
                 moved = true;
                 score = score();
@@ -647,6 +650,41 @@ public final class ActionController implements AutoCloseable {
             }
         }
         return bits;
+    }
+
+    /**
+     * Shapes the desired velocity of absolute axes so that a target can be reached without overshoot under the
+     * acceleration cap: relative to the target's own motion {@code u} (estimated from the previous tick's target),
+     * the approach speed is at most {@code vb(e) = aMax * (sqrt(dt^2 + 2|e|/aMax) - dt)} for a distance {@code e},
+     * i.e. moving this tick and braking at {@code aMax} afterwards stops at the target. One factor for all axes.
+     */
+    private int brake(double dt) {
+        double s = 1;
+        for (int d = 0; d < dim; d++) {
+            double a = limiter.aMax[d];
+            double want = vd[d];
+            if (delta[d] || a == Double.POSITIVE_INFINITY || want == 0) {
+                continue;
+            }
+            double e = raw[d] - p0[d];
+            double u = prevActive ? (raw[d] - prevTarget[d]) / dt : 0;
+            double vb = a * (Math.sqrt(dt * dt + 2 * Math.abs(e) / a) - dt);
+            double allowed = u + Math.copySign(vb, e);
+            double ratio = allowed / want;
+            if (ratio < s) {
+                s = ratio < 0 ? 0 : ratio;
+            }
+        }
+        for (int d = 0; d < dim; d++) {
+            prevTarget[d] = raw[d];
+        }
+        if (s >= 1) {
+            return 0;
+        }
+        for (int d = 0; d < dim; d++) {
+            vd[d] *= s;
+        }
+        return Intervention.ACCELERATION.bit();
     }
 
     /** 1 - |raw - out| / (|raw| + |out|) over velocities normalised by the velocity caps. */
