@@ -98,6 +98,7 @@ public final class ActionController implements AutoCloseable {
     private final double[] raw;
     private final double[] smoothed;
     private final double[] prevTarget;
+    private final double[] vdTarget;
     private final double[] vdRaw;
     private final double[] vd;
     private final double[] vOut;
@@ -188,6 +189,7 @@ public final class ActionController implements AutoCloseable {
         this.raw = new double[dim];
         this.smoothed = new double[dim];
         this.prevTarget = new double[dim];
+        this.vdTarget = new double[dim];
         this.vdRaw = new double[dim];
         this.vd = new double[dim];
         this.vOut = new double[dim];
@@ -426,11 +428,11 @@ public final class ActionController implements AutoCloseable {
                 double f = interpolate ? (rel - n * stepNanos) / (double) stepNanos : 0;
                 if (f > 0 && has(n + 1)) {
                     int j = (int) ((n + 1) & qMask);
-                    double wi = 1.0 / qW[i];
-                    double wj = 1.0 / qW[j];
+                    double wi = qW[i];
+                    double wj = qW[j];
                     for (int d = 0; d < dim; d++) {
-                        double a = qSum[i * dim + d] * wi;
-                        double b = qSum[j * dim + d] * wj;
+                        double a = qSum[i * dim + d] / wi;
+                        double b = qSum[j * dim + d] / wj;
                         raw[d] = a + f * (b - a);
                     }
                     if (qCapture[j] > qCapture[i]) {
@@ -489,6 +491,7 @@ public final class ActionController implements AutoCloseable {
                 smoother.reset();
             } else {
                 bits |= chain(dt);
+                System.arraycopy(vd, 0, vdTarget, 0, dim);
                 bits |= brake(dt);
                 bits |= limiter.limit(vd, v0, a0, dt, vOut);
                 moved = true;
@@ -524,7 +527,8 @@ public final class ActionController implements AutoCloseable {
             boolean still = true;
             for (int d = 0; d < dim; d++) {
                 double move = vOut[d] * dt;
-                double p = p0[d] + move;
+                // an absolute target that passed the chain untouched is emitted exactly
+                double p = moved && !delta[d] && vOut[d] == vdTarget[d] ? raw[d] : p0[d] + move;
                 double vAct;
                 if (delta[d]) {
                     vAct = vOut[d];
@@ -711,10 +715,10 @@ public final class ActionController implements AutoCloseable {
     }
 
     private void read(int slot) {
-        double w = 1.0 / qW[slot];
+        double w = qW[slot];
         int base = slot * dim;
         for (int d = 0; d < dim; d++) {
-            raw[d] = qSum[base + d] * w;
+            raw[d] = qSum[base + d] / w;
         }
     }
 
