@@ -97,7 +97,6 @@ public final class ActionController implements AutoCloseable {
     private final double[] scoreNorm;
     private final double[] raw;
     private final double[] smoothed;
-    private final double[] prevTarget;
     private final double[] vdTarget;
     private final double[] vdRaw;
     private final double[] vd;
@@ -184,11 +183,10 @@ public final class ActionController implements AutoCloseable {
         this.scoreNorm = new double[dim];
         for (int i = 0; i < dim; i++) {
             double v = limiter.vMax[i];
-            scoreNorm[i] = v == Double.POSITIVE_INFINITY ? 1.0 : 1.0 / v;
+            scoreNorm[i] = v == Double.POSITIVE_INFINITY ? 0.0 : 1.0 / v;
         }
         this.raw = new double[dim];
         this.smoothed = new double[dim];
-        this.prevTarget = new double[dim];
         this.vdTarget = new double[dim];
         this.vdRaw = new double[dim];
         this.vd = new double[dim];
@@ -492,10 +490,11 @@ public final class ActionController implements AutoCloseable {
             } else {
                 bits |= chain(dt);
                 System.arraycopy(vd, 0, vdTarget, 0, dim);
-                bits |= brake(dt);
+                brake(dt);
+                shapeForJerk(dt);
                 bits |= limiter.limit(vd, v0, a0, dt, vOut);
                 moved = true;
-                score = score();
+                score = score(dt);
                 active = true;
                 if (estopBelowScore > 0 && score < estopBelowScore) {
                     trip(EmergencyStop.LOW_SCORE);
@@ -516,7 +515,9 @@ public final class ActionController implements AutoCloseable {
         } else {
             if (!moved) {
                 // decelerate to a hold: desired velocity 0, same caps
-                limiter.limit(zeros, v0, a0, dt, vOut);
+                System.arraycopy(zeros, 0, vd, 0, dim);
+                shapeForJerk(dt);
+                limiter.limit(vd, v0, a0, dt, vOut);
             }
             state = latched ? ActionCommand.State.ESTOP : ActionCommand.State.DECELERATING;
         }
@@ -657,61 +658,76 @@ public final class ActionController implements AutoCloseable {
     }
 
     /**
-     * Shapes the desired velocity of absolute axes so that a target can be reached without overshoot under the
-     * acceleration cap: relative to the target's own motion {@code u} (estimated from the previous tick's target),
-     * the approach speed is at most {@code vb(e) = aMax * (sqrt(dt^2 + 2|e|/aMax) - dt)} for a distance {@code e},
-     * i.e. moving this tick and braking at {@code aMax} afterwards stops at the target. One factor for all axes.
+     * Shapes the desired velocity of each capped absolute axis so that its target can be reached without overshoot
+     * under the acceleration cap: the approach speed is at most {@code vb(e) = aMax * (sqrt(dt^2 + 2|e|/aMax) - dt)}
+     * for a distance {@code e}, i.e. moving this tick and braking at {@code aMax} afterwards stops at the target
+     * (the target is treated as standing still: feeding its estimated velocity forward makes a jerk-limited loop
+     * ring at every chunk boundary, where the target jumps). Per axis, so one axis reaching its target does not hold
+     * the others back. This is how the caps are followed, not a change of the policy's target, so it is not counted
+     * as an intervention (the score shows the resulting lag).
      */
-    private int brake(double dt) {
-        double s = 1;
+    private void brake(double dt) {
         for (int d = 0; d < dim; d++) {
             double a = limiter.aMax[d];
             double want = vd[d];
-            if (delta[d] || a == Double.POSITIVE_INFINITY || want == 0) {
+            double e = raw[d] - p0[d];
+            if (delta[d] || a == Double.POSITIVE_INFINITY) {
                 continue;
             }
-            double e = raw[d] - p0[d];
-            double u = prevActive ? (raw[d] - prevTarget[d]) / dt : 0;
             double vb = a * (Math.sqrt(dt * dt + 2 * Math.abs(e) / a) - dt);
-            double allowed = u + Math.copySign(vb, e);
-            double ratio = allowed / want;
-            if (ratio < s) {
-                s = ratio < 0 ? 0 : ratio;
+            if (e >= 0) {
+                double max = vb;
+                if (want > max) {
+                    vd[d] = max;
+                }
+            } else {
+                double min = -vb;
+                if (want < min) {
+                    vd[d] = min;
+                }
             }
         }
-        for (int d = 0; d < dim; d++) {
-            prevTarget[d] = raw[d];
-        }
-        if (s >= 1) {
-            return 0;
-        }
-        for (int d = 0; d < dim; d++) {
-            vd[d] *= s;
-        }
-        return Intervention.ACCELERATION.bit();
     }
 
-    /** 1 - |raw - out| / (|raw| + |out|) over velocities normalised by the velocity caps. */
-    private double score() {
-        double num = 0;
-        double rn = 0;
-        double on = 0;
+    /**
+     * With a jerk cap, a velocity change must end with the acceleration back at 0, or the velocity overshoots and
+     * the loop rings. Per axis, the velocity change requested this tick is limited to what still lets the
+     * acceleration ramp down at {@code jMax} by the time the desired velocity is reached:
+     * {@code |a| <= jMax * (sqrt(dt^2 + 2|vd - v0|/jMax) - dt)}.
+     */
+    private void shapeForJerk(double dt) {
         for (int d = 0; d < dim; d++) {
-            double r = vdRaw[d] * scoreNorm[d];
-            double o = vOut[d] * scoreNorm[d];
-            num += (r - o) * (r - o);
-            rn += r * r;
-            on += o * o;
+            double j = limiter.jMax[d];
+            if (j == Double.POSITIVE_INFINITY) {
+                continue;
+            }
+            double dv = vd[d] - v0[d];
+            double aAllowed = j * (Math.sqrt(dt * dt + 2 * Math.abs(dv) / j) - dt);
+            double aWant = dv / dt;
+            if (Math.abs(aWant) > aAllowed) {
+                vd[d] = v0[d] + Math.copySign(aAllowed, dv) * dt;
+            }
         }
-        double den = Math.sqrt(rn) + Math.sqrt(on);
-        if (den == 0) {
-            return 1.0;
+    }
+
+    /**
+     * {@code 1 - min(1, |e|)} with {@code e_i = (policy_i - command_i) / tol_i}: for an absolute axis the policy's
+     * target against the command, {@code tol_i = vMax_i * stepPeriod} (how far the axis may move in one chunk step);
+     * for a delta axis the policy's velocity against the commanded one, {@code tol_i = vMax_i}. Axes without a
+     * velocity cap are not scored.
+     */
+    private double score(double dt) {
+        double sum = 0;
+        for (int d = 0; d < dim; d++) {
+            double n = scoreNorm[d];
+            if (n == 0) {
+                continue;
+            }
+            double e = delta[d] ? (vdRaw[d] - vOut[d]) * n : (smoothed[d] - (p0[d] + vOut[d] * dt)) * n / stepSecs;
+            sum += e * e;
         }
-        double s = 1.0 - Math.sqrt(num) / den;
-        if (!(s >= 0)) {
-            return 0;
-        }
-        return s > 1 ? 1 : s;
+        double m = Math.sqrt(sum);
+        return m >= 1 || !(m >= 0) ? 0 : 1 - m;
     }
 
     private void read(int slot) {

@@ -81,7 +81,7 @@ class EmergencyStopTest {
 
     @Test
     void lowSafetyScoreTrips() {
-        // velocity cap 0.1 per second: a 1.0 jump in 10 ms is scaled to 0.001, score = 1 - 0.999/1.001 < 0.5
+        // velocity cap 0.1 per second, 10 ms steps: tolerance 1 mm; a 1.0 jump leaves the command 0.999 away: score 0
         ActionController ctl = controller(SafetyConfig.builder().maxVelocity(0.1, 0.1).estopBelowScore(0.5).build());
         ActionCommand cmd = new ActionCommand(2);
         long now = 1_000 * MS;
@@ -114,9 +114,9 @@ class EmergencyStopTest {
         ctl.offer(new float[]{0, 0}, 1, now);
         ctl.next(now, cmd);
         now += 10 * MS;
-        ctl.offer(new float[]{0.04f, 0}, 2, now); // wants 4 m/s, gets 1 m/s: 1 - 3/5 = 0.4
+        ctl.offer(new float[]{0.014f, 0}, 2, now); // wants 1.4 m/s, gets 1 m/s: 4 mm short of a 10 mm tolerance
         ctl.next(now, cmd);
-        assertThat(cmd.safetyScore()).isCloseTo(0.4, org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(cmd.safetyScore()).isCloseTo(0.6, org.assertj.core.api.Assertions.within(1e-6));
         assertThat(cmd.has(Intervention.VELOCITY)).isTrue();
     }
 }

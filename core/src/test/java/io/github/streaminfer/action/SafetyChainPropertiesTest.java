@@ -86,7 +86,7 @@ class SafetyChainPropertiesTest {
         SafetyConfig.Builder safety = SafetyConfig.builder().axisBounds(lo, hi).maxVelocity(vMax).maxAcceleration(aMax)
                 .maxJerk(jMax).staleAfter(Duration.ofMillis(30 + rnd.nextInt(300)))
                 .estopAfterInvalid(rnd.nextInt(3) == 0 ? 0 : 1 + rnd.nextInt(5))
-                .estopBelowScore(rnd.nextInt(4) == 0 ? 0.05 : 0);
+                .estopBelowScore(rnd.nextInt(8) == 0 ? 0.05 : 0);
         double[] step = new double[dim];
         if (rnd.nextBoolean()) {
             for (int d = 0; d < dim; d++) {
