@@ -23,6 +23,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,7 @@ import java.util.concurrent.TimeUnit;
  *       the latency the pipeline adds to every frame.</li>
  *   <li>{@code throughput}: frames per second through a {@code BLOCK(1024)} ingress (the producer waits when the
  *       worker falls behind, so the rate is the pipeline's sustained rate).</li>
+ *   <li>{@code throughputFourProducers}: the same with four producer threads on a multi-producer session.</li>
  * </ul>
  * Run with {@code -prof gc}: {@code gc.alloc.rate.norm} is bytes allocated per frame across all threads.
  */
@@ -51,6 +53,7 @@ public class SessionPipelineBenchmark {
 
     private StreamingInferenceSession<float[], FloatVector> latencySession;
     private StreamingInferenceSession<float[], FloatVector> throughputSession;
+    private StreamingInferenceSession<float[], FloatVector> multiProducerSession;
     private final float[] observation = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f};
     private volatile long lastResultFrame;
     private long submitted;
@@ -69,12 +72,17 @@ public class SessionPipelineBenchmark {
         throughputSession = StreamingInferenceSession.builder(model, FloatArrayTask.firstInputOutput())
                 .config(base.toBuilder().name("throughput").ingress(IngressPolicy.block(1024)).build())
                 .build();
+        multiProducerSession = StreamingInferenceSession.builder(model, FloatArrayTask.firstInputOutput())
+                .config(base.toBuilder().name("multi").producerMode(ProducerMode.MULTI)
+                        .ingress(IngressPolicy.block(1024)).build())
+                .build();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
         latencySession.close();
         throughputSession.close();
+        multiProducerSession.close();
     }
 
     @Benchmark
@@ -96,5 +104,13 @@ public class SessionPipelineBenchmark {
     @OutputTimeUnit(TimeUnit.SECONDS)
     public SubmitStatus throughput() {
         return throughputSession.submit(observation);
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @Threads(4)
+    public SubmitStatus throughputFourProducers() {
+        return multiProducerSession.submit(observation);
     }
 }
