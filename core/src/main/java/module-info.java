@@ -8,6 +8,7 @@ module io.github.streaminfer.core {
     requires HdrHistogram;
     requires jdk.unsupported;
 
+    exports io.github.streaminfer.action;
     exports io.github.streaminfer.backend;
     exports io.github.streaminfer.concurrent;
     exports io.github.streaminfer.image;
