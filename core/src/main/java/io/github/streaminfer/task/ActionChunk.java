@@ -64,6 +64,14 @@ public final class ActionChunk {
         return Arrays.copyOf(data, horizon * dim);
     }
 
+    /** @return a detached copy (allocates; for consumers keeping a chunk beyond the result's release) */
+    public ActionChunk copy() {
+        ActionChunk c = new ActionChunk(horizon, dim);
+        c.set(horizon, dim);
+        System.arraycopy(data, 0, c.data, 0, horizon * dim);
+        return c;
+    }
+
     void set(int horizon, int dim) {
         if (data.length < horizon * dim) {
             data = new float[horizon * dim];

@@ -124,6 +124,22 @@ public final class Detections {
         return sourceHeight;
     }
 
+    /** @return a detached copy (allocates; for consumers keeping detections beyond the result's release) */
+    public Detections copy() {
+        Detections c = new Detections(x1.length, labels);
+        System.arraycopy(x1, 0, c.x1, 0, count);
+        System.arraycopy(y1, 0, c.y1, 0, count);
+        System.arraycopy(x2, 0, c.x2, 0, count);
+        System.arraycopy(y2, 0, c.y2, 0, count);
+        System.arraycopy(score, 0, c.score, 0, count);
+        System.arraycopy(classId, 0, c.classId, 0, count);
+        System.arraycopy(trackId, 0, c.trackId, 0, count);
+        c.count = count;
+        c.sourceWidth = sourceWidth;
+        c.sourceHeight = sourceHeight;
+        return c;
+    }
+
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Detections[").append(count);
