@@ -129,8 +129,9 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             stateInputs[i] = signature.inputIndex(b.stateInputs.get(i));
             Tensor out = outputs[stateOutputs[i]];
             Tensor in = inputs[stateInputs[i]];
-            if (out.dtype() != in.dtype() || !out.spec().withDynamicDims(1).equals(
-                    TensorSpec.of(out.name(), in.dtype(), in.shape()))) {
+            // the output spec may leave dimensions dynamic (Silero VAD declares stateN as [?, ?, ?]); it must accept
+            // the state input's concrete shape
+            if (out.dtype() != in.dtype() || !out.spec().accepts(in.shape())) {
                 throw new IllegalArgumentException("recurrent state output '" + out.name() + "' " + out.dtype()
                         + Shapes.toString(out.spec().shape()) + " does not fit input '" + in.name() + "' "
                         + in.dtype() + Shapes.toString(in.shape()));
