@@ -33,7 +33,7 @@ class ModuleDescriptorTest {
             boolean dependency = s.contains("jctools-core") || s.contains("HdrHistogram") || s.contains("slf4j-api")
                     || s.contains("junit-jupiter-api") || s.contains("junit-platform-commons")
                     || s.contains("opentest4j") || s.contains("apiguardian") || s.contains("assertj-core")
-                    || s.contains("byte-buddy");
+                    || s.contains("byte-buddy") || s.contains("protobuf-java");
             if ((ours || dependency) && Files.exists(p)) {
                 paths.add(p);
             }
