@@ -7,6 +7,7 @@ module io.github.streaminfer.core {
     requires org.jctools.core;
     requires HdrHistogram;
     requires jdk.unsupported;
+    requires java.desktop; // ImageIO for the built-in JavaImageDecoder
 
     exports io.github.streaminfer.action;
     exports io.github.streaminfer.backend;
