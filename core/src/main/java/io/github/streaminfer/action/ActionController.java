@@ -491,7 +491,7 @@ public final class ActionController implements AutoCloseable {
                 bits |= chain(dt);
                 System.arraycopy(vd, 0, vdTarget, 0, dim);
                 brake(dt);
-                shapeForJerk(dt);
+                shapeForJerk(dt, false);
                 bits |= limiter.limit(vd, v0, a0, dt, vOut);
                 moved = true;
                 score = score(dt);
@@ -516,7 +516,7 @@ public final class ActionController implements AutoCloseable {
             if (!moved) {
                 // decelerate to a hold: desired velocity 0, same caps
                 System.arraycopy(zeros, 0, vd, 0, dim);
-                shapeForJerk(dt);
+                shapeForJerk(dt, true);
                 limiter.limit(vd, v0, a0, dt, vOut);
             }
             state = latched ? ActionCommand.State.ESTOP : ActionCommand.State.DECELERATING;
@@ -674,7 +674,7 @@ public final class ActionController implements AutoCloseable {
             if (delta[d] || a == Double.POSITIVE_INFINITY) {
                 continue;
             }
-            double vb = a * (Math.sqrt(dt * dt + 2 * Math.abs(e) / a) - dt);
+            double vb = 2 * Math.abs(e) / (Math.sqrt(dt * dt + 2 * Math.abs(e) / a) + dt); // = a*(sqrt(..)-dt), no cancellation
             if (e >= 0) {
                 double max = vb;
                 if (want > max) {
@@ -693,20 +693,28 @@ public final class ActionController implements AutoCloseable {
      * With a jerk cap, a velocity change must end with the acceleration back at 0, or the velocity overshoots and
      * the loop rings. Per axis, the velocity change requested this tick is limited to what still lets the
      * acceleration ramp down at {@code jMax} by the time the desired velocity is reached:
-     * {@code |a| <= jMax * (sqrt(dt^2 + 2|vd - v0|/jMax) - dt)}.
+     * {@code |a| <= jMax * (sqrt(dt^2 + 2|vd - v0|/jMax) - dt)}. When stopping ({@code ramp}), each axis also ramps
+     * its acceleration from the current one at {@code jMax} and stops on its own, the fastest stop within the caps
+     * (the caps' common factor would otherwise let the slowest axis hold back every other one, several times
+     * longer); without a jerk cap a stop keeps the direction of motion.
      */
-    private void shapeForJerk(double dt) {
+    private void shapeForJerk(double dt, boolean ramp) {
         for (int d = 0; d < dim; d++) {
             double j = limiter.jMax[d];
             if (j == Double.POSITIVE_INFINITY) {
                 continue;
             }
             double dv = vd[d] - v0[d];
-            double aAllowed = j * (Math.sqrt(dt * dt + 2 * Math.abs(dv) / j) - dt);
+            double aAllowed = 2 * Math.abs(dv) / (Math.sqrt(dt * dt + 2 * Math.abs(dv) / j) + dt); // no cancellation
             double aWant = dv / dt;
-            if (Math.abs(aWant) > aAllowed) {
-                vd[d] = v0[d] + Math.copySign(aAllowed, dv) * dt;
+            double a = Math.abs(aWant) > aAllowed ? Math.copySign(aAllowed, dv) : aWant;
+            if (ramp) {
+                double cap = limiter.aMax[d];
+                double lo = Math.max(a0[d] - j * dt, -cap);
+                double hi = Math.min(a0[d] + j * dt, cap);
+                a = a < lo ? lo : (a > hi ? hi : a);
             }
+            vd[d] = v0[d] + a * dt;
         }
     }
 

@@ -125,9 +125,9 @@ final class MotionLimiter {
                 }
                 if (vCap != Double.POSITIVE_INFINITY) {
                     double up = Math.max(0, vCap - v0[i]);
-                    double hr = v0[i] + c * (Math.sqrt(1 + 2 * up / c) - 1);
+                    double hr = v0[i] + 2 * up / (Math.sqrt(1 + 2 * up / c) + 1); // = c*(sqrt(..)-1) without cancellation
                     double down = Math.max(0, vCap + v0[i]);
-                    double lr = v0[i] - c * (Math.sqrt(1 + 2 * down / c) - 1);
+                    double lr = v0[i] - 2 * down / (Math.sqrt(1 + 2 * down / c) + 1);
                     if (lr > l) {
                         l = lr;
                         lk = K_JERK;

@@ -22,7 +22,19 @@ class WatchdogTest {
         assertThat(decelTicksTotal).isGreaterThan(20_000);
     }
 
+    @Test
+    void withJerkCapsTheStopStaysWithinCapsAndEndsAtRest() {
+        SplittableRandom rnd = new SplittableRandom(0x7e4c);
+        for (int trial = 0; trial < 1_000; trial++) {
+            trial(rnd, trial, true);
+        }
+    }
+
     private static long trial(SplittableRandom rnd, int trial) {
+        return trial(rnd, trial, false);
+    }
+
+    private static long trial(SplittableRandom rnd, int trial, boolean jerk) {
         int dim = 1 + rnd.nextInt(6);
         long dtNanos = new long[]{1_000_000, 2_000_000, 5_000_000, 10_000_000, 20_000_000}[rnd.nextInt(5)];
         double dt = dtNanos / 1e9;
@@ -35,10 +47,17 @@ class WatchdogTest {
             vMax[d] = 0.1 + 2 * rnd.nextDouble();
             aMax[d] = 0.5 + 20 * rnd.nextDouble();
         }
+        double[] jMax = new double[dim];
+        double rampTicks = 0;
+        for (int d = 0; d < dim; d++) {
+            // jerk caps that let the acceleration ramp within 1 to 10 ticks
+            jMax[d] = jerk ? aMax[d] / (dt * (1 + rnd.nextInt(10))) : Double.POSITIVE_INFINITY;
+            rampTicks = Math.max(rampTicks, aMax[d] / jMax[d] / dt);
+        }
         ActionConfig config = ActionConfig.builder().dim(dim).maxHorizon(maxH).stepPeriod(Duration.ofNanos(stepNanos))
                 .controlPeriod(Duration.ofNanos(dtNanos))
                 .smoothing(rnd.nextBoolean() ? SmoothingConfig.NONE : SmoothingConfig.ema(0.3 + 0.7 * rnd.nextDouble()))
-                .safety(SafetyConfig.builder().maxVelocity(vMax).maxAcceleration(aMax)
+                .safety(SafetyConfig.builder().maxVelocity(vMax).maxAcceleration(aMax).maxJerk(jMax)
                         .staleAfter(Duration.ofNanos(staleNanos)).build())
                 .build();
         ManualClock clock = new ManualClock(1_000_000_000L + rnd.nextInt(1_000_000_000));
@@ -83,6 +102,8 @@ class WatchdogTest {
         double ratio = 0;
         long ticksToStop = -1;
         long decelTicks = 0;
+        double[] acc = new double[dim];
+        boolean haveAcc = false;
         for (int t = 0; t < 100_000; t++) {
             long now = clock.nanoTime();
             ctl.next(cmd);
@@ -91,7 +112,16 @@ class WatchdogTest {
             for (int d = 0; d < dim; d++) {
                 v[d] = (cmd.value(d) - prev[d]) / dt;
                 still &= v[d] == 0;
+                double a = (v[d] - vel[d]) / dt;
+                assertThat(Math.abs(v[d])).as("trial %d velocity", trial).isLessThanOrEqualTo(vMax[d] * (1 + 1e-9));
+                assertThat(Math.abs(a)).as("trial %d acceleration", trial).isLessThanOrEqualTo(aMax[d] * (1 + 1e-9));
+                if (haveAcc) {
+                    double j = (a - acc[d]) / dt;
+                    assertThat(Math.abs(j)).as("trial %d jerk", trial).isLessThanOrEqualTo(jMax[d] * (1 + 1e-9));
+                }
+                acc[d] = a;
             }
+            haveAcc = true;
             if (now > deadline) {
                 assertThat(cmd.executable()).as("trial %d: executable %d ns after the deadline", trial, now - deadline)
                         .isFalse();
@@ -116,8 +146,9 @@ class WatchdogTest {
             clock.advance(dtNanos);
         }
         assertThat(ticksToStop).as("trial %d stopped", trial).isPositive();
-        // velocity reaches 0 within v / aMax + 1 tick
-        double allowed = ratio + dt;
+        // velocity reaches 0 within v / aMax + 1 tick; with a jerk cap each axis first ramps its acceleration out
+        // (possibly from +aMax through 0 to -aMax) and back in: at most 3.5 aMax/jMax and one more tick
+        double allowed = ratio + dt + (jerk ? 3.5 * rampTicks * dt + dt : 0);
         assertThat(ticksToStop * dt).as("trial %d: time to stop, v/a_max = %s s", trial, ratio)
                 .isLessThanOrEqualTo(allowed + 1e-9);
         // and stays there
