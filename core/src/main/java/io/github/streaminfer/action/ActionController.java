@@ -771,8 +771,12 @@ public final class ActionController implements AutoCloseable {
         if (lastTickStep != NONE) {
             floor = Math.max(floor, lastTickStep);
         }
-        long anchor = lastExecuted != NONE ? lastExecuted : (lastTickStep != NONE ? Math.min(lastTickStep, base) : base);
-        long limit = anchor + qMask; // exclusive: keeps the slot of the executing step intact
+        // the oldest step still needed: the one executing (or held) now; slots below it may be reused
+        long anchor = Math.max(lastExecuted, lastTickStep);
+        if (anchor == NONE) {
+            anchor = base;
+        }
+        long limit = anchor + qMask; // exclusive: never reuses the slot of the anchor step
         if (mode == AggregationConfig.Mode.LATEST_ONLY && tail != NONE) {
             long from = lastExecuted == NONE ? tail - qMask : lastExecuted + 1;
             for (long n = Math.max(from, tail - qMask); n <= tail; n++) {
