@@ -9,6 +9,7 @@ module io.github.streaminfer.core {
     requires jdk.unsupported;
     requires java.desktop; // ImageIO for the built-in JavaImageDecoder
 
+    exports io.github.streaminfer.action;
     exports io.github.streaminfer.backend;
     exports io.github.streaminfer.concurrent;
     exports io.github.streaminfer.image;

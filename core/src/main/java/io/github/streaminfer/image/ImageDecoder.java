@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 
 /**
  * Decodes an encoded image (JPEG, PNG) and writes it, resized or letterboxed and normalised as an
- * {@link ImageSpec} says, straight into a tensor. Found with {@link java.util.ServiceLoader}; {@link ImageDecoders}
+ * {@link ImageSpec} says, straight into a tensor. Found with {@link java.util.ServiceLoader}; {@code ImageDecoders}
  * picks the best available one (OpenCV through {@code streaminfer-media-javacv} when it is on the path, else the
  * pure-Java decoder in core).
  *
