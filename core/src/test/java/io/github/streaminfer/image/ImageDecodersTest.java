@@ -26,7 +26,7 @@ class ImageDecodersTest {
 
     @Test
     void frameHandOffNeverLetsTheWriterOverwriteAFrameBeingRead() {
-        ImageFrame f = new ImageFrame();
+        PooledFrame f = new PooledFrame();
         assertThat(f.tryAcquire()).isFalse();
         assertThat(f.tryClaim()).isTrue();
         f.ensureCapacity(12).put(0, (byte) 1);

@@ -1,6 +1,6 @@
 package io.github.streaminfer.media;
 
-import io.github.streaminfer.image.ImageFrame;
+import io.github.streaminfer.image.PooledFrame;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +34,7 @@ final class CameraSource extends CaptureSource {
     }
 
     @Override
-    protected int read(ImageFrame frame, long sequence) {
+    protected int read(PooledFrame frame, long sequence) {
         if (!grab()) {
             if (++failures >= MAX_CONSECUTIVE_FAILURES) {
                 throw new FrameSourceException(describe() + " stopped delivering frames (" + failures

@@ -1,6 +1,6 @@
 package io.github.streaminfer.media;
 
-import io.github.streaminfer.image.ImageFrame;
+import io.github.streaminfer.image.PooledFrame;
 import io.github.streaminfer.image.InvalidImageException;
 import io.github.streaminfer.image.PixelFormat;
 import org.bytedeco.javacpp.BytePointer;
@@ -12,7 +12,7 @@ import java.nio.ByteBuffer;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 
 /**
- * Reads BGR frames with OpenCV's {@code VideoCapture} into pooled {@link ImageFrame}s: the capture decodes into one
+ * Reads BGR frames with OpenCV's {@code VideoCapture} into pooled {@link PooledFrame}s: the capture decodes into one
  * reused {@code Mat}, which is copied once into the frame's direct buffer (through a {@code Mat} header over that
  * buffer, created once per pool frame), so steady state allocates nothing.
  */
@@ -59,7 +59,7 @@ abstract class CaptureSource extends FrameSource {
     }
 
     /** Copies {@link #grabbed} into the frame and publishes it. */
-    int publish(ImageFrame frame, long sequence) {
+    int publish(PooledFrame frame, long sequence) {
         int w = grabbed.cols();
         int h = grabbed.rows();
         if (grabbed.type() != CV_8UC3) {

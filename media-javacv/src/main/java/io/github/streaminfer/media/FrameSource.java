@@ -1,6 +1,6 @@
 package io.github.streaminfer.media;
 
-import io.github.streaminfer.image.ImageFrame;
+import io.github.streaminfer.image.PooledFrame;
 import io.github.streaminfer.session.ErrorHandler;
 import io.github.streaminfer.session.StreamingInferenceSession;
 import io.github.streaminfer.session.SubmitStatus;
@@ -13,8 +13,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A producer that reads frames from a camera, a video file or an image folder on its own thread and submits them
- * to a {@link StreamingInferenceSession} whose observations are {@link ImageFrame}s. The session's task turns a
- * frame into its input with {@link ImageFrame#writeInto}.
+ * to a {@link StreamingInferenceSession} whose observations are {@link PooledFrame}s. The session's task turns a
+ * frame into its input with {@link PooledFrame#writeInto}.
  *
  * <pre>{@code
  * try (FrameSource source = FrameSource.videoFile(Path.of("run.avi"),
@@ -25,8 +25,8 @@ import java.util.concurrent.locks.LockSupport;
  * }
  * }</pre>
  *
- * <p>Frames come from a pool of {@link FrameSourceConfig#poolSize()} reusable {@link ImageFrame}s with direct
- * buffers; a frame the worker is reading is never overwritten (see {@link ImageFrame}). Pacing: at a chosen fps
+ * <p>Frames come from a pool of {@link FrameSourceConfig#poolSize()} reusable {@link PooledFrame}s with direct
+ * buffers; a frame the worker is reading is never overwritten (see {@link PooledFrame}). Pacing: at a chosen fps
  * frames are submitted on a fixed schedule (refused frames are dropped and counted; a camera is read at its own
  * rate and frames not due are dropped so the next one is fresh); at fps 0 a file source submits as fast as the
  * session accepts, retrying a refused frame until it is taken.
@@ -52,7 +52,7 @@ public abstract class FrameSource implements AutoCloseable {
 
     /** The configuration. */
     protected final FrameSourceConfig config;
-    private final ImageFrame[] pool;
+    private final PooledFrame[] pool;
     private final AtomicLong read = new AtomicLong();
     private final AtomicLong submitted = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
@@ -70,9 +70,9 @@ public abstract class FrameSource implements AutoCloseable {
      */
     protected FrameSource(FrameSourceConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        this.pool = new ImageFrame[config.poolSize()];
+        this.pool = new PooledFrame[config.poolSize()];
         for (int i = 0; i < pool.length; i++) {
-            pool[i] = new ImageFrame();
+            pool[i] = new PooledFrame();
         }
     }
 
@@ -119,7 +119,7 @@ public abstract class FrameSource implements AutoCloseable {
      * @throws FrameSourceException  if the source cannot be opened (the message says which and why)
      * @throws IllegalStateException if already started or closed
      */
-    public synchronized void start(StreamingInferenceSession<ImageFrame, ?> session) {
+    public synchronized void start(StreamingInferenceSession<PooledFrame, ?> session) {
         Objects.requireNonNull(session, "session");
         if (closed) {
             throw new IllegalStateException("frame source '" + config.name() + "' is closed");
@@ -143,7 +143,7 @@ public abstract class FrameSource implements AutoCloseable {
         t.start();
     }
 
-    private void produce(StreamingInferenceSession<ImageFrame, ?> session) {
+    private void produce(StreamingInferenceSession<PooledFrame, ?> session) {
         long period = config.fps() > 0 ? Math.round(1e9 / config.fps()) : 0;
         long next = System.nanoTime();
         long sequence = 0;
@@ -152,7 +152,7 @@ public abstract class FrameSource implements AutoCloseable {
                 if (config.maxFrames() > 0 && read.get() >= config.maxFrames()) {
                     break;
                 }
-                ImageFrame frame = claim();
+                PooledFrame frame = claim();
                 int r = read(frame, sequence);
                 if (r == END) {
                     frame.abandon();
@@ -195,7 +195,7 @@ public abstract class FrameSource implements AutoCloseable {
         }
     }
 
-    private void submit(StreamingInferenceSession<ImageFrame, ?> session, ImageFrame frame, boolean retry) {
+    private void submit(StreamingInferenceSession<PooledFrame, ?> session, PooledFrame frame, boolean retry) {
         while (true) {
             SubmitStatus s = session.submit(frame);
             if (s.isAccepted()) {
@@ -218,25 +218,25 @@ public abstract class FrameSource implements AutoCloseable {
     }
 
     /** A frame that was published but not queued goes back to the pool. */
-    private static void release(ImageFrame frame) {
+    private static void release(PooledFrame frame) {
         if (frame.tryClaim()) {
             frame.abandon();
         }
     }
 
     /** Prefers a frame nobody holds; else reclaims a published one that the worker has not taken yet. */
-    private ImageFrame claim() {
+    private PooledFrame claim() {
         int n = pool.length;
         while (true) {
             for (int i = 0; i < n; i++) {
-                ImageFrame f = pool[(cursor + i) % n];
+                PooledFrame f = pool[(cursor + i) % n];
                 if (f.tryClaimFree()) {
                     cursor = (cursor + i + 1) % n;
                     return f;
                 }
             }
             for (int i = 0; i < n; i++) {
-                ImageFrame f = pool[(cursor + i) % n];
+                PooledFrame f = pool[(cursor + i) % n];
                 if (f.tryClaim()) {
                     cursor = (cursor + i + 1) % n;
                     return f;
@@ -276,7 +276,7 @@ public abstract class FrameSource implements AutoCloseable {
      * @return {@link #FRAME}, {@link #END} or {@link #SKIPPED}
      * @throws FrameSourceException if the source cannot go on
      */
-    protected abstract int read(ImageFrame frame, long sequence);
+    protected abstract int read(PooledFrame frame, long sequence);
 
     /** @return true if it could go back to the first frame */
     protected abstract boolean rewind();

@@ -1,6 +1,6 @@
 package io.github.streaminfer.media;
 
-import io.github.streaminfer.image.ImageFrame;
+import io.github.streaminfer.image.PooledFrame;
 import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageHeaders;
 import io.github.streaminfer.image.ImageSpec;
@@ -57,7 +57,7 @@ final class ImageFolderSource extends FrameSource {
     }
 
     @Override
-    protected int read(ImageFrame frame, long sequence) {
+    protected int read(PooledFrame frame, long sequence) {
         if (next >= files.size()) {
             return END;
         }

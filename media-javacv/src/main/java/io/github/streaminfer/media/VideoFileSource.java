@@ -1,6 +1,6 @@
 package io.github.streaminfer.media;
 
-import io.github.streaminfer.image.ImageFrame;
+import io.github.streaminfer.image.PooledFrame;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +48,7 @@ final class VideoFileSource extends CaptureSource {
     }
 
     @Override
-    protected int read(ImageFrame frame, long sequence) {
+    protected int read(PooledFrame frame, long sequence) {
         if (!grab()) {
             return END;
         }

@@ -3,7 +3,7 @@ package io.github.streaminfer.media;
 import io.github.streaminfer.backend.ModelSignature;
 import io.github.streaminfer.image.ImageDecoder;
 import io.github.streaminfer.image.ImageDecoders;
-import io.github.streaminfer.image.ImageFrame;
+import io.github.streaminfer.image.PooledFrame;
 import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageSpec;
 import io.github.streaminfer.session.IngressPolicy;
@@ -39,7 +39,7 @@ class FrameSourceTest {
     Path dir;
 
     /** Decodes or fits each frame into a 16x16 input; the scripted model outputs the mean, in 0..255. */
-    static final class MeanTask implements InferenceTask<ImageFrame, float[]> {
+    static final class MeanTask implements InferenceTask<PooledFrame, float[]> {
         final ImageSpec spec = ImageSpec.builder(16, 16).scale(1f).build();
         final ImageDecoder decoder = ImageDecoders.best();
         final ImageGeometry geometry = new ImageGeometry();
@@ -54,7 +54,7 @@ class FrameSourceTest {
         }
 
         @Override
-        public void preprocess(ImageFrame frame, Tensor[] inputs) {
+        public void preprocess(PooledFrame frame, Tensor[] inputs) {
             frame.writeInto(decoder, spec, inputs[0], 0, geometry);
         }
 
@@ -75,7 +75,7 @@ class FrameSourceTest {
                 }).build();
     }
 
-    private static StreamingInferenceSession<ImageFrame, float[]> session(MeanTask task, List<Float> means,
+    private static StreamingInferenceSession<PooledFrame, float[]> session(MeanTask task, List<Float> means,
                                                                          List<Throwable> errors) {
         return StreamingInferenceSession.builder(meanModel(), task)
                 .config(SessionConfig.DEFAULT.toBuilder().name("frames").ingress(IngressPolicy.block(2)).build())
@@ -249,6 +249,41 @@ class FrameSourceTest {
         } finally {
             task.decoder.close();
         }
+    }
+
+    @Test
+    void feedsABuiltInClassifierTaskThroughTheAdapter() throws Exception {
+        Path video = writeVideo("classify.avi", 8);
+        ImageSpec spec = ImageSpec.builder(16, 16).build();
+        ScriptedModel model = ScriptedModel.builder().input("x", DType.FLOAT32, 1, 3, 16, 16)
+                .output("logits", DType.FLOAT32, 1, 2).script((in, out) -> {
+                    double sum = 0;
+                    for (long i = 0; i < in[0].elementCount(); i++) {
+                        sum += in[0].getFloat(i);
+                    }
+                    float mean = (float) (sum / in[0].elementCount());
+                    out[0].putFloat(0, mean);        // class 0: bright
+                    out[0].putFloat(1, 0.5f);        // class 1: dark
+                }).build();
+        var task = PooledFrameTask.wrap(io.github.streaminfer.task.ClassifierTask.builder(spec).build());
+        List<Integer> best = Collections.synchronizedList(new ArrayList<>());
+        List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+        try (var session = StreamingInferenceSession.builder(model, task)
+                .config(SessionConfig.DEFAULT.toBuilder().ingress(IngressPolicy.block(2)).build())
+                .listener(r -> {
+                    if (r.isSuccess()) {
+                        best.add(r.value().best());
+                    }
+                })
+                .errorHandler((n, id, e) -> errors.add(e)).build();
+             FrameSource source = FrameSource.videoFile(video, FrameSourceConfig.DEFAULT)) {
+            source.start(session);
+            assertThat(source.awaitEnd(20, TimeUnit.SECONDS)).isTrue();
+            session.drainAndClose(10, TimeUnit.SECONDS);
+        }
+        assertThat(errors).isEmpty();
+        // frames are grey 20, 30, ... 90: mean/255 stays below 0.5, so class 1 wins every time
+        assertThat(best).hasSize(8).containsOnly(1);
     }
 
     @Test

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Note:</b> one writer (its source) and one reader (the session worker) at a time; the state hand-off is
  * lock-free and allocation-free.
  */
-public final class ImageFrame {
+public final class PooledFrame {
     private static final int FREE = 0;
     private static final int WRITING = 1;
     private static final int READY = 2;
@@ -38,7 +38,7 @@ public final class ImageFrame {
     private long captureNanos;
 
     /** Creates an empty, free frame. */
-    public ImageFrame() {
+    public PooledFrame() {
     }
 
     // ------------------------------------------------------------------------------------------------ writer side
@@ -223,7 +223,7 @@ public final class ImageFrame {
 
     @Override
     public String toString() {
-        return "ImageFrame[#" + sequence + (format == null ? " encoded " + length + " bytes"
+        return "PooledFrame[#" + sequence + (format == null ? " encoded " + length + " bytes"
                 : " " + format + " " + width + "x" + height) + "]";
     }
 }
