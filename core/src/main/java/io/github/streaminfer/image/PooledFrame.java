@@ -53,15 +53,6 @@ public final class PooledFrame {
     }
 
     /**
-     * Claims this frame for writing only if nobody holds it (neither queued nor being read).
-     *
-     * @return true if the caller may now write it
-     */
-    public boolean tryClaimFree() {
-        return state.compareAndSet(FREE, WRITING);
-    }
-
-    /**
      * Makes sure the buffer holds {@code bytes} bytes, growing it once if needed (a one-time allocation for a
      * stream of same-sized frames). Only while claimed.
      *

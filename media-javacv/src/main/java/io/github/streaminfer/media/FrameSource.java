@@ -224,17 +224,14 @@ public abstract class FrameSource implements AutoCloseable {
         }
     }
 
-    /** Prefers a frame nobody holds; else reclaims a published one that the worker has not taken yet. */
+    /**
+     * Takes pool frames in strict rotation, skipping only the one the worker is reading. The frame taken was
+     * submitted {@code poolSize} claims ago, so it is no longer queued as long as the pool is larger than the
+     * session's ingress capacity + 1 (it may have been dropped by the session, which is why it is reclaimed).
+     */
     private PooledFrame claim() {
         int n = pool.length;
         while (true) {
-            for (int i = 0; i < n; i++) {
-                PooledFrame f = pool[(cursor + i) % n];
-                if (f.tryClaimFree()) {
-                    cursor = (cursor + i + 1) % n;
-                    return f;
-                }
-            }
             for (int i = 0; i < n; i++) {
                 PooledFrame f = pool[(cursor + i) % n];
                 if (f.tryClaim()) {

@@ -287,6 +287,33 @@ class FrameSourceTest {
     }
 
     @Test
+    void conflatingSessionWithASlowModelNeverSeesAReusedFrame() throws Exception {
+        Path video = writeVideo("fast.avi", 40);
+        List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+        List<Float> means = Collections.synchronizedList(new ArrayList<>());
+        MeanTask task = new MeanTask();
+        ScriptedModel slow = ScriptedModel.builder().input("image", DType.FLOAT32, 1, 3, 16, 16)
+                .output("mean", DType.FLOAT32, 1, 1).latencyNanos(3_000_000).build();
+        try (var session = StreamingInferenceSession.builder(slow, task)
+                .config(SessionConfig.DEFAULT.toBuilder().ingress(IngressPolicy.LATEST_ONLY).build())
+                .listener(r -> means.add(0f))
+                .errorHandler((n, id, e) -> errors.add(e)).build();
+             FrameSource source = FrameSource.videoFile(video, FrameSourceConfig.builder().poolSize(3).loop(true)
+                     .maxFrames(200).build())) {
+            source.start(session);
+            assertThat(source.awaitEnd(30, TimeUnit.SECONDS)).isTrue();
+            session.drainAndClose(10, TimeUnit.SECONDS);
+            assertThat(source.stats().read()).isEqualTo(200);
+            assertThat(source.stats().submitted()).isEqualTo(200);
+            assertThat(session.stats().dropped()).as("conflated by the session").isPositive();
+        } finally {
+            task.decoder.close();
+        }
+        assertThat(errors).isEmpty();
+        assertThat(means).isNotEmpty();
+    }
+
+    @Test
     void configIsValidated() {
         assertThatThrownBy(() -> FrameSourceConfig.builder().fps(-1).build()).hasMessageContaining("fps is -1.0");
         assertThatThrownBy(() -> FrameSourceConfig.builder().poolSize(1).build()).hasMessageContaining("poolSize");

@@ -198,6 +198,18 @@ class OpenCvImageDecoderTest {
             }
         }
         assertThat(decoded).isPositive();
+        // PNG: mutations past the header reach libpng's inflate and filter code
+        for (int i = 0; i < 200; i++) {
+            byte[] m = png.clone();
+            for (int k = 0; k < 1 + r.nextInt(4); k++) {
+                m[33 + r.nextInt(m.length - 45)] = (byte) r.nextInt(256);
+            }
+            try {
+                cv.decodeInto(TestImages.direct(m), spec, t, 0, gc);
+            } catch (InvalidImageException expected) {
+                assertThat(expected.getMessage()).isNotBlank();
+            }
+        }
         cv.decodeInto(TestImages.direct(jpeg), spec, t, 0, gc);
         assertThat(gc.sourceWidth()).isEqualTo(320);
     }
