@@ -112,6 +112,11 @@ abstract class ImageDecoderContract {
         assertThat(t.buffer().get(2) & 0xFF).isEqualTo(50);
         decoder.fitInto(rgb, 4, 2, 12, PixelFormat.BGR, spec, t, 0, g);
         assertThat(t.buffer().get(0) & 0xFF).isEqualTo(50);
+        byte[] heap = new byte[30];
+        heap[3 + 12] = (byte) 77; // second row, first pixel, behind a 3-byte offset and a 12-byte stride
+        decoder.fitInto(ByteBuffer.wrap(heap).position(3), 4, 2, 12, PixelFormat.RGB, spec, t, 0, g);
+        assertThat(t.buffer().get(4 * 3) & 0xFF).isEqualTo(77);
+        assertThat(t.buffer().get(0) & 0xFF).isZero();
         assertThatThrownBy(() -> decoder.fitInto(rgb, 4, 3, 12, PixelFormat.RGB, spec, t, 0, g))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs 36 bytes");
         ImageSpec tiny = spec.toBuilder().maxPixels(4).build();
