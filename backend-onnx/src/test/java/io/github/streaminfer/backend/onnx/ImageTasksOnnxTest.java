@@ -4,13 +4,14 @@ import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
 import io.github.streaminfer.image.ImageSpec;
+import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.session.StreamingInferenceSession;
 import io.github.streaminfer.task.ActionChunk;
 import io.github.streaminfer.task.Classification;
 import io.github.streaminfer.task.ClassifierTask;
 import io.github.streaminfer.task.DetectionTask;
 import io.github.streaminfer.task.Detections;
-import io.github.streaminfer.task.ImageFrame;
+import io.github.streaminfer.task.ImageObservation;
 import io.github.streaminfer.task.InvalidInputException;
 import io.github.streaminfer.task.PolicyObservation;
 import io.github.streaminfer.task.PolicyTask;
@@ -45,7 +46,7 @@ class ImageTasksOnnxTest {
                 px[o + 2] = (byte) p;
             }
         }
-        return new RawImage(img.getWidth(), img.getHeight(), RawImage.PixelFormat.RGB, px);
+        return new RawImage(img.getWidth(), img.getHeight(), PixelFormat.RGB, px);
     }
 
     static BufferedImage text(String s, boolean rotated) {
@@ -74,16 +75,54 @@ class ImageTasksOnnxTest {
     @Test
     void ppOcrOrientationClassifierTellsUprightFromRotatedText() {
         try (LoadedModel model = new OnnxBackend().load(ModelSource.of(RealModel.PPOCR_CLS.path()), ModelOptions.DEFAULT);
-             StreamingInferenceSession<ImageFrame, Classification> s = StreamingInferenceSession
+             StreamingInferenceSession<ImageObservation, Classification> s = StreamingInferenceSession
                      .builder(model, ocrOrientation()).build()) {
             for (String line : List.of("Hello World 2026", "streaming infer", "The quick brown fox")) {
-                SessionRunner.Outcome<String> up = SessionRunner.step(s, ImageFrame.raw(rgb(text(line, false))),
+                SessionRunner.Outcome<String> up = SessionRunner.step(s, ImageObservation.raw(rgb(text(line, false))),
                         c -> c.bestLabel() + " " + c.bestScore());
-                SessionRunner.Outcome<String> down = SessionRunner.step(s, ImageFrame.raw(rgb(text(line, true))),
+                SessionRunner.Outcome<String> down = SessionRunner.step(s, ImageObservation.raw(rgb(text(line, true))),
                         c -> c.bestLabel() + " " + c.bestScore());
                 assertThat(up.value()).as("upright '%s'", line).startsWith("0 ");
                 assertThat(down.value()).as("rotated '%s'", line).startsWith("180 ");
             }
+        }
+    }
+
+    static byte[] jpeg(BufferedImage img) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        if (!javax.imageio.ImageIO.write(img, "jpg", out)) {
+            throw new AssertionError("no JPEG writer");
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void ppOcrOrientationOnEncodedJpegAndSourceFrames() throws Exception {
+        try (LoadedModel model = new OnnxBackend().load(ModelSource.of(RealModel.PPOCR_CLS.path()), ModelOptions.DEFAULT);
+             StreamingInferenceSession<ImageObservation, Classification> s = StreamingInferenceSession
+                     .builder(model, ocrOrientation()).build()) {
+            // encoded bytes go through the best available ImageDecoder
+            String up = SessionRunner.step(s, ImageObservation.encoded(jpeg(text("Hello World 2026", false))),
+                    Classification::bestLabel).value();
+            String down = SessionRunner.step(s, ImageObservation.encoded(jpeg(text("Hello World 2026", true))),
+                    Classification::bestLabel).value();
+            assertThat(up).isEqualTo("0");
+            assertThat(down).isEqualTo("180");
+            // a pooled frame of a frame source, raw RGB pixels
+            RawImage px = rgb(text("streaming infer", true));
+            io.github.streaminfer.image.ImageFrame frame = new io.github.streaminfer.image.ImageFrame();
+            assertThat(frame.tryClaim()).isTrue();
+            frame.ensureCapacity(px.pixels().length).put(px.pixels());
+            frame.publishPixels(PixelFormat.RGB, px.width(), px.height(), px.width() * 3, 0, 0);
+            assertThat(SessionRunner.step(s, ImageObservation.frame(frame), Classification::bestLabel).value())
+                    .isEqualTo("180");
+            // corrupt bytes fail the frame, the session goes on
+            SessionRunner.Outcome<String> bad = SessionRunner.step(s,
+                    ImageObservation.encoded(new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3}), Classification::bestLabel);
+            assertThat(bad.success()).isFalse();
+            assertThat(bad.error()).isInstanceOf(InvalidInputException.class);
+            assertThat(SessionRunner.step(s, ImageObservation.raw(rgb(text("Hello", false))),
+                    Classification::bestLabel).value()).isEqualTo("0");
         }
     }
 
@@ -101,14 +140,14 @@ class ImageTasksOnnxTest {
             bgr[i + 2] = t;
         }
         try (LoadedModel model = new OnnxBackend().load(ModelSource.of(RealModel.PPOCR_CLS.path()), ModelOptions.DEFAULT);
-             StreamingInferenceSession<ImageFrame, Classification> s = StreamingInferenceSession
+             StreamingInferenceSession<ImageObservation, Classification> s = StreamingInferenceSession
                      .builder(model, ocrOrientation()).build()) {
-            float a = SessionRunner.step(s, ImageFrame.raw(rgb), c -> c.score(1)).value();
-            float b = SessionRunner.step(s, ImageFrame.raw(new RawImage(384, 96, RawImage.PixelFormat.BGR, bgr)),
+            float a = SessionRunner.step(s, ImageObservation.raw(rgb), c -> c.score(1)).value();
+            float b = SessionRunner.step(s, ImageObservation.raw(new RawImage(384, 96, PixelFormat.BGR, bgr)),
                     c -> c.score(1)).value();
             assertThat(b).isEqualTo(a);
             assertThat(a).isGreaterThan(0.5f);
-            SessionRunner.Outcome<Float> empty = SessionRunner.step(s, new ImageFrame(), c -> c.score(1));
+            SessionRunner.Outcome<Float> empty = SessionRunner.step(s, new ImageObservation(), c -> c.score(1));
             assertThat(empty.error()).isInstanceOf(InvalidInputException.class).hasMessageContaining("empty");
         }
     }
@@ -162,7 +201,7 @@ class ImageTasksOnnxTest {
     static RawImage grey(int w, int h, int v) {
         byte[] px = new byte[w * h * 3];
         java.util.Arrays.fill(px, (byte) v);
-        return new RawImage(w, h, RawImage.PixelFormat.RGB, px);
+        return new RawImage(w, h, PixelFormat.RGB, px);
     }
 
     @Test
@@ -170,10 +209,10 @@ class ImageTasksOnnxTest {
         SyntheticModels.Detector det = yolov8();
         ImageSpec spec = ImageSpec.builder(S, S).resize(ImageSpec.ResizeMode.LETTERBOX).build();
         try (LoadedModel model = new OnnxBackend().load(ModelSource.ofBytes("det.onnx", det.bytes()), ModelOptions.DEFAULT);
-             StreamingInferenceSession<ImageFrame, Detections> s = StreamingInferenceSession
+             StreamingInferenceSession<ImageObservation, Detections> s = StreamingInferenceSession
                      .builder(model, DetectionTask.builder(spec).labels(List.of("cube", "ball")).build()).build()) {
             // a 128 x 64 black source is letterboxed into 64 x 64: scale 0.5, 16 px padding top and bottom
-            Detections d = SessionRunner.step(s, ImageFrame.raw(grey(128, 64, 0)), ImageTasksOnnxTest::copy).value();
+            Detections d = SessionRunner.step(s, ImageObservation.raw(grey(128, 64, 0)), ImageTasksOnnxTest::copy).value();
             assertThat(d.count()).isEqualTo(4);
             assertThat(new float[] {d.score(0), d.score(1), d.score(2), d.score(3)})
                     .containsExactly(0.90f, 0.70f, 0.60f, 0.30f);
@@ -194,16 +233,16 @@ class ImageTasksOnnxTest {
         SyntheticModels.Detector det = yolov8();
         ImageSpec spec = ImageSpec.builder(S, S).build();
         try (LoadedModel model = new OnnxBackend().load(ModelSource.ofBytes("det.onnx", det.bytes()), ModelOptions.DEFAULT);
-             StreamingInferenceSession<ImageFrame, Detections> agnostic = StreamingInferenceSession
+             StreamingInferenceSession<ImageObservation, Detections> agnostic = StreamingInferenceSession
                      .builder(model, DetectionTask.builder(spec).classAgnosticNms(true).maxDetections(2)
                              .confidenceThreshold(0.5f).build()).build()) {
-            Detections d = SessionRunner.step(agnostic, ImageFrame.raw(grey(S, S, 0)), ImageTasksOnnxTest::copy).value();
+            Detections d = SessionRunner.step(agnostic, ImageObservation.raw(grey(S, S, 0)), ImageTasksOnnxTest::copy).value();
             assertThat(d.count()).isEqualTo(2); // A and B; the ball under A is suppressed across classes
             assertThat(d.score(0)).isEqualTo(0.90f);
             assertThat(d.score(1)).isEqualTo(0.60f);
             assertThat(d.classId(1)).isZero();
             // a white image raises candidate 3's class-1 score to 0.01 + 1.0: it becomes the best box, class 1
-            Detections w = SessionRunner.step(agnostic, ImageFrame.raw(grey(S, S, 255)), ImageTasksOnnxTest::copy).value();
+            Detections w = SessionRunner.step(agnostic, ImageObservation.raw(grey(S, S, 255)), ImageTasksOnnxTest::copy).value();
             assertThat(w.score(0)).isCloseTo(1.01f, within(1e-5f));
             assertThat(w.classId(0)).isEqualTo(1);
         }
@@ -237,12 +276,12 @@ class ImageTasksOnnxTest {
         SyntheticModels.Detector det = new SyntheticModels.Detector(S, new long[] {3, 6}, p, q);
         ImageSpec spec = ImageSpec.builder(S, S).build();
         try (LoadedModel model = new OnnxBackend().load(ModelSource.ofBytes("e2e.onnx", det.bytes()), ModelOptions.DEFAULT);
-             StreamingInferenceSession<ImageFrame, Detections> s = StreamingInferenceSession
+             StreamingInferenceSession<ImageObservation, Detections> s = StreamingInferenceSession
                      .builder(model, DetectionTask.builder(spec).layout(DetectionTask.Layout.XYXY_SCORE_CLASS)
                              .track(0.3f, 2).build()).build()) {
             List<long[]> ids = new ArrayList<>();
             for (int f = 0; f < 4; f++) {
-                Detections d = SessionRunner.step(s, ImageFrame.raw(grey(S, S, f * 16)), ImageTasksOnnxTest::copy)
+                Detections d = SessionRunner.step(s, ImageObservation.raw(grey(S, S, f * 16)), ImageTasksOnnxTest::copy)
                         .value();
                 assertThat(d.count()).isEqualTo(2);
                 assertThat(d.classId(0)).isEqualTo(2);
@@ -252,7 +291,7 @@ class ImageTasksOnnxTest {
                 assertThat(frame).containsExactly(1, 2);
             }
             s.reset();
-            Detections d = SessionRunner.step(s, ImageFrame.raw(grey(S, S, 0)), ImageTasksOnnxTest::copy).value();
+            Detections d = SessionRunner.step(s, ImageObservation.raw(grey(S, S, 0)), ImageTasksOnnxTest::copy).value();
             assertThat(d.trackId(0)).isEqualTo(1);
         }
     }
@@ -283,7 +322,7 @@ class ImageTasksOnnxTest {
             px[i * 3 + 1] = (byte) (i * 3 + 2 * seed);
             px[i * 3 + 2] = (byte) (255 - i);
         }
-        return new RawImage(w, h, RawImage.PixelFormat.RGB, px);
+        return new RawImage(w, h, PixelFormat.RGB, px);
     }
 
     @Test
@@ -298,7 +337,7 @@ class ImageTasksOnnxTest {
             float[] pose = {0.1f, -0.2f, 0.3f, 0f, 0.5f, -0.6f, 0.7f};
             float[] vel = {0.01f, 0.02f, -0.03f};
             String text = "pick up the red cube";
-            ActionChunk got = SessionRunner.step(s, new PolicyObservation().images(ImageFrame.raw(img)).pose(pose)
+            ActionChunk got = SessionRunner.step(s, new PolicyObservation().images(ImageObservation.raw(img)).pose(pose)
                     .velocity(vel).instruction(text), ImageTasksOnnxTest::copy).value();
             float[] state = new float[14];
             System.arraycopy(pose, 0, state, 0, 7);
@@ -328,17 +367,17 @@ class ImageTasksOnnxTest {
                      .builder(model, task).build()) {
             RawImage img = gradient(16, 16, 1);
             SessionRunner.Outcome<ActionChunk> tooLong = SessionRunner.step(s, new PolicyObservation()
-                    .images(ImageFrame.raw(img)).pose(new float[6]).velocity(new float[2]), ImageTasksOnnxTest::copy);
+                    .images(ImageObservation.raw(img)).pose(new float[6]).velocity(new float[2]), ImageTasksOnnxTest::copy);
             assertThat(tooLong.error()).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("6 pose + 2 velocity = 8 values").hasMessageContaining("at most 6");
             SessionRunner.Outcome<ActionChunk> nan = SessionRunner.step(s, new PolicyObservation()
-                    .images(ImageFrame.raw(img)).pose(new float[] {0, Float.POSITIVE_INFINITY}), ImageTasksOnnxTest::copy);
+                    .images(ImageObservation.raw(img)).pose(new float[] {0, Float.POSITIVE_INFINITY}), ImageTasksOnnxTest::copy);
             assertThat(nan.error()).isInstanceOf(InvalidInputException.class).hasMessageContaining("pose[1] is Infinity");
             SessionRunner.Outcome<ActionChunk> noImage = SessionRunner.step(s, new PolicyObservation().pose(new float[2]),
                     ImageTasksOnnxTest::copy);
             assertThat(noImage.error()).isInstanceOf(InvalidInputException.class).hasMessageContaining("no image");
             // velocity only: zero-padded after it
-            ActionChunk a = SessionRunner.step(s, new PolicyObservation().images(ImageFrame.raw(img))
+            ActionChunk a = SessionRunner.step(s, new PolicyObservation().images(ImageObservation.raw(img))
                     .velocity(new float[] {0.5f, -0.5f}), ImageTasksOnnxTest::copy).value();
             float[] want = ref.reference(nchw(img, 16, 16), new float[] {0.5f, -0.5f, 0, 0, 0, 0}, null);
             assertThat(a.horizon()).isEqualTo(1);
