@@ -96,6 +96,14 @@ class SignalWindowTaskOnnxTest {
                 maxSilence = Math.max(maxSilence, probs.get(k));
             }
             assertThat(maxSilence).as("speech probability on silence").isLessThan(0.1f);
+            String[] names = {"silence", "tone", "noise", "silence"};
+            for (int seg = 0; seg < 4; seg++) {
+                double sum = 0;
+                for (int k = seg * perSecond; k < (seg + 1) * perSecond; k++) {
+                    sum += probs.get(k);
+                }
+                System.out.printf("Silero VAD mean speech probability, %s: %.4f%n", names[seg], sum / perSecond);
+            }
 
             // reset zeroes the recurrent state and the window: the same stream gives the same answers again
             s.reset();
