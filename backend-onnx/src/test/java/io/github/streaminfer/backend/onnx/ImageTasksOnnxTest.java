@@ -168,6 +168,58 @@ class ImageTasksOnnxTest {
         }
     }
 
+    @Test
+    void ppOcrTextDetectorMarksTheTextAndNotTheBackground() {
+        // PP-OCRv4 det: image [1, 3, H, W] (multiples of 32), ImageNet mean/std -> text probability map [1, 1, H, W]
+        BufferedImage img = new BufferedImage(320, 96, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, 320, 96);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 28));
+        g.drawString("Hello World", 40, 58);
+        java.awt.Rectangle box = g.getFontMetrics().getStringBounds("Hello World", g).getBounds();
+        g.dispose();
+        box.translate(40, 58);
+        java.awt.Rectangle margin = new java.awt.Rectangle(box);
+        margin.grow(12, 12);
+        ImageSpec spec = ImageSpec.builder(320, 96).normalize(new float[] {0.485f, 0.456f, 0.406f},
+                new float[] {0.229f, 0.224f, 0.225f}).build();
+        try (LoadedModel model = new OnnxBackend().load(ModelSource.of(RealModel.PPOCR_DET.path()), ModelOptions.DEFAULT)) {
+            io.github.streaminfer.task.ImageInput input = new io.github.streaminfer.task.ImageInput(spec, null);
+            io.github.streaminfer.tensor.Tensor[] in = {io.github.streaminfer.tensor.Tensor.allocate(model.inputs().get(0),
+                    input.bind(model.inputs().get(0), 1))};
+            io.github.streaminfer.tensor.Tensor[] out = io.github.streaminfer.backend.Tensors.allocate(model.outputs(), 1);
+            input.write(ImageObservation.raw(rgb(img)), in[0], 0, new io.github.streaminfer.image.ImageGeometry());
+            model.run(in, out);
+            assertThat(out[0].shape()).containsExactly(1, 1, 96, 320);
+            double inside = 0;
+            double outside = 0;
+            int nIn = 0;
+            int nOut = 0;
+            float maxInside = 0;
+            for (int y = 0; y < 96; y++) {
+                for (int x = 0; x < 320; x++) {
+                    float p = out[0].getFloat(y * 320L + x);
+                    if (box.contains(x, y)) {
+                        maxInside = Math.max(maxInside, p);
+                        inside += p;
+                        nIn++;
+                    } else if (!margin.contains(x, y)) {
+                        outside += p;
+                        nOut++;
+                    }
+                }
+            }
+            System.out.printf("PP-OCR det mean probability: text box %.3f, background %.4f%n", inside / nIn,
+                    outside / nOut);
+            assertThat(maxInside).isGreaterThan(0.8f);
+            assertThat(inside / nIn).isGreaterThan(0.15); // the glyph box includes the gaps between letters
+            assertThat(outside / nOut).isLessThan(0.05);
+        }
+    }
+
     // ------------------------------------------------------------------------------------ detection
 
     static final int S = 64;

@@ -87,14 +87,14 @@ class OnnxModelTest {
 
     @Test
     void realModelOutputsMatchOnnxRuntimeByHandBitForBit() throws Exception {
-        for (RealModel rm : List.of(RealModel.SILERO_VAD_V5, RealModel.PPOCR_CLS)) {
+        for (RealModel rm : List.of(RealModel.SILERO_VAD_V5, RealModel.PPOCR_CLS, RealModel.PPOCR_DET)) {
             try (LoadedModel m = BACKEND.load(ModelSource.of(rm.path()), ModelOptions.DEFAULT)) {
                 Tensor[] in = new Tensor[m.inputs().size()];
                 for (int i = 0; i < in.length; i++) {
                     TensorSpec s = m.inputs().get(i);
                     long[] shape = switch (s.name()) {
                         case "input" -> new long[] {1, 512};
-                        case "x" -> new long[] {1, 3, 48, 192};
+                        case "x" -> rm == RealModel.PPOCR_DET ? new long[] {1, 3, 64, 96} : new long[] {1, 3, 48, 192};
                         default -> s.withDynamicDims(1).shape();
                     };
                     in[i] = Tensor.allocate(s, shape);

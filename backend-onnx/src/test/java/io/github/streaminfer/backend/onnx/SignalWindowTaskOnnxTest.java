@@ -115,6 +115,27 @@ class SignalWindowTaskOnnxTest {
     }
 
     @Test
+    void twoSessionsShareOneModelWithTheirOwnState() throws Exception {
+        List<float[]> a = chunks(audio()).subList(20, 70);
+        List<float[]> b = chunks(audio()).subList(60, 110);
+        float[] wantA = sileroByHand(a);
+        float[] wantB = sileroByHand(b);
+        try (LoadedModel model = new OnnxBackend().load(ModelSource.of(RealModel.SILERO_VAD_V5.path()),
+                ModelOptions.DEFAULT);
+             StreamingInferenceSession<float[], Classification> sa = StreamingInferenceSession
+                     .builder(model, SignalWindowTask.builder(1, CHUNK, CHUNK).constant("sr", SR)
+                             .outputName("output").build()).recurrentState("stateN", "state").build();
+             StreamingInferenceSession<float[], Classification> sb = StreamingInferenceSession
+                     .builder(model, SignalWindowTask.builder(1, CHUNK, CHUNK).constant("sr", SR)
+                             .outputName("output").build()).recurrentState("stateN", "state").build()) {
+            for (int k = 0; k < a.size(); k++) { // interleaved: each session keeps its own recurrent state
+                assertThat(SessionRunner.step(sa, a.get(k), c -> c.score(0)).value()).isEqualTo(wantA[k]);
+                assertThat(SessionRunner.step(sb, b.get(k), c -> c.score(0)).value()).isEqualTo(wantB[k]);
+            }
+        }
+    }
+
+    @Test
     void sileroWithoutStateFeedbackDiffers() throws Exception {
         // the recurrent state matters: running every chunk from a zero state gives different answers on the tone
         List<float[]> chunks = chunks(audio()).subList(31, 62);
