@@ -252,8 +252,14 @@ public class OnnxSessionBenchmark {
                 throw new IllegalStateException("submit refused");
             }
             InferenceResult<O> r;
+            int spins = 0;
             while ((r = session.pollResult()) == null) {
-                Thread.onSpinWait();
+                // spin briefly, then yield so the waiting thread never starves the worker of a core
+                if (++spins < 2_000) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
             }
             try {
                 if (!r.isSuccess()) {
