@@ -24,7 +24,7 @@ import java.util.Objects;
  *
  * <p><b>Note:</b> one instance per session; called only from its worker.
  */
-public final class ClassifierTask implements InferenceTask<ImageObservation, Classification> {
+public final class ClassifierTask implements InferenceTask<ImageFrame, Classification> {
     private final ImageInput image;
     private final String inputName;
     private final String outputName;
@@ -89,7 +89,7 @@ public final class ClassifierTask implements InferenceTask<ImageObservation, Cla
     }
 
     @Override
-    public void preprocess(ImageObservation observation, Tensor[] inputs) {
+    public void preprocess(ImageFrame observation, Tensor[] inputs) {
         image.write(observation, inputs[inputIndex], 0, geometry);
     }
 

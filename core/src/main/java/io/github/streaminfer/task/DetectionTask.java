@@ -31,7 +31,7 @@ import java.util.Objects;
  * <p><b>Note:</b> one instance per session; called only from its worker. Decoding allocates nothing per frame once
  * the candidate arrays have grown to the model's candidate count.
  */
-public final class DetectionTask implements InferenceTask<ImageObservation, Detections> {
+public final class DetectionTask implements InferenceTask<ImageFrame, Detections> {
 
     /** Layout of the detector's output tensor. */
     public enum Layout {
@@ -159,7 +159,7 @@ public final class DetectionTask implements InferenceTask<ImageObservation, Dete
     }
 
     @Override
-    public void preprocess(ImageObservation observation, Tensor[] inputs) {
+    public void preprocess(ImageFrame observation, Tensor[] inputs) {
         image.write(observation, inputs[inputIndex], 0, geometry);
     }
 

@@ -4,7 +4,6 @@ import io.github.streaminfer.image.ImageDecoder;
 import io.github.streaminfer.image.ImageDecoders;
 import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageSpec;
-import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Shapes;
 import io.github.streaminfer.tensor.Tensor;
@@ -12,10 +11,9 @@ import io.github.streaminfer.tensor.TensorSpec;
 
 
 /**
- * Writes {@link ImageObservation}s into an image input tensor as an {@link ImageSpec} says: encoded bytes and source
- * {@link io.github.streaminfer.image.ImageFrame}s through an {@link ImageDecoder} (the one given, or
- * {@link ImageDecoders#best()} when the first one arrives), decoded {@link RawImage}s by bilinear resizing (stretch
- * or letterbox), channel reordering and normalisation done here.
+ * Writes {@link ImageFrame}s into an image input tensor as an {@link ImageSpec} says: encoded bytes through an
+ * {@link ImageDecoder} (the one given, or {@link ImageDecoders#best()} when the first one arrives), decoded
+ * {@link RawImage}s by bilinear resizing (stretch or letterbox), channel reordering and normalisation done here.
  * Scratch arrays are sized once, so writing a frame allocates nothing.
  *
  * <p><b>Note:</b> not thread-safe; one per task (per session worker).
@@ -86,17 +84,13 @@ public final class ImageInput {
      * @param geometry receives where the image landed
      * @throws InvalidInputException if the frame is empty or cannot be decoded
      */
-    public void write(ImageObservation frame, Tensor tensor, int index, ImageGeometry geometry) {
+    public void write(ImageFrame frame, Tensor tensor, int index, ImageGeometry geometry) {
         long offset = index * spec.elementsPerImage();
         if (frame == null || !frame.isSet()) {
-            throw new InvalidInputException("input '" + inputName + "': the image observation is empty");
+            throw new InvalidInputException("input '" + inputName + "': the image frame is empty");
         }
         if (frame.encoded() != null) {
             decoder().decodeInto(frame.encoded(), spec, tensor, offset, geometry);
-            return;
-        }
-        if (frame.frame() != null) {
-            frame.frame().writeInto(decoder(), spec, tensor, offset, geometry);
             return;
         }
         RawImage img = frame.raw();
@@ -139,8 +133,8 @@ public final class ImageInput {
             fy[y] = Math.min(1f, src - a);
         }
         int bpp = img.format().channels();
-        boolean grey = img.format() == PixelFormat.GRAY;
-        boolean swap = !grey && (spec.channelOrder() == ImageSpec.ChannelOrder.RGB) != (img.format() == PixelFormat.RGB);
+        boolean grey = img.format() == RawImage.PixelFormat.GRAY;
+        boolean swap = !grey && (spec.channelOrder() == ImageSpec.ChannelOrder.RGB) != (img.format() == RawImage.PixelFormat.RGB);
         boolean nchw = spec.layout() == ImageSpec.Layout.NCHW;
         boolean asFloat = spec.dtype() == DType.FLOAT32;
         long plane = (long) tw * th;

@@ -9,21 +9,21 @@ import java.util.Arrays;
  * <p><b>Note:</b> not thread-safe; do not change it while a session holds it.
  */
 public final class PolicyObservation {
-    private ImageObservation[] images;
+    private ImageFrame[] images;
     private float[] pose;
     private float[] velocity;
     private String instruction;
 
     /** Creates an empty observation. */
     public PolicyObservation() {
-        this.images = new ImageObservation[0];
+        this.images = new ImageFrame[0];
     }
 
     /**
      * @param images one frame per camera, in the order the task's image inputs are configured
      * @return this
      */
-    public PolicyObservation images(ImageObservation... images) {
+    public PolicyObservation images(ImageFrame... images) {
         this.images = images.clone();
         return this;
     }
@@ -56,7 +56,7 @@ public final class PolicyObservation {
     }
 
     /** @return the camera frames */
-    public ImageObservation[] images() {
+    public ImageFrame[] images() {
         return images;
     }
 
@@ -64,7 +64,7 @@ public final class PolicyObservation {
      * @param camera camera index
      * @return that camera's frame, or null if absent
      */
-    public ImageObservation image(int camera) {
+    public ImageFrame image(int camera) {
         return camera < images.length ? images[camera] : null;
     }
 

@@ -141,7 +141,7 @@ public final class PolicyTask implements InferenceTask<PolicyObservation, Action
             writeState(obs, inputs[stateIndex]);
         }
         for (int i = 0; i < images.length; i++) {
-            ImageObservation f = obs.image(i);
+            ImageFrame f = obs.image(i);
             if (f == null || !f.isSet()) {
                 throw new InvalidInputException("input '" + imageNames.get(i) + "': observation has no image for camera "
                         + i + " (it has " + obs.images().length + ")");

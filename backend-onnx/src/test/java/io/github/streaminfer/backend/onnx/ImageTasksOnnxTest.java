@@ -4,14 +4,13 @@ import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
 import io.github.streaminfer.image.ImageSpec;
-import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.session.StreamingInferenceSession;
 import io.github.streaminfer.task.ActionChunk;
 import io.github.streaminfer.task.Classification;
 import io.github.streaminfer.task.ClassifierTask;
 import io.github.streaminfer.task.DetectionTask;
 import io.github.streaminfer.task.Detections;
-import io.github.streaminfer.task.ImageObservation;
+import io.github.streaminfer.task.ImageFrame;
 import io.github.streaminfer.task.InvalidInputException;
 import io.github.streaminfer.task.PolicyObservation;
 import io.github.streaminfer.task.PolicyTask;
@@ -46,7 +45,7 @@ class ImageTasksOnnxTest {
                 px[o + 2] = (byte) p;
             }
         }
-        return new RawImage(img.getWidth(), img.getHeight(), PixelFormat.RGB, px);
+        return new RawImage(img.getWidth(), img.getHeight(), RawImage.PixelFormat.RGB, px);
     }
 
     static BufferedImage text(String s, boolean rotated) {
@@ -75,12 +74,12 @@ class ImageTasksOnnxTest {
     @Test
     void ppOcrOrientationClassifierTellsUprightFromRotatedText() {
         try (LoadedModel model = new OnnxBackend().load(ModelSource.of(RealModel.PPOCR_CLS.path()), ModelOptions.DEFAULT);
-             StreamingInferenceSession<ImageObservation, Classification> s = StreamingInferenceSession
+             StreamingInferenceSession<ImageFrame, Classification> s = StreamingInferenceSession
                      .builder(model, ocrOrientation()).build()) {
             for (String line : List.of("Hello World 2026", "streaming infer", "The quick brown fox")) {
-                SessionRunner.Outcome<String> up = SessionRunner.step(s, ImageObservation.raw(rgb(text(line, false))),
+                SessionRunner.Outcome<String> up = SessionRunner.step(s, ImageFrame.raw(rgb(text(line, false))),
                         c -> c.bestLabel() + " " + c.bestScore());
-                SessionRunner.Outcome<String> down = SessionRunner.step(s, ImageObservation.raw(rgb(text(line, true))),
+                SessionRunner.Outcome<String> down = SessionRunner.step(s, ImageFrame.raw(rgb(text(line, true))),
                         c -> c.bestLabel() + " " + c.bestScore());
                 assertThat(up.value()).as("upright '%s'", line).startsWith("0 ");
                 assertThat(down.value()).as("rotated '%s'", line).startsWith("180 ");
@@ -97,31 +96,23 @@ class ImageTasksOnnxTest {
     }
 
     @Test
-    void ppOcrOrientationOnEncodedJpegAndSourceFrames() throws Exception {
+    void ppOcrOrientationOnEncodedJpeg() throws Exception {
         try (LoadedModel model = new OnnxBackend().load(ModelSource.of(RealModel.PPOCR_CLS.path()), ModelOptions.DEFAULT);
-             StreamingInferenceSession<ImageObservation, Classification> s = StreamingInferenceSession
+             StreamingInferenceSession<ImageFrame, Classification> s = StreamingInferenceSession
                      .builder(model, ocrOrientation()).build()) {
             // encoded bytes go through the best available ImageDecoder
-            String up = SessionRunner.step(s, ImageObservation.encoded(jpeg(text("Hello World 2026", false))),
+            String up = SessionRunner.step(s, ImageFrame.encoded(jpeg(text("Hello World 2026", false))),
                     Classification::bestLabel).value();
-            String down = SessionRunner.step(s, ImageObservation.encoded(jpeg(text("Hello World 2026", true))),
+            String down = SessionRunner.step(s, ImageFrame.encoded(jpeg(text("Hello World 2026", true))),
                     Classification::bestLabel).value();
             assertThat(up).isEqualTo("0");
             assertThat(down).isEqualTo("180");
-            // a pooled frame of a frame source, raw RGB pixels
-            RawImage px = rgb(text("streaming infer", true));
-            io.github.streaminfer.image.ImageFrame frame = new io.github.streaminfer.image.ImageFrame();
-            assertThat(frame.tryClaim()).isTrue();
-            frame.ensureCapacity(px.pixels().length).put(px.pixels());
-            frame.publishPixels(PixelFormat.RGB, px.width(), px.height(), px.width() * 3, 0, 0);
-            assertThat(SessionRunner.step(s, ImageObservation.frame(frame), Classification::bestLabel).value())
-                    .isEqualTo("180");
             // corrupt bytes fail the frame, the session goes on
             SessionRunner.Outcome<String> bad = SessionRunner.step(s,
-                    ImageObservation.encoded(new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3}), Classification::bestLabel);
+                    ImageFrame.encoded(new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3}), Classification::bestLabel);
             assertThat(bad.success()).isFalse();
             assertThat(bad.error()).isInstanceOf(InvalidInputException.class);
-            assertThat(SessionRunner.step(s, ImageObservation.raw(rgb(text("Hello", false))),
+            assertThat(SessionRunner.step(s, ImageFrame.raw(rgb(text("Hello", false))),
                     Classification::bestLabel).value()).isEqualTo("0");
         }
     }
@@ -140,14 +131,14 @@ class ImageTasksOnnxTest {
             bgr[i + 2] = t;
         }
         try (LoadedModel model = new OnnxBackend().load(ModelSource.of(RealModel.PPOCR_CLS.path()), ModelOptions.DEFAULT);
-             StreamingInferenceSession<ImageObservation, Classification> s = StreamingInferenceSession
+             StreamingInferenceSession<ImageFrame, Classification> s = StreamingInferenceSession
                      .builder(model, ocrOrientation()).build()) {
-            float a = SessionRunner.step(s, ImageObservation.raw(rgb), c -> c.score(1)).value();
-            float b = SessionRunner.step(s, ImageObservation.raw(new RawImage(384, 96, PixelFormat.BGR, bgr)),
+            float a = SessionRunner.step(s, ImageFrame.raw(rgb), c -> c.score(1)).value();
+            float b = SessionRunner.step(s, ImageFrame.raw(new RawImage(384, 96, RawImage.PixelFormat.BGR, bgr)),
                     c -> c.score(1)).value();
             assertThat(b).isEqualTo(a);
             assertThat(a).isGreaterThan(0.5f);
-            SessionRunner.Outcome<Float> empty = SessionRunner.step(s, new ImageObservation(), c -> c.score(1));
+            SessionRunner.Outcome<Float> empty = SessionRunner.step(s, new ImageFrame(), c -> c.score(1));
             assertThat(empty.error()).isInstanceOf(InvalidInputException.class).hasMessageContaining("empty");
         }
     }
@@ -191,7 +182,7 @@ class ImageTasksOnnxTest {
             io.github.streaminfer.tensor.Tensor[] in = {io.github.streaminfer.tensor.Tensor.allocate(model.inputs().get(0),
                     input.bind(model.inputs().get(0), 1))};
             io.github.streaminfer.tensor.Tensor[] out = io.github.streaminfer.backend.Tensors.allocate(model.outputs(), 1);
-            input.write(ImageObservation.raw(rgb(img)), in[0], 0, new io.github.streaminfer.image.ImageGeometry());
+            input.write(ImageFrame.raw(rgb(img)), in[0], 0, new io.github.streaminfer.image.ImageGeometry());
             model.run(in, out);
             assertThat(out[0].shape()).containsExactly(1, 1, 96, 320);
             double inside = 0;
@@ -253,7 +244,7 @@ class ImageTasksOnnxTest {
     static RawImage grey(int w, int h, int v) {
         byte[] px = new byte[w * h * 3];
         java.util.Arrays.fill(px, (byte) v);
-        return new RawImage(w, h, PixelFormat.RGB, px);
+        return new RawImage(w, h, RawImage.PixelFormat.RGB, px);
     }
 
     @Test
@@ -261,10 +252,10 @@ class ImageTasksOnnxTest {
         SyntheticModels.Detector det = yolov8();
         ImageSpec spec = ImageSpec.builder(S, S).resize(ImageSpec.ResizeMode.LETTERBOX).build();
         try (LoadedModel model = new OnnxBackend().load(ModelSource.ofBytes("det.onnx", det.bytes()), ModelOptions.DEFAULT);
-             StreamingInferenceSession<ImageObservation, Detections> s = StreamingInferenceSession
+             StreamingInferenceSession<ImageFrame, Detections> s = StreamingInferenceSession
                      .builder(model, DetectionTask.builder(spec).labels(List.of("cube", "ball")).build()).build()) {
             // a 128 x 64 black source is letterboxed into 64 x 64: scale 0.5, 16 px padding top and bottom
-            Detections d = SessionRunner.step(s, ImageObservation.raw(grey(128, 64, 0)), ImageTasksOnnxTest::copy).value();
+            Detections d = SessionRunner.step(s, ImageFrame.raw(grey(128, 64, 0)), ImageTasksOnnxTest::copy).value();
             assertThat(d.count()).isEqualTo(4);
             assertThat(new float[] {d.score(0), d.score(1), d.score(2), d.score(3)})
                     .containsExactly(0.90f, 0.70f, 0.60f, 0.30f);
@@ -285,16 +276,16 @@ class ImageTasksOnnxTest {
         SyntheticModels.Detector det = yolov8();
         ImageSpec spec = ImageSpec.builder(S, S).build();
         try (LoadedModel model = new OnnxBackend().load(ModelSource.ofBytes("det.onnx", det.bytes()), ModelOptions.DEFAULT);
-             StreamingInferenceSession<ImageObservation, Detections> agnostic = StreamingInferenceSession
+             StreamingInferenceSession<ImageFrame, Detections> agnostic = StreamingInferenceSession
                      .builder(model, DetectionTask.builder(spec).classAgnosticNms(true).maxDetections(2)
                              .confidenceThreshold(0.5f).build()).build()) {
-            Detections d = SessionRunner.step(agnostic, ImageObservation.raw(grey(S, S, 0)), ImageTasksOnnxTest::copy).value();
+            Detections d = SessionRunner.step(agnostic, ImageFrame.raw(grey(S, S, 0)), ImageTasksOnnxTest::copy).value();
             assertThat(d.count()).isEqualTo(2); // A and B; the ball under A is suppressed across classes
             assertThat(d.score(0)).isEqualTo(0.90f);
             assertThat(d.score(1)).isEqualTo(0.60f);
             assertThat(d.classId(1)).isZero();
             // a white image raises candidate 3's class-1 score to 0.01 + 1.0: it becomes the best box, class 1
-            Detections w = SessionRunner.step(agnostic, ImageObservation.raw(grey(S, S, 255)), ImageTasksOnnxTest::copy).value();
+            Detections w = SessionRunner.step(agnostic, ImageFrame.raw(grey(S, S, 255)), ImageTasksOnnxTest::copy).value();
             assertThat(w.score(0)).isCloseTo(1.01f, within(1e-5f));
             assertThat(w.classId(0)).isEqualTo(1);
         }
@@ -328,12 +319,12 @@ class ImageTasksOnnxTest {
         SyntheticModels.Detector det = new SyntheticModels.Detector(S, new long[] {3, 6}, p, q);
         ImageSpec spec = ImageSpec.builder(S, S).build();
         try (LoadedModel model = new OnnxBackend().load(ModelSource.ofBytes("e2e.onnx", det.bytes()), ModelOptions.DEFAULT);
-             StreamingInferenceSession<ImageObservation, Detections> s = StreamingInferenceSession
+             StreamingInferenceSession<ImageFrame, Detections> s = StreamingInferenceSession
                      .builder(model, DetectionTask.builder(spec).layout(DetectionTask.Layout.XYXY_SCORE_CLASS)
                              .track(0.3f, 2).build()).build()) {
             List<long[]> ids = new ArrayList<>();
             for (int f = 0; f < 4; f++) {
-                Detections d = SessionRunner.step(s, ImageObservation.raw(grey(S, S, f * 16)), ImageTasksOnnxTest::copy)
+                Detections d = SessionRunner.step(s, ImageFrame.raw(grey(S, S, f * 16)), ImageTasksOnnxTest::copy)
                         .value();
                 assertThat(d.count()).isEqualTo(2);
                 assertThat(d.classId(0)).isEqualTo(2);
@@ -343,7 +334,7 @@ class ImageTasksOnnxTest {
                 assertThat(frame).containsExactly(1, 2);
             }
             s.reset();
-            Detections d = SessionRunner.step(s, ImageObservation.raw(grey(S, S, 0)), ImageTasksOnnxTest::copy).value();
+            Detections d = SessionRunner.step(s, ImageFrame.raw(grey(S, S, 0)), ImageTasksOnnxTest::copy).value();
             assertThat(d.trackId(0)).isEqualTo(1);
         }
     }
@@ -374,7 +365,7 @@ class ImageTasksOnnxTest {
             px[i * 3 + 1] = (byte) (i * 3 + 2 * seed);
             px[i * 3 + 2] = (byte) (255 - i);
         }
-        return new RawImage(w, h, PixelFormat.RGB, px);
+        return new RawImage(w, h, RawImage.PixelFormat.RGB, px);
     }
 
     @Test
@@ -389,7 +380,7 @@ class ImageTasksOnnxTest {
             float[] pose = {0.1f, -0.2f, 0.3f, 0f, 0.5f, -0.6f, 0.7f};
             float[] vel = {0.01f, 0.02f, -0.03f};
             String text = "pick up the red cube";
-            ActionChunk got = SessionRunner.step(s, new PolicyObservation().images(ImageObservation.raw(img)).pose(pose)
+            ActionChunk got = SessionRunner.step(s, new PolicyObservation().images(ImageFrame.raw(img)).pose(pose)
                     .velocity(vel).instruction(text), ImageTasksOnnxTest::copy).value();
             float[] state = new float[14];
             System.arraycopy(pose, 0, state, 0, 7);
@@ -419,17 +410,17 @@ class ImageTasksOnnxTest {
                      .builder(model, task).build()) {
             RawImage img = gradient(16, 16, 1);
             SessionRunner.Outcome<ActionChunk> tooLong = SessionRunner.step(s, new PolicyObservation()
-                    .images(ImageObservation.raw(img)).pose(new float[6]).velocity(new float[2]), ImageTasksOnnxTest::copy);
+                    .images(ImageFrame.raw(img)).pose(new float[6]).velocity(new float[2]), ImageTasksOnnxTest::copy);
             assertThat(tooLong.error()).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("6 pose + 2 velocity = 8 values").hasMessageContaining("at most 6");
             SessionRunner.Outcome<ActionChunk> nan = SessionRunner.step(s, new PolicyObservation()
-                    .images(ImageObservation.raw(img)).pose(new float[] {0, Float.POSITIVE_INFINITY}), ImageTasksOnnxTest::copy);
+                    .images(ImageFrame.raw(img)).pose(new float[] {0, Float.POSITIVE_INFINITY}), ImageTasksOnnxTest::copy);
             assertThat(nan.error()).isInstanceOf(InvalidInputException.class).hasMessageContaining("pose[1] is Infinity");
             SessionRunner.Outcome<ActionChunk> noImage = SessionRunner.step(s, new PolicyObservation().pose(new float[2]),
                     ImageTasksOnnxTest::copy);
             assertThat(noImage.error()).isInstanceOf(InvalidInputException.class).hasMessageContaining("no image");
             // velocity only: zero-padded after it
-            ActionChunk a = SessionRunner.step(s, new PolicyObservation().images(ImageObservation.raw(img))
+            ActionChunk a = SessionRunner.step(s, new PolicyObservation().images(ImageFrame.raw(img))
                     .velocity(new float[] {0.5f, -0.5f}), ImageTasksOnnxTest::copy).value();
             float[] want = ref.reference(nchw(img, 16, 16), new float[] {0.5f, -0.5f, 0, 0, 0, 0}, null);
             assertThat(a.horizon()).isEqualTo(1);
