@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtSession;
 import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
+import io.github.streaminfer.session.SessionConfig;
 import io.github.streaminfer.session.StreamingInferenceSession;
 import io.github.streaminfer.task.Activation;
 import io.github.streaminfer.task.Classification;
@@ -81,6 +82,8 @@ class SignalWindowTaskOnnxTest {
              StreamingInferenceSession<float[], Classification> s = StreamingInferenceSession
                      .builder(model, SignalWindowTask.builder(1, CHUNK, CHUNK).constant("sr", SR)
                              .outputName("output").build())
+                     // warm-up runs use sr=16000 from the task and leave no state behind
+                     .config(SessionConfig.DEFAULT.toBuilder().warmupIterations(3).build())
                      .recurrentState("stateN", "state").build()) {
             List<Float> probs = SessionRunner.values(s, chunks, c -> c.score(0));
             assertThat(probs).hasSize(chunks.size());
