@@ -191,4 +191,23 @@ class ChunkQueueTest {
         assertThat(cmd.has(Intervention.STARVED)).isTrue();
         assertThat(ctl.stats().starvedTicks()).isEqualTo(1);
     }
+
+    @Test
+    void recoversAfterALongPauseOfTheProducer() {
+        ActionController ctl = controller(1, 4, 10, 10, AggregationConfig.temporalEnsemble(0.1), false);
+        ActionCommand cmd = new ActionCommand(1);
+        ctl.offer(new float[]{1, 1, 1, 1}, 1, T0);
+        for (int t = 0; t < 4; t++) {
+            ctl.next(T0 + t * 10 * MS, cmd);
+            assertThat(cmd.executable()).isTrue();
+        }
+        // 1,000 steps without actions (more than the queue holds), then the producer comes back
+        for (int t = 4; t < 1_000; t++) {
+            ctl.next(T0 + t * 10 * MS, cmd);
+        }
+        ctl.offer(new float[]{7, 7, 7, 7}, 2, T0 + 1_000 * 10 * MS);
+        ctl.next(T0 + 1_000 * 10 * MS, cmd);
+        assertThat(cmd.executable()).isTrue();
+        assertThat(cmd.value(0)).isEqualTo(7.0);
+    }
 }
