@@ -59,6 +59,7 @@ public final class ActionController implements AutoCloseable {
     private final boolean[] delta;
     private final AggregationConfig.Mode mode;
     private final double ensembleK;
+    private final double[] ensembleWeights;
     private final double oldWeight;
     private final double newWeight;
     private final boolean interpolate;
@@ -154,6 +155,10 @@ public final class ActionController implements AutoCloseable {
         }
         this.mode = c.aggregation().mode();
         this.ensembleK = c.aggregation().ensembleK();
+        this.ensembleWeights = new double[maxHorizon + 1];
+        for (int i = 0; i < ensembleWeights.length; i++) {
+            ensembleWeights[i] = Math.exp(-ensembleK * i);
+        }
         this.oldWeight = c.aggregation().oldWeight();
         this.newWeight = c.aggregation().newWeight();
         this.interpolate = c.interpolate();
@@ -811,7 +816,8 @@ public final class ActionController implements AutoCloseable {
             }
             switch (mode) {
                 case TEMPORAL_ENSEMBLE -> {
-                    double w = Math.exp(-ensembleK * qN[i]);
+                    int cnt = qN[i];
+                    double w = cnt < ensembleWeights.length ? ensembleWeights[cnt] : Math.exp(-ensembleK * cnt);
                     for (int d = 0; d < dim; d++) {
                         qSum[off + d] += w * src[so + d];
                     }
