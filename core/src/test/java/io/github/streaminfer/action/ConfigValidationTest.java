@@ -45,6 +45,11 @@ class ConfigValidationTest {
     void defaultsAndToBuilderRoundTrip() {
         assertThat(ActionConfig.DEFAULT.toBuilder().build()).isEqualTo(ActionConfig.DEFAULT);
         assertThat(SafetyConfig.frankaCartesian().toBuilder().build()).isEqualTo(SafetyConfig.frankaCartesian());
+        assertThat(AggregationConfig.temporalEnsemble(0.3).toBuilder().build())
+                .isEqualTo(AggregationConfig.temporalEnsemble(0.3));
+        assertThat(AggregationConfig.builder().mode(AggregationConfig.Mode.WEIGHTED_BLEND).oldWeight(2).newWeight(1)
+                .build()).isEqualTo(AggregationConfig.weightedBlend(2, 1));
+        assertThat(SmoothingConfig.lowPass(3).toBuilder().build()).isEqualTo(SmoothingConfig.lowPass(3));
         assertThat(SmoothingConfig.DEFAULT.kind()).isEqualTo(SmoothingConfig.Kind.EMA);
         assertThat(SmoothingConfig.DEFAULT.alpha()).isEqualTo(0.5);
         assertThat(SafetyConfig.DEFAULT.staleAfter()).isEqualTo(Duration.ofMillis(100));
