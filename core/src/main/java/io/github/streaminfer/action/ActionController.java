@@ -560,8 +560,10 @@ public final class ActionController implements AutoCloseable {
             if (active && srcFrame != lastActiveFrame && lastActiveFrame != -1) {
                 double j2 = 0;
                 for (int d = 0; d < dim; d++) {
-                    double j = (vdRaw[d] - a0[d]) / dt;
-                    j2 += j * j;
+                    if (!limiter.uncapped(d)) { // a gripper's open/close step is not jerk
+                        double j = (vdRaw[d] - a0[d]) / dt;
+                        j2 += j * j;
+                    }
                 }
                 recordJerk(Math.sqrt(j2));
             }

@@ -182,6 +182,11 @@ final class MotionLimiter {
         return bits;
     }
 
+    /** @return true if axis {@code d} has no cap at all (not part of the common factor) */
+    boolean uncapped(int d) {
+        return free[d];
+    }
+
     /** @return the lower end of axis {@code d}'s interval at the last {@link #limit} (-Infinity if uncapped) */
     double lo(int d) {
         return any ? lo[d] : Double.NEGATIVE_INFINITY;

@@ -71,5 +71,13 @@ class TrackingTest {
         assertThat(minScore).isGreaterThan(0.5);
         assertThat(capped.stats().interventions(Intervention.DIRECTION)).isZero();
         assertThat(capped.emergencyStopCause()).isEqualTo(EmergencyStop.NONE);
+        ActionStats stats = capped.stats();
+        assertThat(stats.activeTicks()).isEqualTo(20_000);
+        assertThat(stats.observationAge().count()).isEqualTo(20_000);
+        assertThat(stats.observationAge().maxNanos()).isLessThan(101_000_000L); // chunks every 100 ms
+        // a new chunk every 100 ticks: boundary jerk is recorded, and stays within the caps (2 digits: 1 %)
+        assertThat(stats.boundaryJerk().count()).isGreaterThan(150);
+        double capNorm = Math.sqrt(3 * 6500.0 * 6500.0 + 3 * 12500.0 * 12500.0);
+        assertThat(stats.boundaryJerk().max()).isLessThanOrEqualTo(capNorm * 1.01);
     }
 }
