@@ -210,4 +210,20 @@ class ChunkQueueTest {
         assertThat(cmd.executable()).isTrue();
         assertThat(cmd.value(0)).isEqualTo(7.0);
     }
+
+    @Test
+    void aTickThatDoesNotAdvanceTimeRepeatsThePreviousCommand() {
+        ActionController ctl = controller(1, 4, 10, 10, AggregationConfig.latestOnly(), false);
+        ActionCommand cmd = new ActionCommand(1);
+        ctl.offer(new float[]{1, 2, 3, 4}, 1, T0);
+        ctl.next(T0 + 10 * MS, cmd);
+        assertThat(cmd.value(0)).isEqualTo(2.0);
+        ActionCommand again = new ActionCommand(1);
+        ctl.next(T0 + 5 * MS, again); // the clock went back: nothing moves
+        assertThat(again.value(0)).isEqualTo(2.0);
+        assertThat(again.step()).isEqualTo(cmd.step());
+        assertThat(again.tickNanos()).isEqualTo(cmd.tickNanos());
+        ctl.next(T0 + 20 * MS, cmd);
+        assertThat(cmd.value(0)).isEqualTo(3.0);
+    }
 }
