@@ -1,0 +1,7 @@
+/** Runnable StreamInfer demos. */
+module io.github.streaminfer.samples {
+    requires io.github.streaminfer.core;
+    requires io.github.streaminfer.testkit;
+
+    exports io.github.streaminfer.samples;
+}
