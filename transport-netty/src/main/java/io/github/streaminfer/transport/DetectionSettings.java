@@ -21,11 +21,11 @@ import java.util.Set;
 public record DetectionSettings(double fpsLimit, double confidenceThreshold, double iouThreshold,
                                 boolean enableTracking, String qualityMode, int maxDetections) {
 
-    /** The seed's defaults: 10 fps, confidence 0.5, IoU 0.45, tracking on, balanced, 50 detections. */
-    public static final DetectionSettings DEFAULT = new DetectionSettings(10, 0.5, 0.45, true, "balanced", 50);
-
     /** Allowed quality modes. */
     public static final Set<String> QUALITY_MODES = Set.of("fast", "balanced", "accurate");
+
+    /** The seed's defaults: 10 fps, confidence 0.5, IoU 0.45, tracking on, balanced, 50 detections. */
+    public static final DetectionSettings DEFAULT = new DetectionSettings(10, 0.5, 0.45, true, "balanced", 50);
 
     /**
      * Validates.

@@ -277,9 +277,9 @@ public final class Json {
         }
     }
 
-    /** @return Unix time in seconds, with millisecond precision */
-    public static double unixSeconds() {
-        return System.currentTimeMillis() / 1000.0;
+    /** @return Unix time in seconds with millisecond precision, written without an exponent */
+    public static java.math.BigDecimal unixSeconds() {
+        return java.math.BigDecimal.valueOf(System.currentTimeMillis(), 3);
     }
 
     /**

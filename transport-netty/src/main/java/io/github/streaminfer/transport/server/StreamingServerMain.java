@@ -289,16 +289,13 @@ public final class StreamingServerMain {
                     .input("emg", DType.FLOAT32, 1, 16, 200)
                     .output("logits", DType.FLOAT32, 1, 7)
                     .script((in, out) -> {
-                        // logits_k = mean over channels 2k and 2k+1 of the signal energy
+                        // logits_k = 4 * correlation of channels k and k + 8 over the window
                         for (int k = 0; k < 7; k++) {
                             double e = 0;
-                            for (int c = 2 * k; c < 2 * k + 2; c++) {
-                                for (int t = 0; t < 200; t++) {
-                                    float v = in[0].getFloat(c * 200L + t);
-                                    e += v * v;
-                                }
+                            for (int t = 0; t < 200; t++) {
+                                e += in[0].getFloat(k * 200L + t) * in[0].getFloat((k + 8) * 200L + t);
                             }
-                            out[0].putFloat(k, (float) (e / 400));
+                            out[0].putFloat(k, (float) (4 * e / 200));
                         }
                     })
                     .build();
