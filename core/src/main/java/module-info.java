@@ -7,7 +7,9 @@ module io.github.streaminfer.core {
     requires org.jctools.core;
     requires HdrHistogram;
     requires jdk.unsupported;
+    requires java.desktop; // ImageIO for the built-in JavaImageDecoder
 
+    exports io.github.streaminfer.action;
     exports io.github.streaminfer.backend;
     exports io.github.streaminfer.concurrent;
     exports io.github.streaminfer.image;

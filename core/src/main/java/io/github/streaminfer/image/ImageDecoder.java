@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 
 /**
  * Decodes an encoded image (JPEG, PNG) and writes it, resized or letterboxed and normalised as an
- * {@link ImageSpec} says, straight into a tensor. Found with {@link java.util.ServiceLoader}; {@link ImageDecoders}
+ * {@link ImageSpec} says, straight into a tensor. Found with {@link java.util.ServiceLoader}; {@code ImageDecoders}
  * picks the best available one (OpenCV through {@code streaminfer-media-javacv} when it is on the path, else the
  * pure-Java decoder in core).
  *
@@ -56,6 +56,26 @@ public interface ImageDecoder extends AutoCloseable {
      */
     ImageGeometry decodeInto(ByteBuffer encoded, ImageSpec spec, Tensor tensor, long elementOffset,
                              ImageGeometry geometry);
+
+    /**
+     * Fits and normalises raw, already decoded 8-bit pixels (a camera or video frame) into {@code tensor}, exactly as
+     * {@link #decodeInto} does after decoding.
+     *
+     * @param pixels        pixel bytes starting at the buffer's position (position is not changed)
+     * @param width         width in pixels
+     * @param height        height in pixels
+     * @param rowStride     bytes from one row to the next, at least {@code width * format.channels()}
+     * @param format        pixel layout
+     * @param spec          target size, layout, type and normalisation ({@link ImageSpec#maxPixels()} applies)
+     * @param tensor        destination, FLOAT32 or UINT8 as the spec says
+     * @param elementOffset first element to write
+     * @param geometry      receives where the image landed
+     * @return {@code geometry}
+     * @throws InvalidImageException    if the size exceeds the limits
+     * @throws IllegalArgumentException if the buffer is smaller than the size says, or the tensor does not fit
+     */
+    ImageGeometry fitInto(ByteBuffer pixels, int width, int height, int rowStride, PixelFormat format,
+                          ImageSpec spec, Tensor tensor, long elementOffset, ImageGeometry geometry);
 
     /** Releases native buffers. Idempotent. */
     @Override

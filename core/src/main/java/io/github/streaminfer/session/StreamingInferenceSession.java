@@ -129,8 +129,9 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             stateInputs[i] = signature.inputIndex(b.stateInputs.get(i));
             Tensor out = outputs[stateOutputs[i]];
             Tensor in = inputs[stateInputs[i]];
-            if (out.dtype() != in.dtype() || !out.spec().withDynamicDims(1).equals(
-                    TensorSpec.of(out.name(), in.dtype(), in.shape()))) {
+            // the output spec may leave dimensions dynamic (Silero VAD declares stateN as [?, ?, ?]); it must accept
+            // the state input's concrete shape
+            if (out.dtype() != in.dtype() || !out.spec().accepts(in.shape())) {
                 throw new IllegalArgumentException("recurrent state output '" + out.name() + "' " + out.dtype()
                         + Shapes.toString(out.spec().shape()) + " does not fit input '" + in.name() + "' "
                         + in.dtype() + Shapes.toString(in.shape()));
@@ -532,7 +533,6 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         r.status = InferenceResult.Status.SUCCESS;
         r.failure = InferenceResult.Failure.NONE;
         r.error = null;
-        latency.record(Stage.QUEUE_WAIT, start - frame.submitNanos);
         I observation = (I) frame.observation;
         frame.observation = null;
 
@@ -546,9 +546,9 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         }
         long preprocessed = clock.nanoTime();
         r.preprocessedNanos = preprocessed;
-        latency.record(Stage.PREPROCESS, preprocessed - start);
         if (!task.ready()) {
             SessionCounters.inc(counters.buffered);
+            recordStages(r, false);
             r.release();
             return;
         }
@@ -559,9 +559,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             backendFailure(r, InferenceResult.Failure.BACKEND, e);
             return;
         }
-        long inferred = clock.nanoTime();
-        r.inferredNanos = inferred;
-        latency.record(Stage.INFERENCE, inferred - preprocessed);
+        r.inferredNanos = clock.nanoTime();
         for (int i = 0; i < stateOutputs.length; i++) {
             inputs[stateInputs[i]].copyFrom(outputs[stateOutputs[i]]);
         }
@@ -574,8 +572,20 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         consecutiveFailures = 0;
         SessionCounters.inc(counters.inferred);
         publish(r, true);
-        latency.record(Stage.POSTPROCESS, r.publishedNanos - inferred);
-        latency.record(Stage.END_TO_END, r.publishedNanos - r.submitNanos);
+        recordStages(r, true);
+    }
+
+    /** Records a frame's stage latencies in one critical section. Successful frames only reach every stage. */
+    private void recordStages(InferenceResult<O> r, boolean complete) {
+        long token = latency.begin();
+        latency.record(Stage.QUEUE_WAIT, r.startNanos - r.submitNanos);
+        latency.record(Stage.PREPROCESS, r.preprocessedNanos - r.startNanos);
+        if (complete) {
+            latency.record(Stage.INFERENCE, r.inferredNanos - r.preprocessedNanos);
+            latency.record(Stage.POSTPROCESS, r.publishedNanos - r.inferredNanos);
+            latency.record(Stage.END_TO_END, r.publishedNanos - r.submitNanos);
+        }
+        latency.end(token);
     }
 
     private void backendFailure(InferenceResult<O> r, InferenceResult.Failure kind, RuntimeException e) {

@@ -296,12 +296,7 @@ public final class Tensor {
      * @param length number of floats
      */
     public void putFloats(long index, float[] src, int offset, int length) {
-        requireType(DType.FLOAT32);
-        if (index < 0 || index + length > elementCount) {
-            throw new IndexOutOfBoundsException("tensor '" + spec.name() + "': elements [" + index + ", "
-                    + (index + length) + ") outside [0, " + elementCount + ")");
-        }
-        FloatBuffer f = floats();
+        FloatBuffer f = floatRange(index, length);
         f.position((int) index);
         f.put(src, offset, length);
         f.clear().limit((int) elementCount);
@@ -316,12 +311,7 @@ public final class Tensor {
      * @param length number of floats
      */
     public void getFloats(long index, float[] dst, int offset, int length) {
-        requireType(DType.FLOAT32);
-        if (index < 0 || index + length > elementCount) {
-            throw new IndexOutOfBoundsException("tensor '" + spec.name() + "': elements [" + index + ", "
-                    + (index + length) + ") outside [0, " + elementCount + ")");
-        }
-        FloatBuffer f = floats();
+        FloatBuffer f = floatRange(index, length);
         f.position((int) index);
         f.get(dst, offset, length);
         f.clear().limit((int) elementCount);
@@ -373,6 +363,15 @@ public final class Tensor {
     /** @return true once {@link #free()} was called */
     public boolean isFreed() {
         return freed;
+    }
+
+    private FloatBuffer floatRange(long index, int length) {
+        requireType(DType.FLOAT32);
+        if (index < 0 || length < 0 || index + length > elementCount) {
+            throw new IndexOutOfBoundsException("tensor '" + spec.name() + "': elements [" + index + ", "
+                    + (index + length) + ") outside [0, " + elementCount + ")");
+        }
+        return floats();
     }
 
     private int checkedOffset(long index, int width) {

@@ -1,0 +1,13 @@
+/**
+ * ONNX Runtime backend for StreamInfer: the embedded default. Found through
+ * {@link io.github.streaminfer.backend.Backends} as {@code "onnx"}.
+ */
+module io.github.streaminfer.backend.onnx {
+    requires transitive io.github.streaminfer.core;
+    requires com.microsoft.onnxruntime;
+    requires org.slf4j;
+
+    exports io.github.streaminfer.backend.onnx;
+
+    provides io.github.streaminfer.backend.InferenceBackend with io.github.streaminfer.backend.onnx.OnnxBackend;
+}

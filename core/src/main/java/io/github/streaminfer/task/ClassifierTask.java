@@ -1,0 +1,179 @@
+package io.github.streaminfer.task;
+
+import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.image.ImageDecoder;
+import io.github.streaminfer.image.ImageGeometry;
+import io.github.streaminfer.image.ImageSpec;
+import io.github.streaminfer.tensor.DType;
+import io.github.streaminfer.tensor.Tensor;
+import io.github.streaminfer.tensor.TensorSpec;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Image → class scores → top-k. The image (encoded or {@link RawImage}) is fitted and normalised into the model's
+ * image input as the {@link ImageSpec} says; the output {@code [1, C]} (or {@code [C]}) is passed through the
+ * {@link Activation} and ranked.
+ *
+ * <pre>{@code
+ * ClassifierTask task = ClassifierTask.builder(ImageSpec.builder(192, 48)
+ *         .normalize(new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.5f, 0.5f, 0.5f}).build())
+ *     .labels(List.of("0", "180")).topK(2).build();
+ * }</pre>
+ *
+ * <p><b>Note:</b> one instance per session; called only from its worker.
+ */
+public final class ClassifierTask implements InferenceTask<ImageFrame, Classification> {
+    private final ImageInput image;
+    private final String inputName;
+    private final String outputName;
+    private final Activation activation;
+    private final int topK;
+    private final List<String> labels;
+    private final ImageGeometry geometry = new ImageGeometry();
+    private int inputIndex;
+    private int outputIndex;
+    private int classes = 2;
+    private String boundInput;
+
+    private ClassifierTask(Builder b) {
+        this.image = new ImageInput(b.spec, b.decoder);
+        this.inputName = b.inputName;
+        this.outputName = b.outputName;
+        this.activation = b.activation;
+        this.topK = b.topK;
+        this.labels = List.copyOf(b.labels);
+    }
+
+    /**
+     * @param spec how images become the input tensor
+     * @return a builder
+     */
+    public static Builder builder(ImageSpec spec) {
+        return new Builder(spec);
+    }
+
+    @Override
+    public void bind(ModelSignature model) {
+        if (model.inputs().isEmpty() || model.outputs().isEmpty()) {
+            throw new IllegalArgumentException("ClassifierTask needs a model with an input and an output; the model has "
+                    + model);
+        }
+        inputIndex = inputName == null ? 0 : model.inputIndex(inputName);
+        outputIndex = outputName == null ? 0 : model.outputIndex(outputName);
+        image.bind(model.inputs().get(inputIndex), 1);
+        boundInput = model.inputs().get(inputIndex).name();
+        TensorSpec out = model.outputs().get(outputIndex);
+        if (out.dtype() != DType.FLOAT32 || out.rank() < 1 || out.rank() > 2) {
+            throw new IllegalArgumentException("output '" + out.name() + "' is " + out
+                    + "; ClassifierTask needs float32 [N, classes] or [classes]");
+        }
+        long c = out.dim(out.rank() - 1);
+        if (c > 0) {
+            classes = (int) c;
+        }
+    }
+
+    @Override
+    public long[] inputShape(TensorSpec spec) {
+        if (spec.name().equals(boundInput)) {
+            return image.bind(spec, 1);
+        }
+        return InferenceTask.super.inputShape(spec);
+    }
+
+    @Override
+    public Classification newOutput() {
+        return new Classification(classes, topK, labels);
+    }
+
+    @Override
+    public void preprocess(ImageFrame observation, Tensor[] inputs) {
+        image.write(observation, inputs[inputIndex], 0, geometry);
+    }
+
+    @Override
+    public void decode(Tensor[] outputs, Classification into) {
+        Tensor t = outputs[outputIndex];
+        int count = (int) t.dim(t.rank() - 1);
+        into.fill(t, 0, count, activation, -1);
+    }
+
+    /** Builder for {@link ClassifierTask}. */
+    public static final class Builder {
+        private final ImageSpec spec;
+        private ImageDecoder decoder;
+        private String inputName;
+        private String outputName;
+        private Activation activation = Activation.NONE;
+        private int topK = 5;
+        private List<String> labels = List.of();
+
+        private Builder(ImageSpec spec) {
+            this.spec = Objects.requireNonNull(spec, "spec");
+        }
+
+        /**
+         * @param decoder decoder for encoded frames (default: the best one found when first needed)
+         * @return this
+         */
+        public Builder decoder(ImageDecoder decoder) {
+            this.decoder = decoder;
+            return this;
+        }
+
+        /**
+         * @param name image input name (default: the first input)
+         * @return this
+         */
+        public Builder inputName(String name) {
+            this.inputName = name;
+            return this;
+        }
+
+        /**
+         * @param name scores output name (default: the first output)
+         * @return this
+         */
+        public Builder outputName(String name) {
+            this.outputName = name;
+            return this;
+        }
+
+        /**
+         * @param activation applied to the raw scores (default NONE)
+         * @return this
+         */
+        public Builder activation(Activation activation) {
+            this.activation = Objects.requireNonNull(activation, "activation");
+            return this;
+        }
+
+        /**
+         * @param k number of best classes kept, {@code >= 1} (default 5)
+         * @return this
+         */
+        public Builder topK(int k) {
+            if (k < 1) {
+                throw new IllegalArgumentException("topK is " + k + "; allowed: >= 1");
+            }
+            this.topK = k;
+            return this;
+        }
+
+        /**
+         * @param labels class names by index
+         * @return this
+         */
+        public Builder labels(List<String> labels) {
+            this.labels = List.copyOf(labels);
+            return this;
+        }
+
+        /** @return the task */
+        public ClassifierTask build() {
+            return new ClassifierTask(this);
+        }
+    }
+}

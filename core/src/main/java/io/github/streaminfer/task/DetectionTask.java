@@ -1,0 +1,553 @@
+package io.github.streaminfer.task;
+
+import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.image.ImageDecoder;
+import io.github.streaminfer.image.ImageGeometry;
+import io.github.streaminfer.image.ImageSpec;
+import io.github.streaminfer.tensor.DType;
+import io.github.streaminfer.tensor.Tensor;
+import io.github.streaminfer.tensor.TensorSpec;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Object detection: image → letterbox (or stretch) into the model input → YOLO-style decode → confidence threshold
+ * → non-maximum suppression → at most {@code maxDetections} boxes in source-image pixels, best first; optionally a
+ * simple IoU tracker gives boxes stable track ids across frames.
+ *
+ * <p>Output layouts ({@link Layout}), with {@code N} candidates and {@code C} classes, coordinates in model-input
+ * pixels:
+ * <ul>
+ *   <li>{@link Layout#YOLOV8} {@code [1, 4+C, N]}: rows {@code cx, cy, w, h}, then one score per class (YOLOv8/v11
+ *       exports, the default)</li>
+ *   <li>{@link Layout#YOLOV8_TRANSPOSED} {@code [1, N, 4+C]}: the same, one candidate per row</li>
+ *   <li>{@link Layout#YOLOV5} {@code [1, N, 5+C]}: {@code cx, cy, w, h, objectness}, then class probabilities; score
+ *       = objectness × class probability</li>
+ *   <li>{@link Layout#XYXY_SCORE_CLASS} {@code [1, N, 6]}: {@code x1, y1, x2, y2, score, class} (end-to-end exports
+ *       with NMS inside the model; thresholds, NMS and the limit still apply)</li>
+ * </ul>
+ *
+ * <p><b>Note:</b> one instance per session; called only from its worker. Decoding allocates nothing per frame once
+ * the candidate arrays have grown to the model's candidate count.
+ */
+public final class DetectionTask implements InferenceTask<ImageFrame, Detections> {
+
+    /** Layout of the detector's output tensor. */
+    public enum Layout {
+        /** {@code [1, 4+C, N]}. */
+        YOLOV8,
+        /** {@code [1, N, 4+C]}. */
+        YOLOV8_TRANSPOSED,
+        /** {@code [1, N, 5+C]}. */
+        YOLOV5,
+        /** {@code [1, N, 6]}. */
+        XYXY_SCORE_CLASS
+    }
+
+    private final ImageInput image;
+    private final Layout layout;
+    private final float confidence;
+    private final float iou;
+    private final int maxDetections;
+    private final boolean classAgnostic;
+    private final List<String> labels;
+    private final String inputName;
+    private final String outputName;
+    private final IouTracker tracker;
+    private final ImageGeometry geometry = new ImageGeometry();
+    private int inputIndex;
+    private int outputIndex;
+    private String boundInput;
+    // candidate scratch, grown once to the model's candidate count
+    private float[] cx1 = new float[0];
+    private float[] cy1 = new float[0];
+    private float[] cx2 = new float[0];
+    private float[] cy2 = new float[0];
+    private float[] cs = new float[0];
+    private int[] cc = new int[0];
+    private int[] order = new int[0];
+
+    private DetectionTask(Builder b) {
+        this.image = new ImageInput(b.spec, b.decoder);
+        this.layout = b.layout;
+        this.confidence = b.confidence;
+        this.iou = b.iou;
+        this.maxDetections = b.maxDetections;
+        this.classAgnostic = b.classAgnostic;
+        this.labels = List.copyOf(b.labels);
+        this.inputName = b.inputName;
+        this.outputName = b.outputName;
+        this.tracker = b.trackIou > 0 ? new IouTracker(b.trackIou, b.trackMaxAge, b.maxDetections) : null;
+    }
+
+    /**
+     * @param spec how images become the input tensor (letterbox for YOLO models)
+     * @return a builder
+     */
+    public static Builder builder(ImageSpec spec) {
+        return new Builder(spec);
+    }
+
+    @Override
+    public void bind(ModelSignature model) {
+        if (model.inputs().isEmpty() || model.outputs().isEmpty()) {
+            throw new IllegalArgumentException("DetectionTask needs a model with an input and an output; the model has "
+                    + model);
+        }
+        inputIndex = inputName == null ? 0 : model.inputIndex(inputName);
+        outputIndex = outputName == null ? 0 : model.outputIndex(outputName);
+        image.bind(model.inputs().get(inputIndex), 1);
+        boundInput = model.inputs().get(inputIndex).name();
+        TensorSpec out = model.outputs().get(outputIndex);
+        if (out.dtype() != DType.FLOAT32 || out.rank() != 3) {
+            throw new IllegalArgumentException("output '" + out.name() + "' is " + out + "; layout " + layout
+                    + " needs float32 " + expected());
+        }
+        long fields = layout == Layout.YOLOV8 ? out.dim(1) : out.dim(2);
+        long n = layout == Layout.YOLOV8 ? out.dim(2) : out.dim(1);
+        if (fields >= 0 && !fieldsOk(fields)) {
+            throw new IllegalArgumentException("output '" + out.name() + "' is " + out + "; layout " + layout
+                    + " needs " + expected());
+        }
+        if (n > 0) {
+            grow((int) n);
+        }
+    }
+
+    private boolean fieldsOk(long fields) {
+        return switch (layout) {
+            case YOLOV8, YOLOV8_TRANSPOSED -> fields >= 5;
+            case YOLOV5 -> fields >= 6;
+            case XYXY_SCORE_CLASS -> fields == 6;
+        };
+    }
+
+    private String expected() {
+        return switch (layout) {
+            case YOLOV8 -> "[1, 4+C, N]";
+            case YOLOV8_TRANSPOSED -> "[1, N, 4+C]";
+            case YOLOV5 -> "[1, N, 5+C]";
+            case XYXY_SCORE_CLASS -> "[1, N, 6]";
+        };
+    }
+
+    private void grow(int n) {
+        if (cs.length >= n) {
+            return;
+        }
+        cx1 = new float[n];
+        cy1 = new float[n];
+        cx2 = new float[n];
+        cy2 = new float[n];
+        cs = new float[n];
+        cc = new int[n];
+        order = new int[n];
+    }
+
+    @Override
+    public long[] inputShape(TensorSpec spec) {
+        if (spec.name().equals(boundInput)) {
+            return image.bind(spec, 1);
+        }
+        return InferenceTask.super.inputShape(spec);
+    }
+
+    @Override
+    public Detections newOutput() {
+        return new Detections(maxDetections, labels);
+    }
+
+    @Override
+    public void preprocess(ImageFrame observation, Tensor[] inputs) {
+        image.write(observation, inputs[inputIndex], 0, geometry);
+    }
+
+    @Override
+    public void decode(Tensor[] outputs, Detections into) {
+        Tensor t = outputs[outputIndex];
+        int fields = (int) (layout == Layout.YOLOV8 ? t.dim(1) : t.dim(2));
+        int n = (int) (layout == Layout.YOLOV8 ? t.dim(2) : t.dim(1));
+        grow(n);
+        long fieldStride = layout == Layout.YOLOV8 ? n : 1;
+        long candStride = layout == Layout.YOLOV8 ? 1 : fields;
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            long base = i * candStride;
+            float score;
+            int cls;
+            float a = t.getFloat(base);
+            float b = t.getFloat(base + fieldStride);
+            float c = t.getFloat(base + 2 * fieldStride);
+            float d = t.getFloat(base + 3 * fieldStride);
+            if (layout == Layout.XYXY_SCORE_CLASS) {
+                score = t.getFloat(base + 4 * fieldStride);
+                cls = (int) t.getFloat(base + 5 * fieldStride);
+            } else {
+                int first = layout == Layout.YOLOV5 ? 5 : 4;
+                cls = 0;
+                score = Float.NEGATIVE_INFINITY;
+                for (int k = first; k < fields; k++) {
+                    float s = t.getFloat(base + k * fieldStride);
+                    if (s > score) {
+                        score = s;
+                        cls = k - first;
+                    }
+                }
+                if (layout == Layout.YOLOV5) {
+                    score *= t.getFloat(base + 4 * fieldStride);
+                }
+                float hw = c * 0.5f;
+                float hh = d * 0.5f;
+                float x = a;
+                float y = b;
+                a = x - hw;
+                b = y - hh;
+                c = x + hw;
+                d = y + hh;
+            }
+            if (!(score >= confidence) || !(c > a) || !(d > b)) { // also drops NaN
+                continue;
+            }
+            cx1[kept] = a;
+            cy1[kept] = b;
+            cx2[kept] = c;
+            cy2[kept] = d;
+            cs[kept] = score;
+            cc[kept] = cls;
+            order[kept] = kept;
+            kept++;
+        }
+        sortByScore(kept);
+        int out = 0;
+        for (int r = 0; r < kept && out < maxDetections; r++) {
+            int i = order[r];
+            boolean suppressed = false;
+            for (int k = 0; k < out; k++) {
+                int j = order[k];
+                if ((classAgnostic || cc[i] == cc[j]) && iou(cx1[i], cy1[i], cx2[i], cy2[i],
+                        cx1[j], cy1[j], cx2[j], cy2[j]) > iou) {
+                    suppressed = true;
+                    break;
+                }
+            }
+            if (!suppressed) {
+                order[out++] = i; // kept boxes move to the front; r >= out so nothing unread is overwritten
+            }
+        }
+        into.count = out;
+        into.sourceWidth = geometry.sourceWidth();
+        into.sourceHeight = geometry.sourceHeight();
+        for (int k = 0; k < out; k++) {
+            int i = order[k];
+            into.x1[k] = geometry.toSourceX(cx1[i]);
+            into.y1[k] = geometry.toSourceY(cy1[i]);
+            into.x2[k] = geometry.toSourceX(cx2[i]);
+            into.y2[k] = geometry.toSourceY(cy2[i]);
+            into.score[k] = cs[i];
+            into.classId[k] = cc[i];
+            into.trackId[k] = 0;
+        }
+        if (tracker != null) {
+            tracker.update(into);
+        }
+    }
+
+    /** Sorts {@code order[0..n)} by descending score: insertion sort for small n, heap sort otherwise. */
+    private void sortByScore(int n) {
+        if (n < 64) {
+            for (int i = 1; i < n; i++) {
+                int v = order[i];
+                int j = i - 1;
+                while (j >= 0 && cs[order[j]] < cs[v]) {
+                    order[j + 1] = order[j];
+                    j--;
+                }
+                order[j + 1] = v;
+            }
+            return;
+        }
+        // heap sort with a min-heap at the root gives descending order
+        for (int i = n / 2 - 1; i >= 0; i--) {
+            sift(i, n);
+        }
+        for (int end = n - 1; end > 0; end--) {
+            int tmp = order[0];
+            order[0] = order[end];
+            order[end] = tmp;
+            sift(0, end);
+        }
+    }
+
+    private void sift(int i, int n) {
+        while (true) {
+            int l = 2 * i + 1;
+            if (l >= n) {
+                return;
+            }
+            int m = l;
+            if (l + 1 < n && cs[order[l + 1]] < cs[order[l]]) {
+                m = l + 1;
+            }
+            if (cs[order[m]] >= cs[order[i]]) {
+                return;
+            }
+            int tmp = order[i];
+            order[i] = order[m];
+            order[m] = tmp;
+            i = m;
+        }
+    }
+
+    static float iou(float ax1, float ay1, float ax2, float ay2, float bx1, float by1, float bx2, float by2) {
+        float iw = Math.min(ax2, bx2) - Math.max(ax1, bx1);
+        float ih = Math.min(ay2, by2) - Math.max(ay1, by1);
+        if (iw <= 0 || ih <= 0) {
+            return 0;
+        }
+        float inter = iw * ih;
+        float union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter;
+        return union <= 0 ? 0 : inter / union;
+    }
+
+    @Override
+    public void reset() {
+        if (tracker != null) {
+            tracker.reset();
+        }
+    }
+
+    /** Greedy IoU tracker: a detection continues the same-class track it overlaps most, else starts a new one. */
+    static final class IouTracker {
+        private final float threshold;
+        private final int maxAge;
+        private final float[] tx1;
+        private final float[] ty1;
+        private final float[] tx2;
+        private final float[] ty2;
+        private final int[] tc;
+        private final long[] tid;
+        private final int[] age;
+        private final boolean[] used;
+        private int tracks;
+        private long nextId = 1;
+
+        IouTracker(float threshold, int maxAge, int capacity) {
+            this.threshold = threshold;
+            this.maxAge = maxAge;
+            int cap = capacity * 2;
+            tx1 = new float[cap];
+            ty1 = new float[cap];
+            tx2 = new float[cap];
+            ty2 = new float[cap];
+            tc = new int[cap];
+            tid = new long[cap];
+            age = new int[cap];
+            used = new boolean[cap];
+        }
+
+        void update(Detections d) {
+            for (int t = 0; t < tracks; t++) {
+                used[t] = false;
+            }
+            for (int i = 0; i < d.count; i++) {
+                int best = -1;
+                float bestIou = threshold;
+                for (int t = 0; t < tracks; t++) {
+                    if (used[t] || tc[t] != d.classId[i]) {
+                        continue;
+                    }
+                    float v = iou(d.x1[i], d.y1[i], d.x2[i], d.y2[i], tx1[t], ty1[t], tx2[t], ty2[t]);
+                    if (v >= bestIou) {
+                        bestIou = v;
+                        best = t;
+                    }
+                }
+                if (best < 0) {
+                    if (tracks == tid.length) {
+                        best = oldest();
+                    } else {
+                        best = tracks++;
+                    }
+                    tid[best] = nextId++;
+                    tc[best] = d.classId[i];
+                }
+                used[best] = true;
+                age[best] = 0;
+                tx1[best] = d.x1[i];
+                ty1[best] = d.y1[i];
+                tx2[best] = d.x2[i];
+                ty2[best] = d.y2[i];
+                d.trackId[i] = tid[best];
+            }
+            // age unmatched tracks and drop the expired ones
+            int w = 0;
+            for (int t = 0; t < tracks; t++) {
+                if (!used[t] && ++age[t] > maxAge) {
+                    continue;
+                }
+                if (w != t) {
+                    tx1[w] = tx1[t];
+                    ty1[w] = ty1[t];
+                    tx2[w] = tx2[t];
+                    ty2[w] = ty2[t];
+                    tc[w] = tc[t];
+                    tid[w] = tid[t];
+                    age[w] = age[t];
+                    used[w] = used[t];
+                }
+                w++;
+            }
+            tracks = w;
+        }
+
+        private int oldest() {
+            int o = 0;
+            for (int t = 1; t < tracks; t++) {
+                if (!used[t] && (used[o] || age[t] > age[o])) {
+                    o = t;
+                }
+            }
+            return o;
+        }
+
+        void reset() {
+            tracks = 0;
+            nextId = 1;
+        }
+    }
+
+    /** Builder for {@link DetectionTask}. */
+    public static final class Builder {
+        private final ImageSpec spec;
+        private ImageDecoder decoder;
+        private Layout layout = Layout.YOLOV8;
+        private float confidence = 0.25f;
+        private float iou = 0.45f;
+        private int maxDetections = 100;
+        private boolean classAgnostic;
+        private List<String> labels = List.of();
+        private String inputName;
+        private String outputName;
+        private float trackIou;
+        private int trackMaxAge = 30;
+
+        private Builder(ImageSpec spec) {
+            this.spec = Objects.requireNonNull(spec, "spec");
+        }
+
+        /**
+         * @param decoder decoder for encoded frames (default: the best one found when first needed)
+         * @return this
+         */
+        public Builder decoder(ImageDecoder decoder) {
+            this.decoder = decoder;
+            return this;
+        }
+
+        /**
+         * @param layout the output layout (default YOLOV8)
+         * @return this
+         */
+        public Builder layout(Layout layout) {
+            this.layout = Objects.requireNonNull(layout, "layout");
+            return this;
+        }
+
+        /**
+         * @param threshold minimum score kept, in [0, 1] (default 0.25)
+         * @return this
+         */
+        public Builder confidenceThreshold(float threshold) {
+            if (!(threshold >= 0 && threshold <= 1)) {
+                throw new IllegalArgumentException("confidenceThreshold is " + threshold + "; allowed: 0..1");
+            }
+            this.confidence = threshold;
+            return this;
+        }
+
+        /**
+         * @param threshold boxes overlapping a better one by more than this IoU are suppressed, in [0, 1] (default 0.45)
+         * @return this
+         */
+        public Builder iouThreshold(float threshold) {
+            if (!(threshold >= 0 && threshold <= 1)) {
+                throw new IllegalArgumentException("iouThreshold is " + threshold + "; allowed: 0..1");
+            }
+            this.iou = threshold;
+            return this;
+        }
+
+        /**
+         * @param max most detections returned, {@code >= 1} (default 100)
+         * @return this
+         */
+        public Builder maxDetections(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxDetections is " + max + "; allowed: >= 1");
+            }
+            this.maxDetections = max;
+            return this;
+        }
+
+        /**
+         * @param agnostic true to suppress overlapping boxes of different classes too (default false)
+         * @return this
+         */
+        public Builder classAgnosticNms(boolean agnostic) {
+            this.classAgnostic = agnostic;
+            return this;
+        }
+
+        /**
+         * @param labels class names by index
+         * @return this
+         */
+        public Builder labels(List<String> labels) {
+            this.labels = List.copyOf(labels);
+            return this;
+        }
+
+        /**
+         * @param name image input (default: the first input)
+         * @return this
+         */
+        public Builder inputName(String name) {
+            this.inputName = name;
+            return this;
+        }
+
+        /**
+         * @param name detections output (default: the first output)
+         * @return this
+         */
+        public Builder outputName(String name) {
+            this.outputName = name;
+            return this;
+        }
+
+        /**
+         * Turns on the IoU tracker.
+         *
+         * @param minIou minimum IoU to continue a track, in (0, 1]
+         * @param maxAge frames a track survives without a match, {@code >= 0}
+         * @return this
+         */
+        public Builder track(float minIou, int maxAge) {
+            if (!(minIou > 0 && minIou <= 1)) {
+                throw new IllegalArgumentException("track minIou is " + minIou + "; allowed: (0, 1]");
+            }
+            if (maxAge < 0) {
+                throw new IllegalArgumentException("track maxAge is " + maxAge + "; allowed: >= 0");
+            }
+            this.trackIou = minIou;
+            this.trackMaxAge = maxAge;
+            return this;
+        }
+
+        /** @return the task */
+        public DetectionTask build() {
+            return new DetectionTask(this);
+        }
+    }
+}

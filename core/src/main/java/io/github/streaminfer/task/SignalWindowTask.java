@@ -1,0 +1,366 @@
+package io.github.streaminfer.task;
+
+import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.tensor.DType;
+import io.github.streaminfer.tensor.Shapes;
+import io.github.streaminfer.tensor.Tensor;
+import io.github.streaminfer.tensor.TensorSpec;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A multichannel sliding window over a sample stream (EMG, audio, IMU): each observation is a block of
+ * interleaved samples ({@code frames × channels}: {@code s0c0, s0c1, …, s1c0, …}); once {@code window} samples per
+ * channel are buffered and {@code hop} new ones arrived since the last inference, the newest window is written into
+ * the model's signal input (optionally z-scored per channel) and the model runs. The output scores become a
+ * {@link Classification}.
+ *
+ * <p>The signal input is {@code [1, channels, window]} ({@link Layout#CHANNELS_FIRST}, EMG models),
+ * {@code [1, window, channels]} ({@link Layout#CHANNELS_LAST}) or, for one channel, {@code [1, window]} (audio models
+ * such as Silero VAD). Other inputs can be given constant values (Silero's {@code sr}); recurrent state inputs are
+ * left to the session ({@code recurrentState("stateN", "state")}), which feeds them back and zeroes them on reset.
+ *
+ * <p>If one block completes several hops, only the newest window is inferred (real time: the freshest wins); feed
+ * blocks of {@code hop} frames for one inference per block. Non-finite samples are rejected and leave the window
+ * unchanged.
+ *
+ * <p><b>Note:</b> one instance per session; called only from its worker. Nothing is allocated per block.
+ */
+public final class SignalWindowTask implements InferenceTask<float[], Classification> {
+
+    /** Where the channel axis goes in the signal input. */
+    public enum Layout {
+        /** {@code [1, channels, window]}, or {@code [1, window]} for one channel. */
+        CHANNELS_FIRST,
+        /** {@code [1, window, channels]}. */
+        CHANNELS_LAST
+    }
+
+    /** Per-window normalisation. */
+    public enum Normalization {
+        /** Samples as they are. */
+        NONE,
+        /** Per channel: subtract the window's mean and divide by its standard deviation (plus a small epsilon). */
+        ZSCORE
+    }
+
+    private final int channels;
+    private final int window;
+    private final int hop;
+    private final Layout layout;
+    private final Normalization normalization;
+    private final String inputName;
+    private final String outputName;
+    private final Activation activation;
+    private final int topK;
+    private final List<String> labels;
+    private final Map<String, Number> constants;
+    private final float[] ring;
+    private final float[] mean;
+    private final float[] invStd;
+    private int writePos;
+    private long total;
+    private long sinceLast;
+    private boolean ready;
+    private int inputIndex;
+    private int outputIndex;
+    private int classes = 1;
+    private String boundInput;
+    private int[] constantIndex = new int[0];
+    private Number[] constantValue = new Number[0];
+
+    private SignalWindowTask(Builder b) {
+        this.channels = b.channels;
+        this.window = b.window;
+        this.hop = b.hop;
+        this.layout = b.layout;
+        this.normalization = b.normalization;
+        this.inputName = b.inputName;
+        this.outputName = b.outputName;
+        this.activation = b.activation;
+        this.topK = b.topK;
+        this.labels = List.copyOf(b.labels);
+        this.constants = new LinkedHashMap<>(b.constants);
+        this.ring = new float[channels * window];
+        this.mean = new float[channels];
+        this.invStd = new float[channels];
+    }
+
+    /**
+     * @param channels samples per frame, {@code >= 1}
+     * @param window   frames per window, {@code >= 1}
+     * @param hop      new frames between inferences, {@code 1..window}
+     * @return a builder
+     */
+    public static Builder builder(int channels, int window, int hop) {
+        return new Builder(channels, window, hop);
+    }
+
+    @Override
+    public void bind(ModelSignature model) {
+        if (model.inputs().isEmpty() || model.outputs().isEmpty()) {
+            throw new IllegalArgumentException("SignalWindowTask needs a model with an input and an output; the model "
+                    + "has " + model);
+        }
+        inputIndex = inputName == null ? 0 : model.inputIndex(inputName);
+        outputIndex = outputName == null ? 0 : model.outputIndex(outputName);
+        TensorSpec in = model.inputs().get(inputIndex);
+        boundInput = in.name();
+        long[] want = signalShape(in);
+        if (in.dtype() != DType.FLOAT32 || !in.accepts(want)) {
+            throw new IllegalArgumentException("input '" + in.name() + "' is " + in + "; a window of " + channels
+                    + " channel(s) x " + window + " samples (" + layout + ") needs float32" + Shapes.toString(want));
+        }
+        TensorSpec out = model.outputs().get(outputIndex);
+        if (out.dtype() != DType.FLOAT32) {
+            throw new IllegalArgumentException("output '" + out.name() + "' is " + out + "; SignalWindowTask needs float32");
+        }
+        long c = out.rank() == 0 ? 1 : out.dim(out.rank() - 1);
+        classes = c > 0 ? (int) c : 1;
+        List<Integer> idx = new ArrayList<>();
+        List<Number> val = new ArrayList<>();
+        for (Map.Entry<String, Number> e : constants.entrySet()) {
+            int i = model.inputIndex(e.getKey());
+            DType t = model.inputs().get(i).dtype();
+            if (t != DType.FLOAT32 && t != DType.INT64 && t != DType.INT32) {
+                throw new IllegalArgumentException("constant input '" + e.getKey() + "' is " + t
+                        + "; allowed: float32, int64, int32");
+            }
+            idx.add(i);
+            val.add(e.getValue());
+        }
+        constantIndex = idx.stream().mapToInt(Integer::intValue).toArray();
+        constantValue = val.toArray(new Number[0]);
+    }
+
+    private long[] signalShape(TensorSpec in) {
+        if (in.rank() == 2 && channels == 1) {
+            return new long[] {1, window};
+        }
+        return layout == Layout.CHANNELS_FIRST ? new long[] {1, channels, window} : new long[] {1, window, channels};
+    }
+
+    @Override
+    public long[] inputShape(TensorSpec spec) {
+        if (spec.name().equals(boundInput)) {
+            return signalShape(spec);
+        }
+        return InferenceTask.super.inputShape(spec);
+    }
+
+    @Override
+    public Classification newOutput() {
+        return new Classification(classes, topK, labels);
+    }
+
+    @Override
+    public void preprocess(float[] block, Tensor[] inputs) {
+        if (block.length % channels != 0) {
+            throw new InvalidInputException("signal block has " + block.length + " samples, not a multiple of "
+                    + channels + " channels");
+        }
+        for (int i = 0; i < block.length; i++) {
+            if (!Float.isFinite(block[i])) {
+                throw new InvalidInputException("signal block: sample " + (i / channels) + " of channel "
+                        + (i % channels) + " is " + block[i] + "; only finite values are accepted");
+            }
+        }
+        int frames = block.length / channels;
+        for (int f = 0; f < frames; f++) {
+            for (int c = 0; c < channels; c++) {
+                ring[c * window + writePos] = block[f * channels + c];
+            }
+            writePos = writePos + 1 == window ? 0 : writePos + 1;
+        }
+        total += frames;
+        sinceLast += frames;
+        ready = total >= window && sinceLast >= hop;
+        if (!ready) {
+            return;
+        }
+        sinceLast = 0;
+        writeWindow(inputs[inputIndex]);
+        for (int k = 0; k < constantIndex.length; k++) {
+            Tensor t = inputs[constantIndex[k]];
+            Number v = constantValue[k];
+            for (long e = 0; e < t.elementCount(); e++) {
+                switch (t.dtype()) {
+                    case INT64 -> t.putLong(e, v.longValue());
+                    case INT32 -> t.putInt(e, v.intValue());
+                    default -> t.putFloat(e, v.floatValue());
+                }
+            }
+        }
+    }
+
+    private void writeWindow(Tensor t) {
+        if (normalization == Normalization.ZSCORE) {
+            for (int c = 0; c < channels; c++) {
+                double s = 0;
+                double ss = 0;
+                for (int i = 0; i < window; i++) {
+                    double v = ring[c * window + i];
+                    s += v;
+                    ss += v * v;
+                }
+                double m = s / window;
+                double var = Math.max(0, ss / window - m * m);
+                mean[c] = (float) m;
+                invStd[c] = (float) (1.0 / (Math.sqrt(var) + 1e-6));
+            }
+        }
+        boolean first = layout == Layout.CHANNELS_FIRST || channels == 1;
+        for (int i = 0; i < window; i++) {
+            int src = writePos + i;
+            if (src >= window) {
+                src -= window;
+            }
+            for (int c = 0; c < channels; c++) {
+                float v = ring[c * window + src];
+                if (normalization == Normalization.ZSCORE) {
+                    v = (v - mean[c]) * invStd[c];
+                }
+                t.putFloat(first ? (long) c * window + i : (long) i * channels + c, v);
+            }
+        }
+    }
+
+    @Override
+    public boolean ready() {
+        return ready;
+    }
+
+    @Override
+    public void decode(Tensor[] outputs, Classification into) {
+        Tensor t = outputs[outputIndex];
+        int count = t.rank() == 0 ? 1 : (int) t.dim(t.rank() - 1);
+        into.fill(t, 0, count, activation, total);
+    }
+
+    @Override
+    public void reset() {
+        java.util.Arrays.fill(ring, 0f);
+        writePos = 0;
+        total = 0;
+        sinceLast = 0;
+        ready = false;
+    }
+
+    /** Builder for {@link SignalWindowTask}. */
+    public static final class Builder {
+        private final int channels;
+        private final int window;
+        private final int hop;
+        private Layout layout = Layout.CHANNELS_FIRST;
+        private Normalization normalization = Normalization.NONE;
+        private String inputName;
+        private String outputName;
+        private Activation activation = Activation.NONE;
+        private int topK = 3;
+        private List<String> labels = List.of();
+        private final Map<String, Number> constants = new LinkedHashMap<>();
+
+        private Builder(int channels, int window, int hop) {
+            if (channels < 1) {
+                throw new IllegalArgumentException("channels is " + channels + "; allowed: >= 1");
+            }
+            if (window < 1) {
+                throw new IllegalArgumentException("window is " + window + "; allowed: >= 1");
+            }
+            if (hop < 1 || hop > window) {
+                throw new IllegalArgumentException("hop is " + hop + "; allowed: 1.." + window + " (the window)");
+            }
+            this.channels = channels;
+            this.window = window;
+            this.hop = hop;
+        }
+
+        /**
+         * @param layout channel axis position (default CHANNELS_FIRST)
+         * @return this
+         */
+        public Builder layout(Layout layout) {
+            this.layout = Objects.requireNonNull(layout, "layout");
+            return this;
+        }
+
+        /**
+         * @param normalization per-window normalisation (default NONE)
+         * @return this
+         */
+        public Builder normalization(Normalization normalization) {
+            this.normalization = Objects.requireNonNull(normalization, "normalization");
+            return this;
+        }
+
+        /**
+         * @param name the signal input (default: the first input)
+         * @return this
+         */
+        public Builder inputName(String name) {
+            this.inputName = name;
+            return this;
+        }
+
+        /**
+         * @param name the scores output (default: the first output)
+         * @return this
+         */
+        public Builder outputName(String name) {
+            this.outputName = name;
+            return this;
+        }
+
+        /**
+         * @param activation applied to the scores (default NONE)
+         * @return this
+         */
+        public Builder activation(Activation activation) {
+            this.activation = Objects.requireNonNull(activation, "activation");
+            return this;
+        }
+
+        /**
+         * @param k best classes kept, {@code >= 1} (default 3)
+         * @return this
+         */
+        public Builder topK(int k) {
+            if (k < 1) {
+                throw new IllegalArgumentException("topK is " + k + "; allowed: >= 1");
+            }
+            this.topK = k;
+            return this;
+        }
+
+        /**
+         * @param labels class names by index
+         * @return this
+         */
+        public Builder labels(List<String> labels) {
+            this.labels = List.copyOf(labels);
+            return this;
+        }
+
+        /**
+         * Gives an input a constant value, written into every element before each inference (e.g. Silero VAD's
+         * {@code sr = 16000}).
+         *
+         * @param input input name
+         * @param value the value (converted to the input's type)
+         * @return this
+         */
+        public Builder constant(String input, Number value) {
+            constants.put(Objects.requireNonNull(input, "input"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** @return the task */
+        public SignalWindowTask build() {
+            return new SignalWindowTask(this);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package io.github.streaminfer.jmh;
+
+import io.github.streaminfer.concurrent.IdleStrategy;
+import io.github.streaminfer.session.IngressPolicy;
+import io.github.streaminfer.session.IngressQueueType;
+import io.github.streaminfer.session.ProducerMode;
+import io.github.streaminfer.session.SessionConfig;
+import io.github.streaminfer.session.StreamingInferenceSession;
+import io.github.streaminfer.session.SubmitStatus;
+import io.github.streaminfer.task.FloatArrayTask;
+import io.github.streaminfer.task.FloatVector;
+import io.github.streaminfer.tensor.DType;
+import io.github.streaminfer.testkit.ScriptedModel;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The session's own cost, with a backend that does nothing: submit → ingress → worker → preprocess → run →
+ * decode → listener. Two queue implementations side by side ({@code queue} param): the JCTools ingress the
+ * session uses and a {@link java.util.concurrent.ArrayBlockingQueue} baseline.
+ *
+ * <ul>
+ *   <li>{@code roundTrip} (sample time): one frame submitted, then spin until its result reaches the listener;
+ *       the latency the pipeline adds to every frame.</li>
+ *   <li>{@code throughput}: frames per second through a {@code BLOCK(1024)} ingress (the producer waits when the
+ *       worker falls behind, so the rate is the pipeline's sustained rate).</li>
+ *   <li>{@code throughputFourProducers}: the same with four producer threads on a multi-producer session.</li>
+ * </ul>
+ * Run with {@code -prof gc}: {@code gc.alloc.rate.norm} is bytes allocated per frame across all threads.
+ */
+@State(Scope.Benchmark)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+UseParallelGC"})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class SessionPipelineBenchmark {
+
+    @Param({"JCTOOLS", "JDK_ARRAY_BLOCKING"})
+    public IngressQueueType queue;
+
+    private StreamingInferenceSession<float[], FloatVector> latencySession;
+    private StreamingInferenceSession<float[], FloatVector> throughputSession;
+    private StreamingInferenceSession<float[], FloatVector> multiProducerSession;
+    private final float[] observation = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f};
+    private volatile long lastResultFrame;
+    private long submitted;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        ScriptedModel model = ScriptedModel.builder().name("noop")
+                .input("state", DType.FLOAT32, 1, 7).output("action", DType.FLOAT32, 1, 7)
+                .script(ScriptedModel.Script.noop()).build();
+        SessionConfig base = SessionConfig.DEFAULT.toBuilder().ingressQueueType(queue)
+                .producerMode(ProducerMode.SINGLE).idleStrategy(IdleStrategy.busySpin()).resultsCapacity(0).build();
+        latencySession = StreamingInferenceSession.builder(model, FloatArrayTask.firstInputOutput())
+                .config(base.toBuilder().name("latency").ingress(IngressPolicy.rejectNewest(64)).build())
+                .listener(r -> lastResultFrame = r.frameId())
+                .build();
+        throughputSession = StreamingInferenceSession.builder(model, FloatArrayTask.firstInputOutput())
+                .config(base.toBuilder().name("throughput").ingress(IngressPolicy.block(1024)).build())
+                .build();
+        multiProducerSession = StreamingInferenceSession.builder(model, FloatArrayTask.firstInputOutput())
+                .config(base.toBuilder().name("multi").producerMode(ProducerMode.MULTI)
+                        .ingress(IngressPolicy.block(1024)).build())
+                .build();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        latencySession.close();
+        throughputSession.close();
+        multiProducerSession.close();
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public long roundTrip() {
+        long frame = ++submitted;
+        if (latencySession.submit(observation, frame, System.nanoTime()) != SubmitStatus.ACCEPTED) {
+            throw new IllegalStateException("latency session refused a frame");
+        }
+        while (lastResultFrame != frame) {
+            Thread.onSpinWait();
+        }
+        return frame;
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public SubmitStatus throughput() {
+        return throughputSession.submit(observation);
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @Threads(4)
+    public SubmitStatus throughputFourProducers() {
+        return multiProducerSession.submit(observation);
+    }
+}

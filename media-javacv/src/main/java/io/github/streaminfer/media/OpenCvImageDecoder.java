@@ -1,0 +1,549 @@
+package io.github.streaminfer.media;
+
+import io.github.streaminfer.image.ImageDecoder;
+import io.github.streaminfer.image.ImageFit;
+import io.github.streaminfer.image.ImageGeometry;
+import io.github.streaminfer.image.ImageHeaders;
+import io.github.streaminfer.image.ImageSpec;
+import io.github.streaminfer.image.InvalidImageException;
+import io.github.streaminfer.image.PixelFormat;
+import io.github.streaminfer.tensor.DType;
+import io.github.streaminfer.tensor.Tensor;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.MatVector;
+import org.bytedeco.opencv.opencv_core.Rect;
+import org.bytedeco.opencv.opencv_core.Scalar;
+import org.bytedeco.opencv.opencv_core.Size;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_32F;
+import static org.bytedeco.opencv.global.opencv_core.CV_32FC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_32FC3;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_core.split;
+import static org.bytedeco.opencv.global.opencv_core.transform;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2RGB;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_GRAY2BGR;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
+import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
+
+/**
+ * The fast image path: OpenCV (through JavaCPP) decodes, resizes, letterboxes, reorders and normalises, and
+ * writes straight into the session's input tensor. Preferred over the pure-Java decoder when this module is on the
+ * path ({@link #PRIORITY} {@value #PRIORITY}).
+ *
+ * <p><b>Memory.</b> The encoded bytes of a direct buffer are read in place (a {@code Mat} header over the buffer;
+ * a heap buffer is copied once into a reused native buffer). The destination tensor's memory is wrapped as
+ * {@code Mat}s (one plane per channel for NCHW, one interleaved image for NHWC) so that {@code split},
+ * {@code convertTo}, {@code transform} and {@code setTo} write into it directly. Every intermediate {@code Mat} is
+ * kept in a field and reused while the source size, the tensor buffer and the spec stay the same, and all of them
+ * are released by {@link #close()}. In steady state the only per-frame allocation left is the header of the
+ * {@code Mat} that {@code imdecode} returns by value (closed at once), plus whatever the codec library allocates
+ * inside one decode; the decoded pixels reuse the same buffer.
+ *
+ * <p><b>Semantics</b> (shared with {@link io.github.streaminfer.image.JavaImageDecoder}, so both agree within
+ * one grey level): headers and limits checked first by {@link ImageHeaders#probe}; decoded as 8-bit BGR without
+ * applying EXIF orientation ({@code IMREAD_IGNORE_ORIENTATION}); resized with {@code INTER_LINEAR} (also when
+ * shrinking; {@code INTER_AREA} would look smoother but the Java path does not implement it); padding and
+ * normalisation as {@link ImageFit} defines.
+ *
+ * <p><b>Note:</b> not thread-safe; one instance per thread ({@link #newInstance()}). The tensor and any wrapped
+ * buffer are referenced by the decoder (so their memory stays reachable) until the next call with other buffers
+ * or {@link #close()}.
+ */
+public final class OpenCvImageDecoder implements ImageDecoder {
+    /** The identifier of this decoder. */
+    public static final String ID = "opencv";
+    /** Priority: above the pure-Java decoder. */
+    public static final int PRIORITY = 100;
+
+    private static final int DECODE_FLAGS = IMREAD_COLOR | IMREAD_IGNORE_ORIENTATION;
+
+    private final ImageGeometry probeGeometry = new ImageGeometry();
+    private boolean closed;
+
+    // encoded input: a header over the caller's direct buffer, or over a reused native copy of a heap buffer
+    private ByteBuffer encodedOwner;
+    private BytePointer encodedPointer;
+    private Mat encodedBase;
+    private Mat encodedView;
+    private int encodedLeft;
+    private int encodedRight;
+    private BytePointer heapCopy;
+    private byte[] chunk;
+
+    // raw pixel input
+    private ByteBuffer rawOwner;
+    private int rawPosition = -1;
+    private int rawWidth;
+    private int rawHeight;
+    private int rawStride;
+    private PixelFormat rawFormat;
+    private BytePointer rawPointer;
+    private Mat rawMat;
+
+    private Mat decoded;
+    private Mat colour;
+    private Mat resized;
+    private Mat nhwcFloat;
+
+    private final Target target = new Target();
+
+    /**
+     * Creates a decoder. Cheap: native buffers are created on first use, so {@link java.util.ServiceLoader} can
+     * instantiate it as a provider; {@link #isAvailable()} says whether OpenCV loads here.
+     */
+    public OpenCvImageDecoder() {
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public int priority() {
+        return PRIORITY;
+    }
+
+    @Override
+    public boolean isAvailable() {
+        return OpenCv.loadFailure() == null;
+    }
+
+    @Override
+    public Throwable unavailabilityCause() {
+        return OpenCv.loadFailure();
+    }
+
+    @Override
+    public ImageDecoder newInstance() {
+        OpenCv.ensureLoaded();
+        return new OpenCvImageDecoder();
+    }
+
+    @Override
+    public ImageGeometry probe(ByteBuffer encoded, ImageSpec spec, ImageGeometry dst) {
+        ensureOpen(false);
+        ImageHeaders.probe(encoded, spec, dst);
+        return dst;
+    }
+
+    @Override
+    public ImageGeometry decodeInto(ByteBuffer encoded, ImageSpec spec, Tensor tensor, long elementOffset,
+                                    ImageGeometry geometry) {
+        ensureOpen(true);
+        ImageFit.checkTarget(spec, tensor, elementOffset);
+        ImageHeaders.Format format = ImageHeaders.probe(encoded, spec, probeGeometry);
+        int w = probeGeometry.sourceWidth();
+        int h = probeGeometry.sourceHeight();
+        Mat in = wrapEncoded(encoded);
+        try {
+            Mat r = imdecode(in, DECODE_FLAGS, decoded);
+            r.close();
+        } catch (RuntimeException e) {
+            InvalidImageException ie = new InvalidImageException("corrupt " + format + " image ("
+                    + encoded.remaining() + " bytes): " + e.getMessage());
+            ie.initCause(e);
+            throw ie;
+        }
+        if (decoded.empty()) {
+            throw new InvalidImageException("corrupt " + format + " image (" + encoded.remaining()
+                    + " bytes): OpenCV could not decode it");
+        }
+        if (decoded.cols() != w || decoded.rows() != h || decoded.type() != CV_8UC3) {
+            throw new InvalidImageException(format + " header says " + w + "x" + h + " but the image decodes to "
+                    + decoded.cols() + "x" + decoded.rows());
+        }
+        fit(decoded, false, spec, tensor, elementOffset, geometry);
+        return geometry;
+    }
+
+    @Override
+    public ImageGeometry fitInto(ByteBuffer pixels, int width, int height, int rowStride, PixelFormat format,
+                                 ImageSpec spec, Tensor tensor, long elementOffset, ImageGeometry geometry) {
+        ensureOpen(true);
+        ImageFit.checkPixels(pixels, width, height, rowStride, format, spec);
+        ImageFit.checkTarget(spec, tensor, elementOffset);
+        if (!pixels.isDirect()) {
+            throw new IllegalArgumentException("raw pixels must be in a direct buffer for the OpenCV decoder");
+        }
+        Mat src = wrapRaw(pixels, width, height, rowStride, format);
+        if (format == PixelFormat.GRAY) {
+            cvtColor(src, colour, COLOR_GRAY2BGR);
+            src = colour;
+        }
+        fit(src, format == PixelFormat.RGB, spec, tensor, elementOffset, geometry);
+        return geometry;
+    }
+
+    // ------------------------------------------------------------------------------------------- input wrapping
+
+    private Mat wrapEncoded(ByteBuffer encoded) {
+        int position = encoded.position();
+        int limit = encoded.limit();
+        if (encoded.isDirect()) {
+            if (encoded != encodedOwner) {
+                bindEncoded(encoded, new BytePointer(encoded.duplicate().clear()), encoded.capacity());
+            }
+            return viewEncoded(position, limit);
+        }
+        int n = limit - position;
+        if (heapCopy == null || heapCopy.capacity() < n) {
+            if (heapCopy != null) {
+                releaseEncoded();
+                heapCopy.close();
+            }
+            heapCopy = new BytePointer(Math.max(n, 64 * 1024));
+        }
+        if (encoded.hasArray()) {
+            heapCopy.position(0).put(encoded.array(), encoded.arrayOffset() + position, n);
+        } else {
+            if (chunk == null) {
+                chunk = new byte[16 * 1024];
+            }
+            for (int done = 0; done < n; ) {
+                int k = Math.min(chunk.length, n - done);
+                encoded.get(position + done, chunk, 0, k);
+                heapCopy.position(done).put(chunk, 0, k);
+                done += k;
+            }
+        }
+        heapCopy.position(0);
+        if (encodedOwner != null || encodedPointer != heapCopy) {
+            bindEncoded(null, heapCopy, (int) heapCopy.capacity());
+        }
+        return viewEncoded(0, n);
+    }
+
+    private void bindEncoded(ByteBuffer owner, BytePointer pointer, int capacity) {
+        releaseEncoded();
+        encodedOwner = owner;
+        encodedPointer = pointer;
+        encodedBase = new Mat(1, capacity, CV_8UC1, pointer);
+        try (Rect all = new Rect(0, 0, capacity, 1)) {
+            encodedView = new Mat(encodedBase, all);
+        }
+        encodedLeft = 0;
+        encodedRight = capacity;
+    }
+
+    private Mat viewEncoded(int left, int right) {
+        // move the ROI over the caller's bytes without creating a new header
+        encodedView.adjustROI(0, 0, encodedLeft - left, right - encodedRight);
+        encodedLeft = left;
+        encodedRight = right;
+        return encodedView;
+    }
+
+    private void releaseEncoded() {
+        if (encodedView != null) {
+            encodedView.close();
+            encodedBase.close();
+            if (encodedPointer != heapCopy) {
+                encodedPointer.close();
+            }
+        }
+        encodedView = null;
+        encodedBase = null;
+        encodedPointer = null;
+        encodedOwner = null;
+    }
+
+    private Mat wrapRaw(ByteBuffer pixels, int width, int height, int stride, PixelFormat format) {
+        if (pixels != rawOwner || pixels.position() != rawPosition || width != rawWidth || height != rawHeight
+                || stride != rawStride || format != rawFormat) {
+            releaseRaw();
+            rawOwner = pixels;
+            rawPosition = pixels.position();
+            rawWidth = width;
+            rawHeight = height;
+            rawStride = stride;
+            rawFormat = format;
+            rawPointer = new BytePointer(pixels.duplicate().clear());
+            rawPointer.position(rawPosition);
+            rawMat = new Mat(height, width, format == PixelFormat.GRAY ? CV_8UC1 : CV_8UC3, rawPointer, stride);
+        }
+        return rawMat;
+    }
+
+    private void releaseRaw() {
+        if (rawMat != null) {
+            rawMat.close();
+            rawPointer.close();
+        }
+        rawMat = null;
+        rawPointer = null;
+        rawOwner = null;
+        rawPosition = -1;
+    }
+
+    // ----------------------------------------------------------------------------------------------- fit + write
+
+    private void fit(Mat src, boolean srcRgb, ImageSpec spec, Tensor tensor, long elementOffset,
+                     ImageGeometry geometry) {
+        int sw = src.cols();
+        int sh = src.rows();
+        geometry.fit(spec, sw, sh);
+        ByteBuffer buffer = tensor.buffer();
+        if (!target.matches(buffer, elementOffset, spec, sw, sh, srcRgb)) {
+            target.bind(buffer, elementOffset, spec, sw, sh, srcRgb, geometry);
+        }
+        Mat content = src;
+        if (target.cw != sw || target.ch != sh) {
+            resize(src, resized, target.dsize, 0, 0, INTER_LINEAR);
+            content = resized;
+        }
+        target.pad();
+        boolean f32 = spec.dtype() == DType.FLOAT32;
+        if (spec.layout() == ImageSpec.Layout.NCHW) {
+            if (f32) {
+                split(content, target.splitVector);
+                for (int c = 0; c < 3; c++) {
+                    target.planes8[target.sourcePlane[c]].convertTo(target.contentPlanes[c], CV_32F,
+                            target.alpha[c], target.beta[c]);
+                }
+            } else {
+                // the vector holds the tensor's plane ROIs in source order: split writes straight into them
+                split(content, target.uint8Planes);
+            }
+        } else if (f32) {
+            content.convertTo(nhwcFloat, CV_32F);
+            transform(nhwcFloat, target.contentPlanes[0], target.transform);
+        } else if (target.swap) {
+            cvtColor(content, target.contentPlanes[0], COLOR_BGR2RGB);
+        } else {
+            content.copyTo(target.contentPlanes[0]);
+        }
+    }
+
+    /**
+     * Mats over one tensor region for one source size and spec, rebuilt only when one of them changes.
+     */
+    private static final class Target {
+        ByteBuffer buffer;
+        long elementOffset = -1;
+        ImageSpec spec;
+        int sw;
+        int sh;
+        boolean srcRgb;
+        boolean swap;
+        int cw;
+        int ch;
+        final int[] sourcePlane = new int[3];
+        final double[] alpha = new double[3];
+        final double[] beta = new double[3];
+        BytePointer pointer;
+        final Mat[] planes = new Mat[3];
+        final Mat[] contentPlanes = new Mat[3];
+        MatVector uint8Planes;
+        final Mat[] planes8 = new Mat[3];
+        MatVector splitVector;
+        Size dsize;
+        Mat transform;
+        FloatPointer transformData;
+        final List<Mat> padMats = new ArrayList<>();
+        final List<Scalar> padValues = new ArrayList<>();
+
+        boolean matches(ByteBuffer b, long off, ImageSpec s, int w, int h, boolean rgb) {
+            return b == buffer && off == elementOffset && w == sw && h == sh && rgb == srcRgb
+                    && (s == spec || s.equals(spec));
+        }
+
+        void bind(ByteBuffer b, long off, ImageSpec s, int w, int h, boolean rgb, ImageGeometry g) {
+            release();
+            buffer = b;
+            elementOffset = off;
+            spec = s;
+            sw = w;
+            sh = h;
+            srcRgb = rgb;
+            boolean wantRgb = s.channelOrder() == ImageSpec.ChannelOrder.RGB;
+            swap = wantRgb != rgb;
+            cw = ImageFit.contentWidth(s, g);
+            ch = ImageFit.contentHeight(s, g);
+            int tw = s.width();
+            int th = s.height();
+            int px = s.resize() == ImageSpec.ResizeMode.STRETCH ? 0 : (tw - cw) / 2;
+            int py = s.resize() == ImageSpec.ResizeMode.STRETCH ? 0 : (th - ch) / 2;
+            for (int c = 0; c < 3; c++) {
+                // source planes are B,G,R (or R,G,B for an RGB source); tensor channel c takes plane 2-c if swapped
+                sourcePlane[c] = swap ? 2 - c : c;
+                alpha[c] = ImageFit.alpha(s, c);
+                beta[c] = ImageFit.beta(s, c);
+            }
+            boolean f32 = s.dtype() == DType.FLOAT32;
+            int es = s.dtype().byteSize();
+            dsize = new Size(cw, ch);
+            pointer = new BytePointer(b.duplicate().clear());
+            long base = off * es;
+            List<Rect> strips = new ArrayList<>();
+            addStrip(strips, 0, 0, tw, py);
+            addStrip(strips, 0, py + ch, tw, th - py - ch);
+            addStrip(strips, 0, py, px, ch);
+            addStrip(strips, px + cw, py, tw - px - cw, ch);
+            Rect content = new Rect(px, py, cw, ch);
+            if (s.layout() == ImageSpec.Layout.NCHW) {
+                long plane = (long) tw * th * es;
+                for (int c = 0; c < 3; c++) {
+                    BytePointer p = new BytePointer(pointer).position(base + c * plane);
+                    planes[c] = new Mat(th, tw, f32 ? CV_32FC1 : CV_8UC1, p);
+                    contentPlanes[c] = new Mat(planes[c], content);
+                    for (Rect r : strips) {
+                        padMats.add(new Mat(planes[c], r));
+                        padValues.add(new Scalar(f32 ? ImageFit.padValue(s, c) : ImageFit.padByte(s, c)));
+                    }
+                }
+                if (f32) {
+                    // split writes into these (same size and type, so it reuses their memory every frame)
+                    splitVector = new MatVector(3);
+                    for (int c = 0; c < 3; c++) {
+                        planes8[c] = new Mat(ch, cw, CV_8UC1);
+                        splitVector.put(c, planes8[c]);
+                    }
+                } else {
+                    uint8Planes = new MatVector(3);
+                    for (int c = 0; c < 3; c++) {
+                        uint8Planes.put(sourcePlane[c], contentPlanes[c]);
+                    }
+                }
+            } else {
+                BytePointer p = new BytePointer(pointer).position(base);
+                planes[0] = new Mat(th, tw, f32 ? CV_32FC3 : CV_8UC3, p);
+                contentPlanes[0] = new Mat(planes[0], content);
+                for (Rect r : strips) {
+                    padMats.add(new Mat(planes[0], r));
+                    padValues.add(f32
+                            ? new Scalar(ImageFit.padValue(s, 0), ImageFit.padValue(s, 1), ImageFit.padValue(s, 2), 0)
+                            : new Scalar(ImageFit.padByte(s, 0), ImageFit.padByte(s, 1), ImageFit.padByte(s, 2), 0));
+                }
+                if (f32) {
+                    // out[c] = alpha[c] * in[sourcePlane[c]] + beta[c]: reorder and normalise in one pass
+                    float[] m = new float[12];
+                    for (int c = 0; c < 3; c++) {
+                        m[c * 4 + sourcePlane[c]] = (float) alpha[c];
+                        m[c * 4 + 3] = (float) beta[c];
+                    }
+                    transformData = new FloatPointer(m);
+                    transform = new Mat(3, 4, CV_32FC1, transformData);
+                }
+            }
+            content.close();
+            for (Rect r : strips) {
+                r.close();
+            }
+        }
+
+        private static void addStrip(List<Rect> strips, int x, int y, int w, int h) {
+            if (w > 0 && h > 0) {
+                strips.add(new Rect(x, y, w, h));
+            }
+        }
+
+        void pad() {
+            for (int i = 0, n = padMats.size(); i < n; i++) {
+                padMats.get(i).put(padValues.get(i));
+            }
+        }
+
+        void release() {
+            for (Mat m : padMats) {
+                m.close();
+            }
+            for (Scalar v : padValues) {
+                v.close();
+            }
+            padMats.clear();
+            padValues.clear();
+            for (int c = 0; c < 3; c++) {
+                if (contentPlanes[c] != null) {
+                    contentPlanes[c].close();
+                    contentPlanes[c] = null;
+                }
+                if (planes[c] != null) {
+                    planes[c].close();
+                    planes[c] = null;
+                }
+            }
+            if (uint8Planes != null) {
+                uint8Planes.close();
+                uint8Planes = null;
+            }
+            if (splitVector != null) {
+                splitVector.close();
+                splitVector = null;
+                for (int c = 0; c < 3; c++) {
+                    planes8[c].close();
+                    planes8[c] = null;
+                }
+            }
+            if (dsize != null) {
+                dsize.close();
+                dsize = null;
+            }
+            if (transform != null) {
+                transform.close();
+                transformData.close();
+                transform = null;
+                transformData = null;
+            }
+            if (pointer != null) {
+                pointer.close();
+                pointer = null;
+            }
+            buffer = null;
+            spec = null;
+            elementOffset = -1;
+        }
+    }
+
+    private void ensureOpen(boolean needsNative) {
+        if (closed) {
+            throw new IllegalStateException("image decoder '" + ID + "' is closed");
+        }
+        if (needsNative && decoded == null) {
+            OpenCv.ensureLoaded();
+            decoded = new Mat();
+            colour = new Mat();
+            resized = new Mat();
+            nhwcFloat = new Mat();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        target.release();
+        releaseEncoded();
+        releaseRaw();
+        if (heapCopy != null) {
+            heapCopy.close();
+            heapCopy = null;
+        }
+        if (decoded != null) {
+            decoded.close();
+            colour.close();
+            resized.close();
+            nhwcFloat.close();
+            decoded = null;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "OpenCvImageDecoder";
+    }
+}

@@ -1,0 +1,13 @@
+/**
+ * StreamInfer media: the OpenCV image decoder (found by {@code ServiceLoader} as an
+ * {@link io.github.streaminfer.image.ImageDecoder}) and camera, video-file and image-folder frame sources.
+ */
+module io.github.streaminfer.media.javacv {
+    requires io.github.streaminfer.core;
+    requires org.bytedeco.javacpp;
+    requires org.bytedeco.opencv;
+
+    exports io.github.streaminfer.media;
+
+    provides io.github.streaminfer.image.ImageDecoder with io.github.streaminfer.media.OpenCvImageDecoder;
+}

@@ -1,0 +1,263 @@
+package io.github.streaminfer.media;
+
+import io.github.streaminfer.image.ImageDecoder;
+import io.github.streaminfer.image.ImageDecoders;
+import io.github.streaminfer.image.ImageFit;
+import io.github.streaminfer.image.ImageGeometry;
+import io.github.streaminfer.image.ImageSpec;
+import io.github.streaminfer.image.InvalidImageException;
+import io.github.streaminfer.image.JavaImageDecoder;
+import io.github.streaminfer.image.PixelFormat;
+import io.github.streaminfer.tensor.DType;
+import io.github.streaminfer.tensor.Tensor;
+import io.github.streaminfer.tensor.TensorSpec;
+import org.bytedeco.javacpp.Pointer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.awt.image.BufferedImage;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class OpenCvImageDecoderTest {
+    private final OpenCvImageDecoder cv = new OpenCvImageDecoder();
+    private final JavaImageDecoder java = new JavaImageDecoder();
+    private final ImageGeometry gc = new ImageGeometry();
+    private final ImageGeometry gj = new ImageGeometry();
+
+    @AfterEach
+    void close() {
+        cv.close();
+        java.close();
+    }
+
+    static Tensor tensor(ImageSpec spec) {
+        long[] shape = spec.layout() == ImageSpec.Layout.NCHW ? new long[]{1, 3, spec.height(), spec.width()}
+                : new long[]{1, spec.height(), spec.width(), 3};
+        return Tensor.allocate(TensorSpec.of("image", spec.dtype(), shape));
+    }
+
+    /** @return the largest difference in grey levels (units of one 0..255 step) between the two tensors */
+    static double maxLevelDiff(Tensor a, Tensor b, ImageSpec spec) {
+        double max = 0;
+        long n = a.elementCount();
+        long plane = (long) spec.width() * spec.height();
+        for (long i = 0; i < n; i++) {
+            int c = (int) (spec.layout() == ImageSpec.Layout.NCHW ? i / plane : i % 3);
+            double d;
+            if (spec.dtype() == DType.UINT8) {
+                d = Math.abs((a.buffer().get((int) i) & 0xFF) - (b.buffer().get((int) i) & 0xFF));
+            } else {
+                d = Math.abs(a.getFloat(i) - b.getFloat(i)) / ImageFit.alpha(spec, c);
+            }
+            max = Math.max(max, d);
+        }
+        return max;
+    }
+
+    private double compare(ByteBuffer encoded, ImageSpec spec) {
+        Tensor tc = tensor(spec);
+        Tensor tj = tensor(spec);
+        cv.decodeInto(encoded, spec, tc, 0, gc);
+        java.decodeInto(encoded, spec, tj, 0, gj);
+        assertThat(gc.toString()).isEqualTo(gj.toString());
+        return maxLevelDiff(tc, tj, spec);
+    }
+
+    @Test
+    void isFoundAsTheBestDecoder() {
+        try (ImageDecoder best = ImageDecoders.best()) {
+            assertThat(best).isInstanceOf(OpenCvImageDecoder.class);
+        }
+        assertThat(cv.isAvailable()).isTrue();
+        assertThat(cv.unavailabilityCause()).isNull();
+    }
+
+    @Test
+    void matchesThePureJavaPathWithinOneLevel() {
+        int[][] sizes = {{32, 32}, {100, 60}, {640, 480}, {1280, 720}, {1920, 1080}};
+        ImageSpec[] specs = {
+                ImageSpec.builder(640, 640).resize(ImageSpec.ResizeMode.LETTERBOX).build(),
+                ImageSpec.builder(96, 96).build(),
+                ImageSpec.builder(224, 160).layout(ImageSpec.Layout.NHWC).channelOrder(ImageSpec.ChannelOrder.BGR)
+                        .normalize(new float[]{0.485f, 0.456f, 0.406f}, new float[]{0.229f, 0.224f, 0.225f}).build(),
+                ImageSpec.builder(192, 48).resize(ImageSpec.ResizeMode.LETTERBOX).dtype(DType.UINT8).build(),
+                ImageSpec.builder(64, 80).resize(ImageSpec.ResizeMode.LETTERBOX).layout(ImageSpec.Layout.NHWC)
+                        .dtype(DType.UINT8).padColor(0xFF0000).build(),
+        };
+        double worst = 0;
+        for (int[] s : sizes) {
+            for (boolean grey : new boolean[]{false, true}) {
+                BufferedImage img = TestImages.scene(s[0], s[1], grey);
+                ByteBuffer jpeg = TestImages.direct(TestImages.jpeg(img, 0.9f));
+                ByteBuffer png = TestImages.direct(TestImages.png(img));
+                for (ImageSpec spec : specs) {
+                    double dj = compare(jpeg, spec);
+                    double dp = compare(png, spec);
+                    assertThat(dj).as("JPEG %dx%d grey=%s -> %s", s[0], s[1], grey, spec).isLessThanOrEqualTo(1.001);
+                    assertThat(dp).as("PNG %dx%d grey=%s -> %s", s[0], s[1], grey, spec).isLessThanOrEqualTo(1.001);
+                    worst = Math.max(worst, Math.max(dj, dp));
+                }
+            }
+        }
+        System.out.println("worst OpenCV vs Java difference: " + worst + " grey levels");
+    }
+
+    @Test
+    void rawFramesMatchToo() {
+        BufferedImage img = TestImages.scene(320, 240, false);
+        int stride = 320 * 3 + 8;
+        ByteBuffer bgr = ByteBuffer.allocateDirect(stride * 240 + 16);
+        bgr.position(16);
+        for (int y = 0; y < 240; y++) {
+            for (int x = 0; x < 320; x++) {
+                int rgb = img.getRGB(x, y);
+                int i = 16 + y * stride + x * 3;
+                bgr.put(i, (byte) rgb).put(i + 1, (byte) (rgb >> 8)).put(i + 2, (byte) (rgb >> 16));
+            }
+        }
+        for (ImageSpec spec : new ImageSpec[]{ImageSpec.builder(96, 96).build(),
+                ImageSpec.builder(128, 128).resize(ImageSpec.ResizeMode.LETTERBOX).layout(ImageSpec.Layout.NHWC).build()}) {
+            Tensor tc = tensor(spec);
+            Tensor tj = tensor(spec);
+            cv.fitInto(bgr, 320, 240, stride, PixelFormat.BGR, spec, tc, 0, gc);
+            java.fitInto(bgr, 320, 240, stride, PixelFormat.BGR, spec, tj, 0, gj);
+            assertThat(maxLevelDiff(tc, tj, spec)).isLessThanOrEqualTo(1.001);
+            // and the same pixels as an RGB frame give the same tensor once the channel meaning is swapped
+            ByteBuffer rgbBuf = ByteBuffer.allocateDirect(bgr.capacity());
+            for (int y = 0; y < 240; y++) {
+                for (int x = 0; x < 320; x++) {
+                    int i = 16 + y * stride + x * 3;
+                    rgbBuf.put(i, bgr.get(i + 2)).put(i + 1, bgr.get(i + 1)).put(i + 2, bgr.get(i));
+                }
+            }
+            rgbBuf.position(16);
+            Tensor tr = tensor(spec);
+            cv.fitInto(rgbBuf, 320, 240, stride, PixelFormat.RGB, spec, tr, 0, gc);
+            assertThat(maxLevelDiff(tr, tc, spec)).isZero();
+        }
+    }
+
+    @Test
+    void heapAndOffsetBuffersDecodeTheSame() {
+        byte[] jpeg = TestImages.jpeg(TestImages.scene(200, 150, false), 0.9f);
+        ImageSpec spec = ImageSpec.builder(64, 64).build();
+        Tensor direct = tensor(spec);
+        cv.decodeInto(TestImages.direct(jpeg), spec, direct, 0, gc);
+        Tensor heap = tensor(spec);
+        cv.decodeInto(ByteBuffer.wrap(jpeg), spec, heap, 0, gc);
+        ByteBuffer shifted = ByteBuffer.allocateDirect(jpeg.length + 100);
+        shifted.position(37);
+        shifted.put(jpeg).position(37).limit(37 + jpeg.length);
+        Tensor offset = tensor(spec);
+        cv.decodeInto(shifted, spec, offset, 0, gc);
+        Tensor readOnly = tensor(spec);
+        cv.decodeInto(ByteBuffer.wrap(jpeg).asReadOnlyBuffer(), spec, readOnly, 0, gc);
+        assertThat(heap.buffer()).isEqualTo(direct.buffer());
+        assertThat(offset.buffer()).isEqualTo(direct.buffer());
+        assertThat(readOnly.buffer()).isEqualTo(direct.buffer());
+        assertThat(shifted.position()).isEqualTo(37);
+    }
+
+    @Test
+    void corruptTruncatedAndHugeInputsAreRefusedCleanly() {
+        ImageSpec spec = ImageSpec.builder(64, 64).build();
+        Tensor t = tensor(spec);
+        byte[] jpeg = TestImages.jpeg(TestImages.scene(320, 240, false), 0.9f);
+        byte[] png = TestImages.png(TestImages.scene(320, 240, false));
+        assertThatThrownBy(() -> cv.decodeInto(TestImages.direct(Arrays.copyOf(jpeg, jpeg.length / 2)), spec, t, 0,
+                gc)).isInstanceOf(InvalidImageException.class).hasMessageContaining("truncated");
+        assertThatThrownBy(() -> cv.decodeInto(TestImages.direct(Arrays.copyOf(png, png.length - 50)), spec, t, 0,
+                gc)).isInstanceOf(InvalidImageException.class).hasMessageContaining("truncated");
+        assertThatThrownBy(() -> cv.decodeInto(TestImages.direct(TestImages.pngHeader(30_000, 30_000)), spec, t, 0,
+                gc)).isInstanceOf(InvalidImageException.class).hasMessageContaining("maxPixels");
+        assertThatThrownBy(() -> cv.decodeInto(TestImages.direct(TestImages.jpegClaiming(jpeg, 30_000, 30_000)),
+                spec, t, 0, gc)).isInstanceOf(InvalidImageException.class).hasMessageContaining("30000x30000");
+        assertThatThrownBy(() -> cv.decodeInto(TestImages.direct(TestImages.pngHeader(64, 64)), spec, t, 0, gc))
+                .isInstanceOf(InvalidImageException.class).hasMessageContaining("corrupt PNG");
+        ImageSpec small = spec.toBuilder().maxEncodedBytes(1000).build();
+        assertThatThrownBy(() -> cv.decodeInto(TestImages.direct(jpeg), small, t, 0, gc))
+                .isInstanceOf(InvalidImageException.class).hasMessageContaining("maxEncodedBytes");
+        Random r = new Random(3);
+        int decoded = 0;
+        for (int i = 0; i < 300; i++) {
+            byte[] m = jpeg.clone();
+            for (int k = 0; k < 1 + r.nextInt(4); k++) {
+                m[r.nextInt(m.length)] = (byte) r.nextInt(256);
+            }
+            try {
+                cv.decodeInto(TestImages.direct(m), spec, t, 0, gc);
+                decoded++;
+            } catch (InvalidImageException expected) {
+                assertThat(expected.getMessage()).isNotBlank();
+            }
+        }
+        assertThat(decoded).isPositive();
+        cv.decodeInto(TestImages.direct(jpeg), spec, t, 0, gc);
+        assertThat(gc.sourceWidth()).isEqualTo(320);
+    }
+
+    @Test
+    void steadyStateAllocatesNoNativeMemoryAndReportsHeapBytes() {
+        ByteBuffer jpeg = TestImages.direct(TestImages.jpeg(TestImages.scene(640, 480, false), 0.9f));
+        ImageSpec spec = ImageSpec.builder(640, 640).resize(ImageSpec.ResizeMode.LETTERBOX).build();
+        Tensor t = tensor(spec);
+        for (int i = 0; i < 50; i++) {
+            cv.decodeInto(jpeg, spec, t, 0, gc);
+        }
+        System.gc();
+        long totalBefore = Pointer.totalBytes();
+        long countBefore = Pointer.totalCount();
+        long physicalBefore = Pointer.physicalBytes();
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long heapBefore = mx.getThreadAllocatedBytes(Thread.currentThread().getId());
+        int frames = 300;
+        for (int i = 0; i < frames; i++) {
+            cv.decodeInto(jpeg, spec, t, 0, gc);
+        }
+        long heapPerFrame = (mx.getThreadAllocatedBytes(Thread.currentThread().getId()) - heapBefore) / frames;
+        long physicalGrowth = Pointer.physicalBytes() - physicalBefore;
+        System.out.println("steady state over " + frames + " frames: JavaCPP bytes " + totalBefore + " -> "
+                + Pointer.totalBytes() + ", pointers " + countBefore + " -> " + Pointer.totalCount()
+                + ", RSS growth " + physicalGrowth + " B, Java heap " + heapPerFrame + " B/frame");
+        assertThat(Pointer.totalBytes()).isEqualTo(totalBefore);
+        assertThat(Pointer.totalCount()).isEqualTo(countBefore);
+        assertThat(physicalGrowth).as("RSS growth over %d frames", frames).isLessThan(8L << 20);
+        // what is left is the header of the Mat that imdecode returns by value (closed at once)
+        assertThat(heapPerFrame).isLessThan(400);
+
+        // raw frames (camera / video) go through no by-value return at all
+        ByteBuffer bgr = ByteBuffer.allocateDirect(640 * 480 * 3);
+        for (int i = 0; i < 50; i++) {
+            cv.fitInto(bgr, 640, 480, 640 * 3, PixelFormat.BGR, spec, t, 0, gc);
+        }
+        long rawTotalBefore = Pointer.totalBytes();
+        heapBefore = mx.getThreadAllocatedBytes(Thread.currentThread().getId());
+        for (int i = 0; i < frames; i++) {
+            cv.fitInto(bgr, 640, 480, 640 * 3, PixelFormat.BGR, spec, t, 0, gc);
+        }
+        long rawHeapPerFrame = (mx.getThreadAllocatedBytes(Thread.currentThread().getId()) - heapBefore) / frames;
+        System.out.println("raw frames: Java heap " + rawHeapPerFrame + " B/frame");
+        assertThat(rawHeapPerFrame).isLessThan(16);
+        assertThat(Pointer.totalBytes()).isEqualTo(rawTotalBefore);
+    }
+
+    @Test
+    void closeReleasesNativeBuffersAndRefusesWork() {
+        long before = Pointer.totalBytes();
+        OpenCvImageDecoder d = new OpenCvImageDecoder();
+        ImageSpec spec = ImageSpec.builder(32, 32).build();
+        d.decodeInto(ByteBuffer.wrap(TestImages.png(TestImages.scene(50, 50, false))), spec, tensor(spec), 0, gc);
+        assertThat(Pointer.totalBytes()).isGreaterThan(before);
+        d.close();
+        d.close();
+        assertThat(Pointer.totalBytes()).isEqualTo(before);
+        assertThatThrownBy(() -> d.decodeInto(ByteBuffer.wrap(new byte[1]), spec, tensor(spec), 0, gc))
+                .isInstanceOf(IllegalStateException.class);
+    }
+}
