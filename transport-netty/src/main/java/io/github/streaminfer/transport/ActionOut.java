@@ -15,6 +15,8 @@ public final class ActionOut {
     private int dim;
     private double safetyScore = 1.0;
     private boolean smoothed;
+    private boolean executable = true;
+    private int interventions;
 
     /** Creates an empty holder. */
     public ActionOut() {
@@ -73,6 +75,35 @@ public final class ActionOut {
         return this;
     }
 
+    /**
+     * @param executable false when the safety chain says the robot must not execute this command (stale action,
+     *                   emergency stop, holding); the values are then the hold/decelerate command
+     * @return this
+     */
+    public ActionOut executable(boolean executable) {
+        this.executable = executable;
+        return this;
+    }
+
+    /**
+     * @param interventions safety interventions applied to this command
+     * @return this
+     */
+    public ActionOut interventions(int interventions) {
+        this.interventions = interventions;
+        return this;
+    }
+
+    /** @return whether the command may be executed */
+    public boolean executable() {
+        return executable;
+    }
+
+    /** @return safety interventions applied */
+    public int interventions() {
+        return interventions;
+    }
+
     /** @return the values array; {@code horizon() * dim()} are valid */
     public float[] values() {
         return values;
@@ -104,5 +135,7 @@ public final class ActionOut {
         dim = 0;
         safetyScore = 1.0;
         smoothed = false;
+        executable = true;
+        interventions = 0;
     }
 }

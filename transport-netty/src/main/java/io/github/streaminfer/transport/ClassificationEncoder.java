@@ -1,5 +1,6 @@
 package io.github.streaminfer.transport;
 
+import io.github.streaminfer.task.Classification;
 import io.github.streaminfer.task.FloatVector;
 
 /**
@@ -17,6 +18,18 @@ public interface ClassificationEncoder<O> {
      * @param out   the fields to fill
      */
     void encode(O value, ClassificationOut out);
+
+    /**
+     * For {@link Classification} (from {@code SignalWindowTask} or {@code ClassifierTask}): the best class and its
+     * score after the task's activation.
+     *
+     * @param shape the model output shape to report
+     * @return the encoder
+     */
+    static ClassificationEncoder<Classification> classification(long... shape) {
+        long[] s = shape.clone();
+        return (c, out) -> out.set(c.best(), c.bestScore(), s);
+    }
 
     /**
      * For logits in a vector: prediction = argmax, confidence = its softmax probability.

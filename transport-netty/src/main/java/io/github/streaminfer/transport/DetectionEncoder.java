@@ -1,5 +1,7 @@
 package io.github.streaminfer.transport;
 
+import io.github.streaminfer.task.Detections;
+
 /**
  * Maps a session's result value to detections.
  *
@@ -15,4 +17,18 @@ public interface DetectionEncoder<O> {
      * @param sink  receives each detection
      */
     void encode(O value, DetectionSink sink);
+
+    /**
+     * For {@link io.github.streaminfer.task.DetectionTask}'s {@link Detections}: every detection, best first, with its
+     * label.
+     *
+     * @return the encoder
+     */
+    static DetectionEncoder<Detections> detections() {
+        return (d, sink) -> {
+            for (int i = 0; i < d.count(); i++) {
+                sink.detection(d.x1(i), d.y1(i), d.x2(i), d.y2(i), d.score(i), d.classId(i), d.label(i));
+            }
+        };
+    }
 }

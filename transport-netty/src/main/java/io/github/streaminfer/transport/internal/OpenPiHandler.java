@@ -6,6 +6,7 @@ import io.github.streaminfer.session.Stage;
 import io.github.streaminfer.session.StreamingInferenceSession;
 import io.github.streaminfer.session.SubmitStatus;
 import io.github.streaminfer.transport.AccessPolicy;
+import io.github.streaminfer.transport.ActionEncoder;
 import io.github.streaminfer.transport.ActionOut;
 import io.github.streaminfer.transport.CloseCodes;
 import io.github.streaminfer.transport.OpenPiEndpoint;
@@ -59,6 +60,7 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
     private final LiveSession live;
     private final RateGate gate;
     private final ActionOut action = new ActionOut();
+    private volatile ActionEncoder<O> encoder;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private ChannelHandlerContext ctx;
     private Outbound out;
@@ -113,6 +115,7 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
             server.graceful.add(this);
             SessionRequest r = new SessionRequest(ENDPOINT, live.id(), endpoint.factory().modelName(), 0,
                     principal.tier().maxFps(), principal, Map.of());
+            encoder = endpoint.encoder().forSession(r);
             try {
                 server.blocking.execute(() -> {
                     try {
@@ -210,7 +213,7 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
         live.latencyCount.increment();
         server.latency.recordValue(Math.max(0, total));
         action.clear();
-        endpoint.encoder().encode(r.value(), action);
+        encoder.encode(r, action);
         int n = action.horizon() * action.dim();
         ByteBuffer data = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
         data.asFloatBuffer().put(action.values(), 0, n);

@@ -9,6 +9,7 @@ import io.github.streaminfer.session.SessionStats;
 import io.github.streaminfer.session.StreamingInferenceSession;
 import io.github.streaminfer.session.SubmitStatus;
 import io.github.streaminfer.transport.AccessPolicy;
+import io.github.streaminfer.transport.ActionEncoder;
 import io.github.streaminfer.transport.ActionOut;
 import io.github.streaminfer.transport.CloseCodes;
 import io.github.streaminfer.transport.SessionRejectedException;
@@ -63,6 +64,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     private final ServerContext server;
     private final VlaEndpoint<O> endpoint;
     private final ActionOut action = new ActionOut();
+    private volatile ActionEncoder<O> encoder;
     private final FrameIds frameIds = new FrameIds();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private ChannelHandlerContext ctx;
@@ -406,6 +408,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         cfg.put("max_fps", p.tier().maxFps());
         connectedConfig = cfg;
         state = State.OPENING;
+        encoder = endpoint.encoder().forSession(request);
         try {
             server.blocking.execute(() -> open(request));
         } catch (RejectedExecutionException e) {
@@ -482,7 +485,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         try (JsonGenerator g = Json.generator(buf)) {
             if (r.isSuccess()) {
                 action.clear();
-                endpoint.encoder().encode(r.value(), action);
+                encoder.encode(r, action);
                 writeAction(g, r.frameId(), latency);
                 if (ls != null) {
                     ls.latencySumNanos.add(latency);
@@ -530,6 +533,10 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         g.writeNumberField("safety_score", action.safetyScore());
         g.writeNumberField("latency_ms", Json.millis(latencyNanos));
         g.writeBooleanField("smoothed", action.smoothed());
+        g.writeBooleanField("executable", action.executable());
+        if (action.interventions() != 0) {
+            g.writeNumberField("interventions", action.interventions());
+        }
         if (action.horizon() > 1) {
             g.writeArrayFieldStart("action_chunk");
             for (int h = 0; h < action.horizon(); h++) {
