@@ -262,6 +262,7 @@ final class TestSupport {
         return f.toString();
     }
 
+    static final String IMAGE_SMALL = dataUrl(jpeg(16, 16, 128));
     static final double[] POSE = {0.3, 0.0, 0.5, 0.0, 0.0, 0.0};
     static final double[] VEL = {0, 0, 0, 0, 0, 0};
 

@@ -661,6 +661,7 @@ public final class DetectionService<O> {
         hello.put("timestamp", Json.unixSeconds());
         ch.writeAndFlush(Http.sseEvent(Json.encode(ch.alloc(), hello)));
         c.out = out;
+        c.live.outbound = out;
         c.lastActivity = System.nanoTime();
         long ping = server.limits.ssePingInterval().toNanos();
         ScheduledFuture<?> pinger = ch.eventLoop().scheduleAtFixedRate(() -> {
@@ -820,6 +821,7 @@ public final class DetectionService<O> {
         public void handlerAdded(ChannelHandlerContext ctx) {
             this.ctx = ctx;
             core.out = new Outbound(ctx.channel());
+            core.live.outbound = core.out;
         }
 
         @Override
@@ -993,7 +995,7 @@ public final class DetectionService<O> {
 
         private void send(ObjectNode o) {
             if (ctx.channel().isActive()) {
-                ctx.writeAndFlush(new TextWebSocketFrame(Json.encode(ctx.alloc(), o)), ctx.voidPromise());
+                core.out.send(new TextWebSocketFrame(Json.encode(ctx.alloc(), o)));
             }
         }
 

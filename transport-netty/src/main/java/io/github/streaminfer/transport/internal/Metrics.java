@@ -73,6 +73,7 @@ public final class Metrics {
         StringBuilder invalid = new StringBuilder();
         StringBuilder queued = new StringBuilder();
         StringBuilder lat = new StringBuilder();
+        StringBuilder superseded = new StringBuilder();
         for (LiveSession s : server.sessions.values()) {
             SessionStats st = s.stats();
             String l = "{session_id=\"" + s.id + "\",endpoint=\"" + s.endpoint + "\",key=\""
@@ -81,6 +82,9 @@ public final class Metrics {
                     .append(s.framesReceived.sum()).append('\n');
             invalid.append(P).append("session_frames_invalid_total").append(l).append(' ')
                     .append(s.invalidFrames.sum()).append('\n');
+            Outbound ob = s.outbound;
+            superseded.append(P).append("session_results_superseded_total").append(l).append(' ')
+                    .append(ob == null ? 0 : ob.conflated()).append('\n');
             if (st == null) {
                 continue;
             }
@@ -110,6 +114,8 @@ public final class Metrics {
         family(sb, "session_frames_dropped_total", "counter", "Frames dropped, rejected or rate-limited.", dropped);
         family(sb, "session_frames_failed_total", "counter", "Frames whose inference failed.", failed);
         family(sb, "session_queue_depth", "gauge", "Frames waiting or in inference.", queued);
+        family(sb, "session_results_superseded_total", "counter",
+                "Results dropped for a newer one while the client was not reading.", superseded);
         family(sb, "session_latency_seconds", "summary", "Session submit to result publication.", lat);
         return sb.toString();
     }

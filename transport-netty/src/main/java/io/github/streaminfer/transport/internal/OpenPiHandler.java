@@ -249,7 +249,7 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
     private void error(String message) {
         server.counter("errors_sent_total{endpoint=\"openpi\"}").increment();
         if (ctx.channel().isActive()) {
-            ctx.writeAndFlush(new TextWebSocketFrame(message), ctx.voidPromise());
+            out.send(new TextWebSocketFrame(message));
         }
     }
 

@@ -449,7 +449,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         o.put("session_id", live.id());
         o.put("status", "ready");
         o.set("config", Json.MAPPER.valueToTree(connectedConfig));
-        send(o);
+        sendAlways(o);
     }
 
     private void openRejected(String message) {
@@ -610,7 +610,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
                 ctx.executor().execute(() -> {
                     out.flushPending();
                     if (session != null && ctx.channel().isActive()) {
-                        send(statsJson(true));
+                        sendAlways(statsJson(true));
                     }
                     closeWith(code, reason);
                 });
@@ -709,7 +709,15 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         send(o);
     }
 
+    /** Replies and errors: written at once while the client reads, conflated (newest wins) while it does not. */
     private void send(ObjectNode o) {
+        if (ctx.channel().isActive()) {
+            out.send(new TextWebSocketFrame(Json.encode(ctx.alloc(), o)));
+        }
+    }
+
+    /** Messages that must not be dropped (connected, final stats): bounded, one per session. */
+    private void sendAlways(ObjectNode o) {
         if (ctx.channel().isActive()) {
             ctx.writeAndFlush(new TextWebSocketFrame(Json.encode(ctx.alloc(), o)), ctx.voidPromise());
         }
