@@ -3,7 +3,7 @@
 
 Usage: vla_client.py WS_URL API_KEY JPEG_PATH FRAMES
 
-Connects, authenticates, streams FRAMES frames (data-URL JPEG, instruction, robot_state pose/velocity),
+Connects, authenticates, streams FRAMES frames at target_fps (data-URL JPEG, instruction, robot_state pose/velocity),
 receives one action per frame, sends one frame with NaN in robot_state.pose and expects an error carrying
 its frame_id, asks for stats, closes, and expects the final stats and close code 1000.
 Prints one JSON summary line; exit status 0 on success, 1 with a reason otherwise.
@@ -54,7 +54,13 @@ async def run(url, api_key, jpeg_path, frames):
             check(k in connected["config"], "connected.config lacks %s" % k)
         summary["session_id"] = connected["session_id"]
 
+        loop = asyncio.get_running_loop()
+        period = 1.0 / connected["config"]["target_fps"]
+        next_send = loop.time()
         for i in range(1, frames + 1):
+            # pace frames at target_fps, as a robot control loop does
+            await asyncio.sleep(max(0.0, next_send - loop.time()))
+            next_send += period
             await ws.send(json.dumps({
                 "type": "frame",
                 "image": image,
