@@ -409,7 +409,7 @@ public final class DetectionService<O> {
     }
 
     private boolean route(ChannelHandlerContext ctx, FullHttpRequest req, String path, QueryStringDecoder query) {
-        if (!path.startsWith("/stream/")) {
+        if (!path.startsWith("/stream/") || path.equals("/stream/detection")) {
             return false;
         }
         Channel ch = ctx.channel();

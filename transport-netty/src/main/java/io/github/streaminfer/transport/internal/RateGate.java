@@ -11,12 +11,13 @@ public final class RateGate {
     private double capacity;
     private double tokens;
     private long last;
+    private boolean started;
 
     /** @param rate frames per second, 0 for unlimited */
     public RateGate(double rate) {
         setRate(rate);
         this.tokens = capacity;
-        this.last = System.nanoTime();
+        this.started = false;
     }
 
     /** @param rate new rate, 0 for unlimited */
@@ -39,7 +40,11 @@ public final class RateGate {
         if (rate <= 0) {
             return true;
         }
-        tokens = Math.min(capacity, tokens + (now - last) * rate / 1e9);
+        if (!started) {
+            started = true;
+            last = now;
+        }
+        tokens = Math.min(capacity, tokens + Math.max(0, now - last) * rate / 1e9);
         last = now;
         if (tokens >= 1) {
             tokens -= 1;
