@@ -20,4 +20,7 @@ module io.github.streaminfer.core {
 
     uses io.github.streaminfer.backend.InferenceBackend;
     uses io.github.streaminfer.image.ImageDecoder;
+
+    // the built-in fallback, so plain ServiceLoader lookups find a decoder with core alone
+    provides io.github.streaminfer.image.ImageDecoder with io.github.streaminfer.image.JavaImageDecoder;
 }

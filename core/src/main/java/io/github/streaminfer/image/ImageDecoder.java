@@ -61,7 +61,8 @@ public interface ImageDecoder extends AutoCloseable {
      * Fits and normalises raw, already decoded 8-bit pixels (a camera or video frame) into {@code tensor}, exactly as
      * {@link #decodeInto} does after decoding.
      *
-     * @param pixels        pixel bytes starting at the buffer's position (position is not changed)
+     * @param pixels        pixel bytes starting at the buffer's position (position is not changed); direct buffers
+     *                      are read in place, heap buffers may be copied once
      * @param width         width in pixels
      * @param height        height in pixels
      * @param rowStride     bytes from one row to the next, at least {@code width * format.channels()}

@@ -18,6 +18,13 @@ class ImageDecodersTest {
     }
 
     @Test
+    void plainServiceLoaderFindsTheJavaDecoderWithCoreAlone() {
+        assertThat(java.util.ServiceLoader.load(ImageDecoder.class).stream().map(p -> p.type().getName()))
+                .contains(JavaImageDecoder.class.getName());
+        assertThat(ImageDecoders.all().stream().filter(d -> d instanceof JavaImageDecoder).count()).isEqualTo(1);
+    }
+
+    @Test
     void unknownIdListsWhatExists() {
         assertThatThrownBy(() -> ImageDecoders.require("nope"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'nope'")
@@ -26,7 +33,7 @@ class ImageDecodersTest {
 
     @Test
     void frameHandOffNeverLetsTheWriterOverwriteAFrameBeingRead() {
-        ImageFrame f = new ImageFrame();
+        PooledFrame f = new PooledFrame();
         assertThat(f.tryAcquire()).isFalse();
         assertThat(f.tryClaim()).isTrue();
         f.ensureCapacity(12).put(0, (byte) 1);

@@ -84,6 +84,7 @@ public final class OpenCvImageDecoder implements ImageDecoder {
 
     // raw pixel input
     private ByteBuffer rawOwner;
+    private ByteBuffer rawHeapCopy;
     private int rawPosition = -1;
     private int rawWidth;
     private int rawHeight;
@@ -175,10 +176,23 @@ public final class OpenCvImageDecoder implements ImageDecoder {
         ensureOpen(true);
         ImageFit.checkPixels(pixels, width, height, rowStride, format, spec);
         ImageFit.checkTarget(spec, tensor, elementOffset);
-        if (!pixels.isDirect()) {
-            throw new IllegalArgumentException("raw pixels must be in a direct buffer for the OpenCV decoder");
+        Mat src;
+        if (pixels.isDirect()) {
+            src = wrapRaw(pixels, width, height, rowStride, format);
+        } else {
+            // a heap array (e.g. a RawImage): one copy into a reused direct buffer that OpenCV can address
+            int rowBytes = width * format.channels();
+            int need = rowBytes * height;
+            if (rawHeapCopy == null || rawHeapCopy.capacity() < need) {
+                releaseRaw();
+                rawHeapCopy = ByteBuffer.allocateDirect(need);
+            }
+            int p = pixels.position();
+            for (int y = 0; y < height; y++) {
+                rawHeapCopy.put(y * rowBytes, pixels, p + y * rowStride, rowBytes);
+            }
+            src = wrapRaw(rawHeapCopy.clear(), width, height, rowBytes, format);
         }
-        Mat src = wrapRaw(pixels, width, height, rowStride, format);
         if (format == PixelFormat.GRAY) {
             cvtColor(src, colour, COLOR_GRAY2BGR);
             src = colour;
@@ -529,6 +543,7 @@ public final class OpenCvImageDecoder implements ImageDecoder {
         target.release();
         releaseEncoded();
         releaseRaw();
+        rawHeapCopy = null;
         if (heapCopy != null) {
             heapCopy.close();
             heapCopy = null;

@@ -109,6 +109,23 @@ class OpenCvImageDecoderTest {
     }
 
     @Test
+    void palette16BitAndAlphaPngsMatchToo() {
+        BufferedImage scene = TestImages.scene(120, 90, false);
+        int[] types = {BufferedImage.TYPE_BYTE_INDEXED, BufferedImage.TYPE_USHORT_GRAY, BufferedImage.TYPE_INT_ARGB,
+                BufferedImage.TYPE_BYTE_BINARY};
+        ImageSpec spec = ImageSpec.builder(64, 64).resize(ImageSpec.ResizeMode.LETTERBOX).build();
+        for (int type : types) {
+            BufferedImage img = new BufferedImage(120, 90, type);
+            java.awt.Graphics2D gr = img.createGraphics();
+            gr.drawImage(scene, 0, 0, null);
+            gr.dispose();
+            double d = compare(TestImages.direct(TestImages.png(img)), spec);
+            System.out.println("PNG type " + type + ": max difference " + d + " grey levels");
+            assertThat(d).as("PNG BufferedImage type %d", type).isLessThanOrEqualTo(1.001);
+        }
+    }
+
+    @Test
     void rawFramesMatchToo() {
         BufferedImage img = TestImages.scene(320, 240, false);
         int stride = 320 * 3 + 8;
@@ -198,6 +215,18 @@ class OpenCvImageDecoderTest {
             }
         }
         assertThat(decoded).isPositive();
+        // PNG: mutations past the header reach libpng's inflate and filter code
+        for (int i = 0; i < 200; i++) {
+            byte[] m = png.clone();
+            for (int k = 0; k < 1 + r.nextInt(4); k++) {
+                m[33 + r.nextInt(m.length - 45)] = (byte) r.nextInt(256);
+            }
+            try {
+                cv.decodeInto(TestImages.direct(m), spec, t, 0, gc);
+            } catch (InvalidImageException expected) {
+                assertThat(expected.getMessage()).isNotBlank();
+            }
+        }
         cv.decodeInto(TestImages.direct(jpeg), spec, t, 0, gc);
         assertThat(gc.sourceWidth()).isEqualTo(320);
     }

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Ownership.</b> Sources keep a small pool of frames and reuse them, while the session may still hold a
  * submitted frame in its queue. A frame therefore carries a state: the source {@link #tryClaim() claims} a frame
- * that is free or published but not yet taken, writes it and {@link #publish publishes} it; the task
+ * that is free or published but not yet taken, writes it and publishes it ({@link #publishEncoded}, {@link #publishPixels}); the task
  * {@link #tryAcquire() acquires} it, reads it and {@link #release() releases} it. A frame being read is never
  * claimed, so a reader never sees it change; a published frame that was reclaimed before the worker reached it
  * fails {@code tryAcquire} (it was superseded by a newer one). {@link #writeInto} does acquire, decode or fit, and
@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Note:</b> one writer (its source) and one reader (the session worker) at a time; the state hand-off is
  * lock-free and allocation-free.
  */
-public final class ImageFrame {
+public final class PooledFrame {
     private static final int FREE = 0;
     private static final int WRITING = 1;
     private static final int READY = 2;
@@ -38,7 +38,7 @@ public final class ImageFrame {
     private long captureNanos;
 
     /** Creates an empty, free frame. */
-    public ImageFrame() {
+    public PooledFrame() {
     }
 
     // ------------------------------------------------------------------------------------------------ writer side
@@ -214,7 +214,7 @@ public final class ImageFrame {
 
     @Override
     public String toString() {
-        return "ImageFrame[#" + sequence + (format == null ? " encoded " + length + " bytes"
+        return "PooledFrame[#" + sequence + (format == null ? " encoded " + length + " bytes"
                 : " " + format + " " + width + "x" + height) + "]";
     }
 }

@@ -1,0 +1,21 @@
+package io.github.streaminfer.media;
+
+import io.github.streaminfer.backend.StreamInferException;
+
+/** A frame source cannot be opened or read: missing device or file, unsupported or corrupt content. */
+public class FrameSourceException extends StreamInferException {
+    private static final long serialVersionUID = 1L;
+
+    /** @param message which source, what is wrong */
+    public FrameSourceException(String message) {
+        super(message);
+    }
+
+    /**
+     * @param message which source, what is wrong
+     * @param cause   the underlying failure
+     */
+    public FrameSourceException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

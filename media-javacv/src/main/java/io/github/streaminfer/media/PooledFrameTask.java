@@ -1,0 +1,142 @@
+package io.github.streaminfer.media;
+
+import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.image.InvalidImageException;
+import io.github.streaminfer.image.PixelFormat;
+import io.github.streaminfer.image.PooledFrame;
+import io.github.streaminfer.task.ImageFrame;
+import io.github.streaminfer.task.InferenceTask;
+import io.github.streaminfer.task.RawImage;
+import io.github.streaminfer.tensor.Tensor;
+import io.github.streaminfer.tensor.TensorSpec;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * Lets a {@link FrameSource} feed a built-in image task ({@code ClassifierTask}, {@code DetectionTask},
+ * {@code PolicyTask}, or any {@code InferenceTask<ImageFrame, O>}): each {@link PooledFrame} is acquired, shown
+ * to the wrapped task as an {@link ImageFrame} (encoded bytes in place; raw pixels copied into a reused BGR/RGB
+ * array), preprocessed, and released back to its source's pool.
+ *
+ * <pre>{@code
+ * var task = PooledFrameTask.wrap(ClassifierTask.builder(spec).build());
+ * try (var session = StreamingInferenceSession.builder(model, task).build();
+ *      var camera = FrameSource.camera(0, FrameSourceConfig.builder().fps(30).build())) {
+ *     camera.start(session);
+ * }
+ * }</pre>
+ *
+ * <p><b>Note:</b> like any task, one instance per session, used by its worker only.
+ *
+ * @param <O> result type of the wrapped task
+ */
+public final class PooledFrameTask<O> implements InferenceTask<PooledFrame, O> {
+    private final InferenceTask<ImageFrame, O> inner;
+    private final ImageFrame view = new ImageFrame();
+    private byte[] pixels = new byte[0];
+    private RawImage raw;
+
+    private PooledFrameTask(InferenceTask<ImageFrame, O> inner) {
+        this.inner = Objects.requireNonNull(inner, "inner");
+    }
+
+    /**
+     * @param inner the image task to feed
+     * @param <O>   its result type
+     * @return the adapter
+     */
+    public static <O> PooledFrameTask<O> wrap(InferenceTask<ImageFrame, O> inner) {
+        return new PooledFrameTask<>(inner);
+    }
+
+    /** @return the wrapped task */
+    public InferenceTask<ImageFrame, O> inner() {
+        return inner;
+    }
+
+    @Override
+    public void bind(ModelSignature model) {
+        inner.bind(model);
+    }
+
+    @Override
+    public long[] inputShape(TensorSpec spec) {
+        return inner.inputShape(spec);
+    }
+
+    @Override
+    public O newOutput() {
+        return inner.newOutput();
+    }
+
+    @Override
+    public void preprocess(PooledFrame frame, Tensor[] inputs) {
+        if (!frame.tryAcquire()) {
+            throw new InvalidImageException("frame " + frame.sequence() + " was reused by its source before it was"
+                    + " read (the source's frame pool is smaller than the frames in flight)");
+        }
+        try {
+            if (frame.isEncoded()) {
+                view.setEncoded(frame.data());
+            } else {
+                view.setRaw(toRaw(frame));
+            }
+            inner.preprocess(view, inputs);
+        } finally {
+            frame.release();
+        }
+    }
+
+    private RawImage toRaw(PooledFrame frame) {
+        int w = frame.width();
+        int h = frame.height();
+        int rowBytes = w * 3;
+        if (pixels.length != rowBytes * h) {
+            pixels = new byte[rowBytes * h];
+            raw = null;
+        }
+        ByteBuffer src = frame.data();
+        int stride = frame.rowStride();
+        if (frame.format() == PixelFormat.GRAY) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0, o = y * rowBytes; x < w; x++, o += 3) {
+                    byte v = src.get(y * stride + x);
+                    pixels[o] = v;
+                    pixels[o + 1] = v;
+                    pixels[o + 2] = v;
+                }
+            }
+        } else {
+            for (int y = 0; y < h; y++) {
+                src.get(y * stride, pixels, y * rowBytes, rowBytes);
+            }
+        }
+        RawImage.PixelFormat f = frame.format() == PixelFormat.RGB ? RawImage.PixelFormat.RGB
+                : RawImage.PixelFormat.BGR;
+        if (raw == null || raw.width() != w || raw.height() != h || raw.format() != f) {
+            raw = new RawImage(w, h, f, pixels);
+        }
+        return raw;
+    }
+
+    @Override
+    public void decode(Tensor[] outputs, O into) {
+        inner.decode(outputs, into);
+    }
+
+    @Override
+    public boolean ready() {
+        return inner.ready();
+    }
+
+    @Override
+    public void reset() {
+        inner.reset();
+    }
+
+    @Override
+    public String toString() {
+        return "PooledFrameTask[" + inner + "]";
+    }
+}
