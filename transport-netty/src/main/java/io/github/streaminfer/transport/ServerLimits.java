@@ -121,55 +121,82 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
         private Builder() {
         }
 
-        /** @param v see {@link ServerLimits#maxConnections()} @return this */
+        /**
+         * @param v see {@link ServerLimits#maxConnections()}
+         * @return this
+         */
         public Builder maxConnections(int v) {
             this.maxConnections = v;
             return this;
         }
 
-        /** @param v see {@link ServerLimits#maxHttpBodyBytes()} @return this */
+        /**
+         * @param v see {@link ServerLimits#maxHttpBodyBytes()}
+         * @return this
+         */
         public Builder maxHttpBodyBytes(int v) {
             this.maxHttpBodyBytes = v;
             return this;
         }
 
-        /** @param v see {@link ServerLimits#maxWebSocketFrameBytes()} @return this */
+        /**
+         * @param v see {@link ServerLimits#maxWebSocketFrameBytes()}
+         * @return this
+         */
         public Builder maxWebSocketFrameBytes(int v) {
             this.maxWebSocketFrameBytes = v;
             return this;
         }
 
-        /** @param v see {@link ServerLimits#maxImagePixels()} @return this */
+        /**
+         * @param v see {@link ServerLimits#maxImagePixels()}
+         * @return this
+         */
         public Builder maxImagePixels(long v) {
             this.maxImagePixels = v;
             return this;
         }
 
-        /** @param v see {@link ServerLimits#handshakeTimeout()} @return this */
+        /**
+         * @param v see {@link ServerLimits#handshakeTimeout()}
+         * @return this
+         */
         public Builder handshakeTimeout(Duration v) {
             this.handshakeTimeout = v;
             return this;
         }
 
-        /** @param v see {@link ServerLimits#authTimeout()} @return this */
+        /**
+         * @param v see {@link ServerLimits#authTimeout()}
+         * @return this
+         */
         public Builder authTimeout(Duration v) {
             this.authTimeout = v;
             return this;
         }
 
-        /** @param v see {@link ServerLimits#idleTimeout()} @return this */
+        /**
+         * @param v see {@link ServerLimits#idleTimeout()}
+         * @return this
+         */
         public Builder idleTimeout(Duration v) {
             this.idleTimeout = v;
             return this;
         }
 
-        /** @param v see {@link ServerLimits#sessionIdleTimeout()} @return this */
+        /**
+         * @param v see {@link ServerLimits#sessionIdleTimeout()}
+         * @return this
+         */
         public Builder sessionIdleTimeout(Duration v) {
             this.sessionIdleTimeout = v;
             return this;
         }
 
-        /** @param v see {@link ServerLimits#closeDrainTimeout()} @return this */
+        /**
+         * @param v see {@link ServerLimits#closeDrainTimeout()}
+         * @return this
+         */
         public Builder closeDrainTimeout(Duration v) {
             this.closeDrainTimeout = v;
             return this;
@@ -186,7 +213,10 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
             return this;
         }
 
-        /** @param v see {@link ServerLimits#ssePingInterval()} @return this */
+        /**
+         * @param v see {@link ServerLimits#ssePingInterval()}
+         * @return this
+         */
         public Builder ssePingInterval(Duration v) {
             this.ssePingInterval = v;
             return this;

@@ -160,7 +160,14 @@ public final class StreamingServer implements AutoCloseable {
                         p.addLast("router", new Router(ctx, ws, http, () -> index(described)));
                     }
                 });
-        this.serverChannel = sb.bind(b.host, b.port).sync().channel();
+        try {
+            this.serverChannel = sb.bind(b.host, b.port).sync().channel();
+        } catch (RuntimeException | InterruptedException e) {
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            ctx.blocking.shutdownNow();
+            throw e;
+        }
         this.host = b.host;
         this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
         List<String> u = new ArrayList<>();

@@ -129,6 +129,16 @@ class HardeningTest {
     }
 
     @Test
+    void aTakenPortIsAClearError() {
+        try (StreamingServer a = TestSupport.fullServer(ServerLimits.DEFAULT, AccessPolicy.OPEN).start()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestSupport.fullServer(ServerLimits.DEFAULT,
+                            AccessPolicy.OPEN).port(a.port()).start())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("cannot bind 127.0.0.1:" + a.port());
+        }
+    }
+
+    @Test
     void metricsAreInPrometheusTextFormat() throws Exception {
         try (StreamingServer s = TestSupport.fullServer(ServerLimits.DEFAULT, AccessPolicy.OPEN).start();
              Ws c = Ws.vla(s)) {

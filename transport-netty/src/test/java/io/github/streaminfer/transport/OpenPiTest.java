@@ -81,6 +81,8 @@ class OpenPiTest {
                     assertThat(reply).containsKey("server_timing/prev_total_ms");
                 }
             }
+            c.ws.sendPing(java.nio.ByteBuffer.wrap("keepalive".getBytes(StandardCharsets.UTF_8))).join();
+            assertThat(c.next().text()).isEqualTo("pong:keepalive");
             c.send(observation(new float[]{Float.NaN, 0, 0, 0, 0, 0, 0, 0}));
             assertThat(c.next().text()).contains("only finite values");
             c.send(observation(new float[9]));

@@ -67,6 +67,11 @@ final class TestSupport {
 
     /** Decodes the image for real (ImageIO) and feeds the state plus the image's mean grey level. */
     static final class VlaTestTask implements InferenceTask<VlaFrame, FloatVector> {
+        /** Set if a frame was ever preprocessed on a Netty event loop thread (it must never be). */
+        static volatile boolean ranOnEventLoop;
+        /** Frames preprocessed. */
+        static final java.util.concurrent.atomic.AtomicLong FRAMES = new java.util.concurrent.atomic.AtomicLong();
+
         @Override
         public void bind(ModelSignature model) {
         }
@@ -78,6 +83,10 @@ final class TestSupport {
 
         @Override
         public void preprocess(VlaFrame f, Tensor[] inputs) {
+            FRAMES.incrementAndGet();
+            if (Thread.currentThread() instanceof io.netty.util.concurrent.FastThreadLocalThread) {
+                ranOnEventLoop = true;
+            }
             float[] s = f.state();
             if (s.length > 12) {
                 throw new InvalidInputException("robot_state has " + s.length + " values; the model takes at most 12");
@@ -376,6 +385,15 @@ final class TestSupport {
         @Override
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
             inbox.add(new Msg(null, null, statusCode, reason));
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+            byte[] b = new byte[message.remaining()];
+            message.get(b);
+            inbox.add(new Msg("pong:" + new String(b, java.nio.charset.StandardCharsets.UTF_8), null, 0, null));
+            webSocket.request(1);
             return null;
         }
 

@@ -201,6 +201,17 @@ class VlaWebSocketTest {
         }
     }
 
+    @Test
+    void inferenceNeverRunsOnAnEventLoop() throws Exception {
+        try (Ws c = Ws.vla(server)) {
+            c.auth(KEY_PRO, 10);
+            c.send(vlaFrame(IMAGE, POSE, VEL));
+            assertThat(c.nextJson().get("type").asText()).isEqualTo("action");
+        }
+        assertThat(TestSupport.VlaTestTask.FRAMES.get()).isGreaterThan(0);
+        assertThat(TestSupport.VlaTestTask.ranOnEventLoop).isFalse();
+    }
+
     static void awaitNoSessions() throws InterruptedException {
         for (int i = 0; i < 500 && server.activeSessions() > 0; i++) {
             Thread.sleep(10);
