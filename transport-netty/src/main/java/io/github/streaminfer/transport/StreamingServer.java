@@ -88,7 +88,7 @@ public final class StreamingServer implements AutoCloseable {
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile boolean closing;
 
-    private StreamingServer(Builder b) throws InterruptedException {
+    private StreamingServer(Builder b) {
         this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.workers = new MultiThreadIoEventLoopGroup(b.ioThreads, NioIoHandler.newFactory());
         this.ctx = new ServerContext(b.limits, b.access, workers, b.blockingThreads);
@@ -162,11 +162,14 @@ public final class StreamingServer implements AutoCloseable {
                 });
         try {
             this.serverChannel = sb.bind(b.host, b.port).sync().channel();
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (Exception e) { // sync() rethrows the bind's checked exception (e.g. BindException) as is
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             ctx.blocking.shutdownNow();
-            throw e;
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("cannot bind " + b.host + ":" + b.port + ": " + e, e);
         }
         this.host = b.host;
         this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
@@ -479,14 +482,7 @@ public final class StreamingServer implements AutoCloseable {
             if (vla != null && openPi != null && vla.path().equals(openPi.path())) {
                 throw new IllegalArgumentException("VLA and openpi endpoints share path '" + vla.path() + "'");
             }
-            try {
-                return new StreamingServer(this);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while binding " + host + ":" + port, e);
-            } catch (RuntimeException e) {
-                throw new IllegalStateException("cannot bind " + host + ":" + port + ": " + e.getMessage(), e);
-            }
+            return new StreamingServer(this);
         }
     }
 }
