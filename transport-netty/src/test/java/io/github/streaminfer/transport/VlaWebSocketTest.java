@@ -202,6 +202,21 @@ class VlaWebSocketTest {
     }
 
     @Test
+    void anIdleClientIsClosedWith4408() throws Exception {
+        try (StreamingServer s = TestSupport.fullServer(ServerLimits.DEFAULT.toBuilder()
+                .idleTimeout(Duration.ofMillis(400)).build(), AccessPolicy.OPEN).start(); Ws c = Ws.vla(s)) {
+            assertThat(c.auth(null, 10).get("type").asText()).isEqualTo("connected");
+            Msg m = c.awaitClose();
+            assertThat(m.closeCode()).isEqualTo(CloseCodes.TIMEOUT);
+            assertThat(m.closeReason()).contains("idle");
+            for (int i = 0; i < 300 && s.activeSessions() > 0; i++) {
+                Thread.sleep(10);
+            }
+            assertThat(s.activeSessions()).isZero();
+        }
+    }
+
+    @Test
     void inferenceNeverRunsOnAnEventLoop() throws Exception {
         try (Ws c = Ws.vla(server)) {
             c.auth(KEY_PRO, 10);
