@@ -181,15 +181,17 @@ class HardeningTest {
              Ws c = Ws.vla(s)) {
             c.auth(null, 10);
             c.paused = true;
-            int frames = 1500;
-            for (int i = 0; i < frames; i++) {
-                c.send(vlaFrame(IMAGE_SMALL, POSE, VEL));
-                if (i % 100 == 99) {
-                    Thread.sleep(20);
+            int frames = 0;
+            long superseded = 0;
+            // keep sending until the server has had to replace results (bounded: at most 20000 frames)
+            while (superseded <= 0 && frames < 20_000) {
+                for (int i = 0; i < 250; i++) {
+                    c.send(vlaFrame(IMAGE_SMALL, POSE, VEL));
+                    frames++;
                 }
+                Thread.sleep(50);
+                superseded = superseded(TestSupport.get(s, "/metrics").body());
             }
-            Thread.sleep(500);
-            long superseded = superseded(TestSupport.get(s, "/metrics").body());
             assertThat(superseded).as("results replaced while the client did not read").isGreaterThan(0);
             c.paused = false;
             c.ws.request(Long.MAX_VALUE);

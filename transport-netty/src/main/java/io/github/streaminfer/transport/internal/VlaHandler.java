@@ -503,7 +503,19 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
             }
         } catch (IOException | RuntimeException e) {
             buf.release();
-            LOG.debug("VLA session: could not encode a result", e);
+            LOG.warn("VLA session {}: could not encode the result of frame {}", ls == null ? "?" : ls.id(),
+                    r.frameId(), e);
+            ObjectNode o = Json.object();
+            o.put("type", "error");
+            o.put("code", "internal_error");
+            o.put("message", "could not encode the result (internal error)");
+            Object id = frameIds.get(r.frameId());
+            if (id instanceof String s) {
+                o.put("frame_id", s);
+            } else {
+                o.put("frame_id", ((Number) id).longValue());
+            }
+            out.send(new TextWebSocketFrame(Json.encode(ctx.alloc(), o)));
             return;
         }
         out.send(new TextWebSocketFrame(buf));
