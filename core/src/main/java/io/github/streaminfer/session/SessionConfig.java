@@ -23,7 +23,9 @@ import java.util.Objects;
  *                               {@link SessionState#FAILED}
  * @param idleStrategy           what a dedicated worker does when there is no frame
  * @param closeTimeout           how long {@code close()} waits for an inference in progress
- * @param warmupIterations       model runs on zero inputs before the session accepts frames
+ * @param warmupIterations       model runs on the session's own tensors before it accepts frames (inputs
+ *                               zero except what {@link io.github.streaminfer.task.InferenceTask#prepareWarmup}
+ *                               sets)
  */
 public record SessionConfig(String name, IngressPolicy ingress, ProducerMode producerMode,
                             IngressQueueType ingressQueueType, double targetFps, double maxFps, int resultsCapacity,

@@ -152,7 +152,14 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         this.closingCheck = () -> closing;
 
         if (config.warmupIterations() > 0) {
-            model.warmup(config.warmupIterations());
+            // on the session's own tensors: the shapes the task will use, values the task says the model accepts
+            task.prepareWarmup(inputs);
+            for (int i = 0; i < config.warmupIterations(); i++) {
+                model.run(inputs, outputs);
+            }
+            for (Tensor t : inputs) {
+                t.zero();
+            }
         }
         this.startNanos = clock.nanoTime();
         this.nextStartNanos = startNanos;

@@ -5,8 +5,8 @@ import java.util.Objects;
 
 /**
  * One image as an image task receives it: either encoded bytes (JPEG, PNG), decoded through an
- * {@link io.github.streaminfer.image.ImageDecoder}, or an already decoded {@link RawImage}. A mutable holder, so a
- * producer can reuse one per slot; see {@link #encoded(ByteBuffer)} and {@link #raw(RawImage)} for one-off use.
+ * {@link io.github.streaminfer.image.ImageDecoder}, or an already decoded {@link RawImage} that the task fits
+ * itself. A mutable holder, so a producer can reuse one per slot; the static factories are for one-off use.
  *
  * <p><b>Note:</b> not thread-safe; do not change a frame while a session holds it.
  */

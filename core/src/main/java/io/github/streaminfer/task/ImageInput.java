@@ -1,6 +1,7 @@
 package io.github.streaminfer.task;
 
 import io.github.streaminfer.image.ImageDecoder;
+import io.github.streaminfer.image.ImageDecoders;
 import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageSpec;
 import io.github.streaminfer.tensor.DType;
@@ -8,11 +9,10 @@ import io.github.streaminfer.tensor.Shapes;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
 
-import java.util.ServiceLoader;
 
 /**
- * Writes {@link ImageFrame}s into an image input tensor as an {@link ImageSpec} says: encoded frames through an
- * {@link ImageDecoder} (the one given, or the best available one found with {@link ServiceLoader}), decoded
+ * Writes {@link ImageFrame}s into an image input tensor as an {@link ImageSpec} says: encoded bytes through an
+ * {@link ImageDecoder} (the one given, or {@link ImageDecoders#best()} when the first one arrives), decoded
  * {@link RawImage}s by bilinear resizing (stretch or letterbox), channel reordering and normalisation done here.
  * Scratch arrays are sized once, so writing a frame allocates nothing.
  *
@@ -104,17 +104,7 @@ public final class ImageInput {
 
     private ImageDecoder decoder() {
         if (decoder == null) {
-            ImageDecoder best = null;
-            for (ImageDecoder d : ServiceLoader.load(ImageDecoder.class, ImageInput.class.getClassLoader())) {
-                if (d.isAvailable() && (best == null || d.priority() > best.priority())) {
-                    best = d;
-                }
-            }
-            if (best == null) {
-                throw new InvalidInputException("input '" + inputName + "': got encoded image bytes but no "
-                        + "ImageDecoder is available; add one (e.g. streaminfer-media-javacv) or submit RawImage frames");
-            }
-            decoder = best.newInstance();
+            decoder = ImageDecoders.best();
         }
         return decoder;
     }
@@ -142,12 +132,14 @@ public final class ImageInput {
             y1[y] = Math.min(a + 1, img.height() - 1);
             fy[y] = Math.min(1f, src - a);
         }
-        boolean swap = (spec.channelOrder() == ImageSpec.ChannelOrder.RGB) != (img.format() == RawImage.PixelFormat.RGB);
+        int bpp = img.format().channels();
+        boolean grey = img.format() == RawImage.PixelFormat.GRAY;
+        boolean swap = !grey && (spec.channelOrder() == ImageSpec.ChannelOrder.RGB) != (img.format() == RawImage.PixelFormat.RGB);
         boolean nchw = spec.layout() == ImageSpec.Layout.NCHW;
         boolean asFloat = spec.dtype() == DType.FLOAT32;
         long plane = (long) tw * th;
         byte[] px = img.pixels();
-        int stride = img.width() * 3;
+        int stride = img.width() * bpp;
         int pad = spec.padColor();
         for (int y = 0; y < th; y++) {
             int cy = y - padY;
@@ -158,11 +150,11 @@ public final class ImageInput {
                 for (int c = 0; c < 3; c++) {
                     int v;
                     if (in) {
-                        int sc = swap ? 2 - c : c;
+                        int sc = grey ? 0 : swap ? 2 - c : c;
                         int r0 = y0[cy] * stride;
                         int r1 = y1[cy] * stride;
-                        int a0 = x0[cx] * 3 + sc;
-                        int a1 = x1[cx] * 3 + sc;
+                        int a0 = x0[cx] * bpp + sc;
+                        int a1 = x1[cx] * bpp + sc;
                         float top = (px[r0 + a0] & 0xFF) + ((px[r0 + a1] & 0xFF) - (px[r0 + a0] & 0xFF)) * fx[cx];
                         float bot = (px[r1 + a0] & 0xFF) + ((px[r1 + a1] & 0xFF) - (px[r1 + a0] & 0xFF)) * fx[cx];
                         v = Math.round(top + (bot - top) * fy[cy]);

@@ -72,6 +72,15 @@ public interface InferenceTask<I, O> {
         return true;
     }
 
+    /**
+     * Fills input tensors with values the model accepts for warm-up runs (for example a sample-rate input that
+     * must not be 0). The default leaves them zero. The session zeroes every input again after warming up.
+     *
+     * @param inputs the session's input tensors, zero-filled
+     */
+    default void prepareWarmup(Tensor[] inputs) {
+    }
+
     /** Clears per-stream state (windows, trackers). Called on the worker by {@code session.reset()}. */
     default void reset() {
     }

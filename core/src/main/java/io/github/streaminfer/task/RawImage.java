@@ -3,24 +3,37 @@ package io.github.streaminfer.task;
 import java.util.Objects;
 
 /**
- * An already decoded image: width, height and interleaved 8-bit pixels (3 bytes per pixel, rows top to bottom,
- * no row padding) in RGB or BGR order. Image tasks resize and normalise it into their input tensor themselves.
+ * An already decoded image in a plain array: width, height and interleaved 8-bit pixels (rows top to bottom, no
+ * row padding) in RGB, BGR or grey. Image tasks resize and normalise it into their input tensor themselves.
  *
  * <p>The pixel array is not copied; do not change it while a frame holding it is queued.
  *
  * @param width  width in pixels, {@code >= 1}
  * @param height height in pixels, {@code >= 1}
- * @param format channel order of {@code pixels}
- * @param pixels {@code width * height * 3} bytes or more
+ * @param format pixel layout of {@code pixels}
+ * @param pixels {@code width * height * format.channels()} bytes or more
  */
 public record RawImage(int width, int height, PixelFormat format, byte[] pixels) {
 
-    /** Channel order of interleaved pixels. */
+    /** Layout of interleaved 8-bit pixels. */
     public enum PixelFormat {
-        /** Red, green, blue (Java2D {@code TYPE_3BYTE_BGR} is the other one). */
-        RGB,
+        /** Red, green, blue. */
+        RGB(3),
         /** Blue, green, red (OpenCV's order). */
-        BGR
+        BGR(3),
+        /** One grey value per pixel, written to all three tensor channels. */
+        GRAY(1);
+
+        private final int channels;
+
+        PixelFormat(int channels) {
+            this.channels = channels;
+        }
+
+        /** @return bytes per pixel */
+        public int channels() {
+            return channels;
+        }
     }
 
     /**
@@ -37,8 +50,9 @@ public record RawImage(int width, int height, PixelFormat format, byte[] pixels)
         if (width < 1 || height < 1) {
             throw new IllegalArgumentException("image size " + width + "x" + height + " is invalid; allowed: >= 1x1");
         }
-        if ((long) width * height * 3 > pixels.length) {
-            throw new IllegalArgumentException("image " + width + "x" + height + " needs " + (long) width * height * 3
+        long need = (long) width * height * format.channels();
+        if (need > pixels.length) {
+            throw new IllegalArgumentException("image " + width + "x" + height + " " + format + " needs " + need
                     + " bytes of interleaved pixels, got " + pixels.length);
         }
     }
@@ -46,10 +60,10 @@ public record RawImage(int width, int height, PixelFormat format, byte[] pixels)
     /**
      * @param x column
      * @param y row
-     * @param c channel in this image's own order (0, 1, 2)
+     * @param c channel in this image's own order (0 for grey)
      * @return the value 0..255
      */
     public int value(int x, int y, int c) {
-        return pixels[(y * width + x) * 3 + c] & 0xFF;
+        return pixels[(y * width + x) * format.channels() + c] & 0xFF;
     }
 }

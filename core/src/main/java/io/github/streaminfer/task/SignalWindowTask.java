@@ -184,6 +184,15 @@ public final class SignalWindowTask implements InferenceTask<float[], Classifica
         }
         sinceLast = 0;
         writeWindow(inputs[inputIndex]);
+        writeConstants(inputs);
+    }
+
+    @Override
+    public void prepareWarmup(Tensor[] inputs) {
+        writeConstants(inputs);
+    }
+
+    private void writeConstants(Tensor[] inputs) {
         for (int k = 0; k < constantIndex.length; k++) {
             Tensor t = inputs[constantIndex[k]];
             Number v = constantValue[k];

@@ -104,10 +104,23 @@ public final class OnnxBackend implements InferenceBackend {
                 cause = null;
             } catch (Throwable t) { // UnsatisfiedLinkError, ExceptionInInitializerError, NoClassDefFoundError, ...
                 environment = null;
-                cause = new IllegalStateException("ONNX Runtime native library cannot be loaded: " + t, t);
+                cause = new IllegalStateException("ONNX Runtime native library cannot be loaded: " + chain(t), t);
             }
             checked = true;
         }
+    }
+
+    /** @return the throwable and its causes, outermost first, e.g. "ExceptionInInitializerError <- IOException: …" */
+    static String chain(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable c = t; c != null && seen.add(c); c = c.getCause()) {
+            if (sb.length() > 0) {
+                sb.append(" <- ");
+            }
+            sb.append(c);
+        }
+        return sb.toString();
     }
 
     @Override

@@ -8,8 +8,6 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.github.streaminfer.backend.InferenceException;
 import io.github.streaminfer.backend.LoadedModel;
-import io.github.streaminfer.tensor.DType;
-import io.github.streaminfer.tensor.Shapes;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
 import org.slf4j.Logger;
@@ -414,13 +412,5 @@ public final class OnnxModel implements LoadedModel {
         if (t != null) {
             t.close();
         }
-    }
-
-    static String describe(Tensor t) {
-        return t.name() + ":" + t.dtype() + Shapes.toString(t.shape());
-    }
-
-    static boolean isFloat(DType d) {
-        return d == DType.FLOAT32;
     }
 }

@@ -87,6 +87,36 @@ class ImageTasksOnnxTest {
         }
     }
 
+    static byte[] jpeg(BufferedImage img) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        if (!javax.imageio.ImageIO.write(img, "jpg", out)) {
+            throw new AssertionError("no JPEG writer");
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void ppOcrOrientationOnEncodedJpeg() throws Exception {
+        try (LoadedModel model = new OnnxBackend().load(ModelSource.of(RealModel.PPOCR_CLS.path()), ModelOptions.DEFAULT);
+             StreamingInferenceSession<ImageFrame, Classification> s = StreamingInferenceSession
+                     .builder(model, ocrOrientation()).build()) {
+            // encoded bytes go through the best available ImageDecoder
+            String up = SessionRunner.step(s, ImageFrame.encoded(jpeg(text("Hello World 2026", false))),
+                    Classification::bestLabel).value();
+            String down = SessionRunner.step(s, ImageFrame.encoded(jpeg(text("Hello World 2026", true))),
+                    Classification::bestLabel).value();
+            assertThat(up).isEqualTo("0");
+            assertThat(down).isEqualTo("180");
+            // corrupt bytes fail the frame, the session goes on
+            SessionRunner.Outcome<String> bad = SessionRunner.step(s,
+                    ImageFrame.encoded(new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3}), Classification::bestLabel);
+            assertThat(bad.success()).isFalse();
+            assertThat(bad.error()).isInstanceOf(InvalidInputException.class);
+            assertThat(SessionRunner.step(s, ImageFrame.raw(rgb(text("Hello", false))),
+                    Classification::bestLabel).value()).isEqualTo("0");
+        }
+    }
+
     @Test
     void classifierAcceptsLargerImagesAndBgrPixels() {
         BufferedImage big = new BufferedImage(384, 96, BufferedImage.TYPE_INT_RGB);
@@ -126,6 +156,58 @@ class ImageTasksOnnxTest {
             assertThatThrownBy(() -> StreamingInferenceSession.builder(model, wrongName).build())
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no input 'images'")
                     .hasMessageContaining("x:float32");
+        }
+    }
+
+    @Test
+    void ppOcrTextDetectorMarksTheTextAndNotTheBackground() {
+        // PP-OCRv4 det: image [1, 3, H, W] (multiples of 32), ImageNet mean/std -> text probability map [1, 1, H, W]
+        BufferedImage img = new BufferedImage(320, 96, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, 320, 96);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 28));
+        g.drawString("Hello World", 40, 58);
+        java.awt.Rectangle box = g.getFontMetrics().getStringBounds("Hello World", g).getBounds();
+        g.dispose();
+        box.translate(40, 58);
+        java.awt.Rectangle margin = new java.awt.Rectangle(box);
+        margin.grow(12, 12);
+        ImageSpec spec = ImageSpec.builder(320, 96).normalize(new float[] {0.485f, 0.456f, 0.406f},
+                new float[] {0.229f, 0.224f, 0.225f}).build();
+        try (LoadedModel model = new OnnxBackend().load(ModelSource.of(RealModel.PPOCR_DET.path()), ModelOptions.DEFAULT)) {
+            io.github.streaminfer.task.ImageInput input = new io.github.streaminfer.task.ImageInput(spec, null);
+            io.github.streaminfer.tensor.Tensor[] in = {io.github.streaminfer.tensor.Tensor.allocate(model.inputs().get(0),
+                    input.bind(model.inputs().get(0), 1))};
+            io.github.streaminfer.tensor.Tensor[] out = io.github.streaminfer.backend.Tensors.allocate(model.outputs(), 1);
+            input.write(ImageFrame.raw(rgb(img)), in[0], 0, new io.github.streaminfer.image.ImageGeometry());
+            model.run(in, out);
+            assertThat(out[0].shape()).containsExactly(1, 1, 96, 320);
+            double inside = 0;
+            double outside = 0;
+            int nIn = 0;
+            int nOut = 0;
+            float maxInside = 0;
+            for (int y = 0; y < 96; y++) {
+                for (int x = 0; x < 320; x++) {
+                    float p = out[0].getFloat(y * 320L + x);
+                    if (box.contains(x, y)) {
+                        maxInside = Math.max(maxInside, p);
+                        inside += p;
+                        nIn++;
+                    } else if (!margin.contains(x, y)) {
+                        outside += p;
+                        nOut++;
+                    }
+                }
+            }
+            System.out.printf("PP-OCR det mean probability: text box %.3f, background %.4f%n", inside / nIn,
+                    outside / nOut);
+            assertThat(maxInside).isGreaterThan(0.8f);
+            assertThat(inside / nIn).isGreaterThan(0.15); // the glyph box includes the gaps between letters
+            assertThat(outside / nOut).isLessThan(0.05);
         }
     }
 

@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtSession;
 import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
+import io.github.streaminfer.session.SessionConfig;
 import io.github.streaminfer.session.StreamingInferenceSession;
 import io.github.streaminfer.task.Activation;
 import io.github.streaminfer.task.Classification;
@@ -81,6 +82,8 @@ class SignalWindowTaskOnnxTest {
              StreamingInferenceSession<float[], Classification> s = StreamingInferenceSession
                      .builder(model, SignalWindowTask.builder(1, CHUNK, CHUNK).constant("sr", SR)
                              .outputName("output").build())
+                     // warm-up runs use sr=16000 from the task and leave no state behind
+                     .config(SessionConfig.DEFAULT.toBuilder().warmupIterations(3).build())
                      .recurrentState("stateN", "state").build()) {
             List<Float> probs = SessionRunner.values(s, chunks, c -> c.score(0));
             assertThat(probs).hasSize(chunks.size());
@@ -96,12 +99,41 @@ class SignalWindowTaskOnnxTest {
                 maxSilence = Math.max(maxSilence, probs.get(k));
             }
             assertThat(maxSilence).as("speech probability on silence").isLessThan(0.1f);
+            String[] names = {"silence", "tone", "noise", "silence"};
+            for (int seg = 0; seg < 4; seg++) {
+                double sum = 0;
+                for (int k = seg * perSecond; k < (seg + 1) * perSecond; k++) {
+                    sum += probs.get(k);
+                }
+                System.out.printf("Silero VAD mean speech probability, %s: %.4f%n", names[seg], sum / perSecond);
+            }
 
             // reset zeroes the recurrent state and the window: the same stream gives the same answers again
             s.reset();
             List<Float> again = SessionRunner.values(s, chunks.subList(0, 40), c -> c.score(0));
             for (int k = 0; k < again.size(); k++) {
                 assertThat(again.get(k)).as("after reset, chunk %d", k).isEqualTo(expected[k]);
+            }
+        }
+    }
+
+    @Test
+    void twoSessionsShareOneModelWithTheirOwnState() throws Exception {
+        List<float[]> a = chunks(audio()).subList(20, 70);
+        List<float[]> b = chunks(audio()).subList(60, 110);
+        float[] wantA = sileroByHand(a);
+        float[] wantB = sileroByHand(b);
+        try (LoadedModel model = new OnnxBackend().load(ModelSource.of(RealModel.SILERO_VAD_V5.path()),
+                ModelOptions.DEFAULT);
+             StreamingInferenceSession<float[], Classification> sa = StreamingInferenceSession
+                     .builder(model, SignalWindowTask.builder(1, CHUNK, CHUNK).constant("sr", SR)
+                             .outputName("output").build()).recurrentState("stateN", "state").build();
+             StreamingInferenceSession<float[], Classification> sb = StreamingInferenceSession
+                     .builder(model, SignalWindowTask.builder(1, CHUNK, CHUNK).constant("sr", SR)
+                             .outputName("output").build()).recurrentState("stateN", "state").build()) {
+            for (int k = 0; k < a.size(); k++) { // interleaved: each session keeps its own recurrent state
+                assertThat(SessionRunner.step(sa, a.get(k), c -> c.score(0)).value()).isEqualTo(wantA[k]);
+                assertThat(SessionRunner.step(sb, b.get(k), c -> c.score(0)).value()).isEqualTo(wantB[k]);
             }
         }
     }
