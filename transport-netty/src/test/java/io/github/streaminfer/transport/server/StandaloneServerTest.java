@@ -145,6 +145,35 @@ class StandaloneServerTest {
     }
 
     @Test
+    void servesAModelFileWithAnInstructionInputAndActionChunks(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path model = dir.resolve("chunk-policy.onnx");
+        java.nio.file.Files.write(model, new io.github.streaminfer.testkit.onnx.SyntheticModels.Policy(64, 64, 6, 4, 8)
+                .bytes());
+        StreamingServerMain.Options o = StreamingServerMain.Options.parse(new String[]{"--port", "0", "--model",
+                model.toString()});
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (StreamingServerMain.Running r = StreamingServerMain.start(o, new PrintStream(log, true,
+                StandardCharsets.UTF_8))) {
+            assertThat(log.toString(StandardCharsets.UTF_8)).contains("policy 'chunk-policy.onnx'")
+                    .contains("64x64").contains("state 'state' [6]").contains("4x7");
+            Client c = new Client();
+            WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:"
+                    + r.server().port() + "/v1/stream"), c).get(10, TimeUnit.SECONDS);
+            ws.sendText("{\"type\":\"auth\",\"target_fps\":10,\"enable_smoothing\":false}", true).join();
+            assertThat(JSON.readTree((String) c.next()).get("type").asText()).isEqualTo("connected");
+            String image = "data:image/jpeg;base64," + Base64.getEncoder().encodeToString(jpeg());
+            ws.sendText("{\"type\":\"frame\",\"image\":\"" + image + "\",\"instruction\":\"stack the cups\","
+                    + "\"robot_state\":{\"pose\":[0.1,0.2,0.3]}}", true).join();
+            JsonNode a = JSON.readTree((String) c.next());
+            assertThat(a.get("type").asText()).as(a.toString()).isEqualTo("action");
+            assertThat(a.get("action")).hasSize(7);
+            assertThat(a.get("smoothed").asBoolean()).isFalse();
+            ws.abort();
+        }
+    }
+
+    @Test
     void badCommandLinesAreRefusedWithTheReason() {
         assertThatThrownBy(() -> StreamingServerMain.Options.parse(new String[]{"--port", "x"}))
                 .hasMessageContaining("--port 'x' is not a number");
