@@ -8,7 +8,11 @@ import java.util.function.LongFunction;
 /**
  * Mounts the EMG seed's SSE inference stream and its REST companions ({@code /health}, {@code /infer},
  * {@code /infer/stream}, {@code /infer/stream/stats}, {@code /benchmark}) on one session factory per backend. Each
- * frame is a {@code channels × length} window from a server-side {@link SignalSource}.
+ * frame is a {@code channels × length} window from a server-side {@link SignalSource}: channel-major and, when the
+ * client asks for {@code preprocess}, z-scored by the transport ({@code interleaved} false, for tasks that take whole
+ * windows such as {@code FloatArrayTask}); or an interleaved block ({@code s0c0, s0c1, ..., s1c0, ...}) that a
+ * windowing task such as {@code SignalWindowTask} slides over and normalises itself ({@code interleaved} true; the
+ * factory sees {@code preprocess} in the request's options).
  *
  * @param backends     factories by backend id, in preference order (the first is the default)
  * @param encoder      maps results to prediction and confidence
@@ -18,11 +22,12 @@ import java.util.function.LongFunction;
  * @param mode         the signal mode reported as {@code emg_mode} (e.g. {@code synthetic})
  * @param sources      makes a source for a stream, given a seed
  * @param maxFps       highest {@code fps} a stream may ask for
+ * @param interleaved  frames are interleaved blocks for a windowing task (see the class description)
  * @param <O>          result value type
  */
 public record SignalEndpoint<O>(Map<String, SessionFactory<float[], O>> backends, ClassificationEncoder<O> encoder,
                                 int channels, int length, double samplingRate, String mode,
-                                LongFunction<SignalSource> sources, double maxFps) {
+                                LongFunction<SignalSource> sources, double maxFps, boolean interleaved) {
 
     /**
      * @param backends     see the class description
@@ -33,6 +38,7 @@ public record SignalEndpoint<O>(Map<String, SessionFactory<float[], O>> backends
      * @param mode         see the class description
      * @param sources      see the class description
      * @param maxFps       see the class description
+     * @param interleaved  see the class description
      */
     public SignalEndpoint {
         Objects.requireNonNull(encoder, "encoder");
@@ -62,7 +68,14 @@ public record SignalEndpoint<O>(Map<String, SessionFactory<float[], O>> backends
     public static <O> SignalEndpoint<O> synthetic(Map<String, SessionFactory<float[], O>> backends,
                                                   ClassificationEncoder<O> encoder) {
         return new SignalEndpoint<>(backends, encoder, 16, 200, 2000, "synthetic",
-                seed -> SignalSource.synthetic(16, 200, 2000, 200, seed), 1000);
+                seed -> SignalSource.synthetic(16, 200, 2000, 200, seed), 1000, false);
+    }
+
+    /**
+     * @return a copy whose frames are interleaved blocks of {@code length} samples per channel, for a windowing task
+     */
+    public SignalEndpoint<O> interleavedBlocks() {
+        return new SignalEndpoint<>(backends, encoder, channels, length, samplingRate, mode, sources, maxFps, true);
     }
 
     /** @return the default backend id */

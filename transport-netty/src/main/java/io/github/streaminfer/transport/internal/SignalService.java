@@ -32,7 +32,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -325,11 +324,7 @@ public final class SignalService<O> {
                 return;
             }
             CpuLoad.percent();
-            float[] window = new float[endpoint.channels() * endpoint.length()];
-            source.next(window);
-            if (preprocess) {
-                SignalSource.zScore(window, endpoint.channels(), endpoint.length());
-            }
+            float[] window = nextFrame(source, preprocess);
             long n = ++frame;
             live.framesReceived.increment();
             SubmitStatus st = session.submit(window, n, now);
@@ -527,11 +522,7 @@ public final class SignalService<O> {
             double sum = 0;
             Sample last = null;
             for (int i = 0; i < steps; i++) {
-                float[] w = new float[endpoint.channels() * endpoint.length()];
-                src.next(w);
-                if (preprocess) {
-                    SignalSource.zScore(w, endpoint.channels(), endpoint.length());
-                }
+                float[] w = nextFrame(src, preprocess);
                 last = submitAndWait(s, c, w);
                 if (!last.ok) {
                     ObjectNode o = Json.object();
@@ -634,13 +625,33 @@ public final class SignalService<O> {
         }
     }
 
+    /**
+     * The next frame of a source: a channel-major window (z-scored here when asked), or an interleaved block for a
+     * windowing task, which normalises it itself.
+     */
+    private float[] nextFrame(SignalSource source, boolean preprocess) {
+        int ch = endpoint.channels();
+        int len = endpoint.length();
+        float[] w = new float[ch * len];
+        source.next(w);
+        if (!endpoint.interleaved()) {
+            if (preprocess) {
+                SignalSource.zScore(w, ch, len);
+            }
+            return w;
+        }
+        float[] block = new float[w.length];
+        for (int c = 0; c < ch; c++) {
+            for (int t = 0; t < len; t++) {
+                block[t * ch + c] = w[c * len + t];
+            }
+        }
+        return block;
+    }
+
     private ObjectNode runBenchmark(AccessPolicy.Principal p, String backend, int n) {
         Collector c = new Collector();
-        float[] w = new float[endpoint.channels() * endpoint.length()];
-        SplittableRandom r = new SplittableRandom(7);
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) (r.nextDouble() * 2 - 1);
-        }
+        float[] w = nextFrame(endpoint.sources().apply(7), true);
         long[] lat = new long[n];
         int ok = 0;
         long t0;

@@ -16,10 +16,11 @@ import io.github.streaminfer.session.WorkerPool;
 import io.github.streaminfer.task.ActionChunk;
 import io.github.streaminfer.task.DetectionTask;
 import io.github.streaminfer.task.Detections;
-import io.github.streaminfer.task.FloatArrayTask;
-import io.github.streaminfer.task.FloatVector;
+import io.github.streaminfer.task.Activation;
+import io.github.streaminfer.task.Classification;
 import io.github.streaminfer.task.InferenceTask;
 import io.github.streaminfer.task.PolicyTask;
+import io.github.streaminfer.task.SignalWindowTask;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.TensorSpec;
 import io.github.streaminfer.time.NanoClock;
@@ -211,9 +212,13 @@ public final class StreamingServerMain {
         SessionFactory<ImageFrame, Detections> det = SessionFactory.named(backendId, "synthetic-detector",
                 (req, l) -> session(detector, new DetectorAdapter(detectionTask(req, limits)), req, l, pool,
                         IngressPolicy.rejectNewest(4)));
-        Map<String, SessionFactory<float[], FloatVector>> signalBackends = new LinkedHashMap<>();
+        Map<String, SessionFactory<float[], Classification>> signalBackends = new LinkedHashMap<>();
         signalBackends.put(backendId, SessionFactory.named(backendId, "synthetic-emg",
-                (req, l) -> session(emg, FloatArrayTask.firstInputOutput(), req, l, pool, IngressPolicy.LATEST_ONLY)));
+                (req, l) -> session(emg, SignalWindowTask.builder(16, 200, 200)
+                        .layout(SignalWindowTask.Layout.CHANNELS_FIRST)
+                        .normalization(req.flag("preprocess", true) ? SignalWindowTask.Normalization.ZSCORE
+                                : SignalWindowTask.Normalization.NONE)
+                        .activation(Activation.SOFTMAX).topK(3).build(), req, l, pool, IngressPolicy.LATEST_ONLY)));
 
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("server", "streaminfer");
@@ -233,7 +238,8 @@ public final class StreamingServerMain {
                         NanoClock.SYSTEM)).withMaxStateLength(shape.stateLength))
                 .detection(new DetectionEndpoint<>(det, DetectionEncoder.detections(), null,
                         DetectionSettings.DEFAULT, 64))
-                .signal(SignalEndpoint.synthetic(signalBackends, ClassificationEncoder.softmaxArgmax(1, 7)))
+                .signal(SignalEndpoint.synthetic(signalBackends, ClassificationEncoder.classification(1, 7))
+                        .interleavedBlocks())
                 .openPi(new OpenPiEndpoint<>("/", openpi, ActionEncoder.actionChunk(), meta));
         if (o.tlsCert != null) {
             b.tls(new File(o.tlsCert), new File(o.tlsKey));

@@ -141,6 +141,24 @@ class StandaloneServerTest {
             assertThat(actions.shape()).containsExactly(1, 7);
             assertThat(((Number) reply.get("server_timing/infer_ms")).doubleValue()).isGreaterThan(0);
             pws.abort();
+
+            java.net.http.HttpResponse<String> sse = http.send(java.net.http.HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/infer/stream")).header("X-API-Key", "standalone_key_123")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                            "{\"duration_seconds\": 0.5, \"fps\": 10, \"preprocess\": true}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            java.util.List<JsonNode> events = new java.util.ArrayList<>();
+            for (String line : sse.body().split("\n")) {
+                if (line.startsWith("data: ")) {
+                    events.add(JSON.readTree(line.substring(6)));
+                }
+            }
+            assertThat(events.size()).as(sse.body()).isGreaterThan(2);
+            JsonNode first = events.get(0);
+            assertThat(first.get("backend").asText()).isEqualTo("onnx");
+            assertThat(first.get("prediction").asInt()).isBetween(0, 6);
+            assertThat(first.get("confidence").asDouble()).isBetween(1.0 / 7, 1.0);
+            assertThat(events.get(events.size() - 1).get("status").asText()).isEqualTo("completed");
         }
     }
 
