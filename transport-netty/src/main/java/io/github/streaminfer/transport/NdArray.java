@@ -134,12 +134,12 @@ public final class NdArray {
         int exp = (bits >>> 10) & 0x1F;
         int mant = bits & 0x3FF;
         if (exp == 0) {
-            return sign * (float) Math.scalb(mant, -24);
+            return sign * Math.scalb((float) mant, -24);
         }
         if (exp == 31) {
             return mant == 0 ? sign * Float.POSITIVE_INFINITY : Float.NaN;
         }
-        return sign * (float) Math.scalb(mant | 0x400, exp - 25);
+        return sign * Math.scalb((float) (mant | 0x400), exp - 25);
     }
 
     /** @return all elements as floats (a new array) */

@@ -306,7 +306,7 @@ public final class StreamingServer implements AutoCloseable {
             }
             long waitMillis = ctx.limits.closeDrainTimeout().toMillis() + 2000;
             try {
-                CompletableFuture.allOf(pending.toArray(new CompletableFuture[0])).get(waitMillis,
+                CompletableFuture.allOf(pending.toArray(new CompletableFuture<?>[0])).get(waitMillis,
                         TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 LOG.warn("{} connection(s) did not finish within {} ms; closing them", pending.stream()

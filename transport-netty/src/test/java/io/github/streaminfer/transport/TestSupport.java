@@ -459,11 +459,4 @@ final class TestSupport {
         }
     }
 
-    static CompletableFuture<Void> noop() {
-        return CompletableFuture.completedFuture(null);
-    }
-
-    static List<String> lines(String s) {
-        return List.of(s.split("\n"));
-    }
 }

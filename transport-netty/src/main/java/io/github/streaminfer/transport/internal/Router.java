@@ -1,8 +1,6 @@
 package io.github.streaminfer.transport.internal;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.streaminfer.transport.AccessPolicy;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -180,20 +178,5 @@ public final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
             LOG.debug("HTTP connection {}: {}", ctx.channel().remoteAddress(), cause.toString());
         }
         ctx.close();
-    }
-
-    /**
-     * @param principal who
-     * @return its description for responses
-     */
-    static ObjectNode describe(AccessPolicy.Principal principal) {
-        ObjectNode o = Json.object();
-        o.put("tier", principal.tier().name());
-        return o;
-    }
-
-    /** @return an empty array node */
-    static ArrayNode array() {
-        return Json.MAPPER.createArrayNode();
     }
 }
