@@ -80,9 +80,11 @@ public final class ActionCommand {
     }
 
     /**
-     * How much of the policy's intended move survived the safety chain, in [0, 1]:
-     * {@code 1 - |raw - out| / (|raw| + |out|)} over the per-tick moves, each axis normalised by its velocity cap
-     * (1 when nothing was changed, 0 when the move was blocked). Ticks that are not executable report 0.
+     * How close the command is to what the policy asked for, in [0, 1]: {@code 1 - min(1, |e|)} where, per axis with
+     * a velocity cap, {@code e_i = (policy target - command) / (maxVelocity * stepPeriod)} for an absolute axis (the
+     * gap in units of "how far the axis may move in one chunk step") and {@code (policy velocity - commanded
+     * velocity) / maxVelocity} for a delta axis. 1 when the chain changed nothing that matters, 0 when the command is
+     * a whole step or more away from the policy. Ticks that are not executable report 0.
      *
      * @return the score
      */

@@ -59,6 +59,7 @@ public final class ActionController implements AutoCloseable {
     private final boolean[] delta;
     private final AggregationConfig.Mode mode;
     private final double ensembleK;
+    private final double[] ensembleWeights;
     private final double oldWeight;
     private final double newWeight;
     private final boolean interpolate;
@@ -97,6 +98,7 @@ public final class ActionController implements AutoCloseable {
     private final double[] scoreNorm;
     private final double[] raw;
     private final double[] smoothed;
+    private final double[] vdTarget;
     private final double[] vdRaw;
     private final double[] vd;
     private final double[] vOut;
@@ -153,6 +155,10 @@ public final class ActionController implements AutoCloseable {
         }
         this.mode = c.aggregation().mode();
         this.ensembleK = c.aggregation().ensembleK();
+        this.ensembleWeights = new double[maxHorizon + 1];
+        for (int i = 0; i < ensembleWeights.length; i++) {
+            ensembleWeights[i] = Math.exp(-ensembleK * i);
+        }
         this.oldWeight = c.aggregation().oldWeight();
         this.newWeight = c.aggregation().newWeight();
         this.interpolate = c.interpolate();
@@ -182,10 +188,11 @@ public final class ActionController implements AutoCloseable {
         this.scoreNorm = new double[dim];
         for (int i = 0; i < dim; i++) {
             double v = limiter.vMax[i];
-            scoreNorm[i] = v == Double.POSITIVE_INFINITY ? 1.0 : 1.0 / v;
+            scoreNorm[i] = v == Double.POSITIVE_INFINITY ? 0.0 : 1.0 / v;
         }
         this.raw = new double[dim];
         this.smoothed = new double[dim];
+        this.vdTarget = new double[dim];
         this.vdRaw = new double[dim];
         this.vd = new double[dim];
         this.vOut = new double[dim];
@@ -424,11 +431,11 @@ public final class ActionController implements AutoCloseable {
                 double f = interpolate ? (rel - n * stepNanos) / (double) stepNanos : 0;
                 if (f > 0 && has(n + 1)) {
                     int j = (int) ((n + 1) & qMask);
-                    double wi = 1.0 / qW[i];
-                    double wj = 1.0 / qW[j];
+                    double wi = qW[i];
+                    double wj = qW[j];
                     for (int d = 0; d < dim; d++) {
-                        double a = qSum[i * dim + d] * wi;
-                        double b = qSum[j * dim + d] * wj;
+                        double a = qSum[i * dim + d] / wi;
+                        double b = qSum[j * dim + d] / wj;
                         raw[d] = a + f * (b - a);
                     }
                     if (qCapture[j] > qCapture[i]) {
@@ -487,9 +494,12 @@ public final class ActionController implements AutoCloseable {
                 smoother.reset();
             } else {
                 bits |= chain(dt);
+                System.arraycopy(vd, 0, vdTarget, 0, dim);
+                brake(dt);
+                shapeForJerk(dt, false);
                 bits |= limiter.limit(vd, v0, a0, dt, vOut);
                 moved = true;
-                score = score();
+                score = score(dt);
                 active = true;
                 if (estopBelowScore > 0 && score < estopBelowScore) {
                     trip(EmergencyStop.LOW_SCORE);
@@ -510,7 +520,9 @@ public final class ActionController implements AutoCloseable {
         } else {
             if (!moved) {
                 // decelerate to a hold: desired velocity 0, same caps
-                limiter.limit(zeros, v0, a0, dt, vOut);
+                System.arraycopy(zeros, 0, vd, 0, dim);
+                shapeForJerk(dt, true);
+                limiter.limit(vd, v0, a0, dt, vOut);
             }
             state = latched ? ActionCommand.State.ESTOP : ActionCommand.State.DECELERATING;
         }
@@ -521,7 +533,8 @@ public final class ActionController implements AutoCloseable {
             boolean still = true;
             for (int d = 0; d < dim; d++) {
                 double move = vOut[d] * dt;
-                double p = p0[d] + move;
+                // an absolute target that passed the chain untouched is emitted exactly
+                double p = moved && !delta[d] && vOut[d] == vdTarget[d] ? raw[d] : p0[d] + move;
                 double vAct;
                 if (delta[d]) {
                     vAct = vOut[d];
@@ -547,8 +560,10 @@ public final class ActionController implements AutoCloseable {
             if (active && srcFrame != lastActiveFrame && lastActiveFrame != -1) {
                 double j2 = 0;
                 for (int d = 0; d < dim; d++) {
-                    double j = (vdRaw[d] - a0[d]) / dt;
-                    j2 += j * j;
+                    if (!limiter.uncapped(d)) { // a gripper's open/close step is not jerk
+                        double j = (vdRaw[d] - a0[d]) / dt;
+                        j2 += j * j;
+                    }
                 }
                 recordJerk(Math.sqrt(j2));
             }
@@ -649,34 +664,92 @@ public final class ActionController implements AutoCloseable {
         return bits;
     }
 
-    /** 1 - |raw - out| / (|raw| + |out|) over velocities normalised by the velocity caps. */
-    private double score() {
-        double num = 0;
-        double rn = 0;
-        double on = 0;
+    /**
+     * Shapes the desired velocity of each capped absolute axis so that its target can be reached without overshoot
+     * under the acceleration cap: the approach speed is at most {@code vb(e) = aMax * (sqrt(dt^2 + 2|e|/aMax) - dt)}
+     * for a distance {@code e}, i.e. moving this tick and braking at {@code aMax} afterwards stops at the target
+     * (the target is treated as standing still: feeding its estimated velocity forward makes a jerk-limited loop
+     * ring at every chunk boundary, where the target jumps). Per axis, so one axis reaching its target does not hold
+     * the others back. This is how the caps are followed, not a change of the policy's target, so it is not counted
+     * as an intervention (the score shows the resulting lag).
+     */
+    private void brake(double dt) {
         for (int d = 0; d < dim; d++) {
-            double r = vdRaw[d] * scoreNorm[d];
-            double o = vOut[d] * scoreNorm[d];
-            num += (r - o) * (r - o);
-            rn += r * r;
-            on += o * o;
+            double a = limiter.aMax[d];
+            double want = vd[d];
+            double e = raw[d] - p0[d];
+            if (delta[d] || a == Double.POSITIVE_INFINITY) {
+                continue;
+            }
+            double vb = 2 * Math.abs(e) / (Math.sqrt(dt * dt + 2 * Math.abs(e) / a) + dt); // = a*(sqrt(..)-dt), no cancellation
+            if (e >= 0) {
+                double max = vb;
+                if (want > max) {
+                    vd[d] = max;
+                }
+            } else {
+                double min = -vb;
+                if (want < min) {
+                    vd[d] = min;
+                }
+            }
         }
-        double den = Math.sqrt(rn) + Math.sqrt(on);
-        if (den == 0) {
-            return 1.0;
+    }
+
+    /**
+     * With a jerk cap, a velocity change must end with the acceleration back at 0, or the velocity overshoots and
+     * the loop rings. Per axis, the velocity change requested this tick is limited to what still lets the
+     * acceleration ramp down at {@code jMax} by the time the desired velocity is reached:
+     * {@code |a| <= jMax * (sqrt(dt^2 + 2|vd - v0|/jMax) - dt)}. When stopping ({@code ramp}), each axis also ramps
+     * its acceleration from the current one at {@code jMax} and stops on its own, the fastest stop within the caps
+     * (the caps' common factor would otherwise let the slowest axis hold back every other one, several times
+     * longer); without a jerk cap a stop keeps the direction of motion.
+     */
+    private void shapeForJerk(double dt, boolean ramp) {
+        for (int d = 0; d < dim; d++) {
+            double j = limiter.jMax[d];
+            if (j == Double.POSITIVE_INFINITY) {
+                continue;
+            }
+            double dv = vd[d] - v0[d];
+            double aAllowed = 2 * Math.abs(dv) / (Math.sqrt(dt * dt + 2 * Math.abs(dv) / j) + dt); // no cancellation
+            double aWant = dv / dt;
+            double a = Math.abs(aWant) > aAllowed ? Math.copySign(aAllowed, dv) : aWant;
+            if (ramp) {
+                double cap = limiter.aMax[d];
+                double lo = Math.max(a0[d] - j * dt, -cap);
+                double hi = Math.min(a0[d] + j * dt, cap);
+                a = a < lo ? lo : (a > hi ? hi : a);
+            }
+            vd[d] = v0[d] + a * dt;
         }
-        double s = 1.0 - Math.sqrt(num) / den;
-        if (!(s >= 0)) {
-            return 0;
+    }
+
+    /**
+     * {@code 1 - min(1, |e|)} with {@code e_i = (policy_i - command_i) / tol_i}: for an absolute axis the policy's
+     * target against the command, {@code tol_i = vMax_i * stepPeriod} (how far the axis may move in one chunk step);
+     * for a delta axis the policy's velocity against the commanded one, {@code tol_i = vMax_i}. Axes without a
+     * velocity cap are not scored.
+     */
+    private double score(double dt) {
+        double sum = 0;
+        for (int d = 0; d < dim; d++) {
+            double n = scoreNorm[d];
+            if (n == 0) {
+                continue;
+            }
+            double e = delta[d] ? (vdRaw[d] - vOut[d]) * n : (smoothed[d] - (p0[d] + vOut[d] * dt)) * n / stepSecs;
+            sum += e * e;
         }
-        return s > 1 ? 1 : s;
+        double m = Math.sqrt(sum);
+        return m >= 1 || !(m >= 0) ? 0 : 1 - m;
     }
 
     private void read(int slot) {
-        double w = 1.0 / qW[slot];
+        double w = qW[slot];
         int base = slot * dim;
         for (int d = 0; d < dim; d++) {
-            raw[d] = qSum[base + d] * w;
+            raw[d] = qSum[base + d] / w;
         }
     }
 
@@ -705,8 +778,12 @@ public final class ActionController implements AutoCloseable {
         if (lastTickStep != NONE) {
             floor = Math.max(floor, lastTickStep);
         }
-        long anchor = lastExecuted != NONE ? lastExecuted : (lastTickStep != NONE ? Math.min(lastTickStep, base) : base);
-        long limit = anchor + qMask; // exclusive: keeps the slot of the executing step intact
+        // the oldest step still needed: the one executing (or held) now; slots below it may be reused
+        long anchor = Math.max(lastExecuted, lastTickStep);
+        if (anchor == NONE) {
+            anchor = base;
+        }
+        long limit = anchor + qMask; // exclusive: never reuses the slot of the anchor step
         if (mode == AggregationConfig.Mode.LATEST_ONLY && tail != NONE) {
             long from = lastExecuted == NONE ? tail - qMask : lastExecuted + 1;
             for (long n = Math.max(from, tail - qMask); n <= tail; n++) {
@@ -741,7 +818,8 @@ public final class ActionController implements AutoCloseable {
             }
             switch (mode) {
                 case TEMPORAL_ENSEMBLE -> {
-                    double w = Math.exp(-ensembleK * qN[i]);
+                    int cnt = qN[i];
+                    double w = cnt < ensembleWeights.length ? ensembleWeights[cnt] : Math.exp(-ensembleK * cnt);
                     for (int d = 0; d < dim; d++) {
                         qSum[off + d] += w * src[so + d];
                     }

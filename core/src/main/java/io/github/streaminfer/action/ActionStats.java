@@ -22,8 +22,8 @@ import java.util.Map;
  * @param estopCause          why the emergency stop is latched now, {@link EmergencyStop#NONE} if it is not
  * @param interventions       interventions by kind (ticks or actions that had each kind)
  * @param observationAge      age of the observation behind each executable command (capture to tick), ns
- * @param boundaryJerk        jerk magnitude (Euclidean over axes, units/s&sup3;) at ticks where the executed
- *                            action switched to a newer frame
+ * @param boundaryJerk        jerk magnitude (Euclidean over the capped axes, units/s&sup3;) at ticks where the
+ *                            executed action switched to a newer frame
  */
 public record ActionStats(long ticks, long activeTicks, long starvedTicks, long staleTicks, long estopTicks,
                           long chunksOffered, long chunksAccepted, long chunksRejected, long chunksSkipped,

@@ -32,7 +32,7 @@ public record AggregationConfig(Mode mode, double ensembleK, double oldWeight, d
         WEIGHTED_BLEND
     }
 
-    /** Latest-only. */
+    /** Latest-only ({@code k} 0.01 and blend weights 0.5/0.5 kept for a later switch of mode). */
     public static final AggregationConfig DEFAULT = latestOnly();
 
     /**
@@ -79,5 +79,67 @@ public record AggregationConfig(Mode mode, double ensembleK, double oldWeight, d
      */
     public static AggregationConfig weightedBlend(double oldWeight, double newWeight) {
         return new AggregationConfig(Mode.WEIGHTED_BLEND, 0.01, oldWeight, newWeight);
+    }
+
+    /** @return a builder with the defaults of {@link #DEFAULT} */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return a builder starting from this configuration */
+    public Builder toBuilder() {
+        return new Builder().mode(mode).ensembleK(ensembleK).oldWeight(oldWeight).newWeight(newWeight);
+    }
+
+    /** Builder for {@link AggregationConfig}; {@link #build()} validates. */
+    public static final class Builder {
+        private Mode mode = Mode.LATEST_ONLY;
+        private double ensembleK = 0.01;
+        private double oldWeight = 0.5;
+        private double newWeight = 0.5;
+
+        private Builder() {
+        }
+
+        /**
+         * @param mode the combination rule
+         * @return this
+         */
+        public Builder mode(Mode mode) {
+            this.mode = mode;
+            return this;
+        }
+
+        /**
+         * @param k decay of the ACT weights
+         * @return this
+         */
+        public Builder ensembleK(double k) {
+            this.ensembleK = k;
+            return this;
+        }
+
+        /**
+         * @param w weight of the queued value in a blend
+         * @return this
+         */
+        public Builder oldWeight(double w) {
+            this.oldWeight = w;
+            return this;
+        }
+
+        /**
+         * @param w weight of the new value in a blend
+         * @return this
+         */
+        public Builder newWeight(double w) {
+            this.newWeight = w;
+            return this;
+        }
+
+        /** @return the validated configuration */
+        public AggregationConfig build() {
+            return new AggregationConfig(mode, ensembleK, oldWeight, newWeight);
+        }
     }
 }

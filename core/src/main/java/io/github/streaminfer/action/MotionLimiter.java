@@ -11,7 +11,9 @@ package io.github.streaminfer.action;
  *
  * <p>The chosen velocity is, in order of preference: {@code s * vd} (the desired velocity scaled by one factor,
  * direction of motion kept); {@code v0 + s * (vd - v0)} (one factor on the velocity change, direction of the
- * acceleration kept); each axis clamped into its interval ({@link Intervention#DIRECTION}).
+ * acceleration kept); with jerk caps, {@code c + s * (vd - c)} from {@code c = v0 + a0*dt} (direction of the change
+ * of acceleration kept); each axis clamped into its interval ({@link Intervention#DIRECTION}). Axes with no cap at all
+ * (a gripper) are not part of the common factor: they get their desired velocity, and stop at once on a hold.
  *
  * <p><b>Note:</b> control-loop thread only; allocation-free.
  */
@@ -31,6 +33,9 @@ final class MotionLimiter {
     private final int[] loKind;
     private final int[] hiKind;
     private final boolean any;
+    private final boolean[] free;
+    private final boolean anyJerk;
+    private final double[] center;
 
     MotionLimiter(SafetyConfig s, int dim) {
         this.dim = dim;
@@ -39,11 +44,19 @@ final class MotionLimiter {
         this.jMax = orInf(s.maxJerk(), dim);
         this.sMax = orInf(s.maxStep(), dim);
         boolean a = false;
+        this.free = new boolean[dim];
         for (int i = 0; i < dim; i++) {
-            a |= vMax[i] != Double.POSITIVE_INFINITY || aMax[i] != Double.POSITIVE_INFINITY
-                    || jMax[i] != Double.POSITIVE_INFINITY || sMax[i] != Double.POSITIVE_INFINITY;
+            free[i] = vMax[i] == Double.POSITIVE_INFINITY && aMax[i] == Double.POSITIVE_INFINITY
+                    && jMax[i] == Double.POSITIVE_INFINITY && sMax[i] == Double.POSITIVE_INFINITY;
+            a |= !free[i];
         }
         this.any = a;
+        boolean j = false;
+        for (int i = 0; i < dim; i++) {
+            j |= jMax[i] != Double.POSITIVE_INFINITY;
+        }
+        this.anyJerk = j;
+        this.center = new double[dim];
         this.lo = new double[dim];
         this.hi = new double[dim];
         this.loKind = new int[dim];
@@ -112,9 +125,9 @@ final class MotionLimiter {
                 }
                 if (vCap != Double.POSITIVE_INFINITY) {
                     double up = Math.max(0, vCap - v0[i]);
-                    double hr = v0[i] + c * (Math.sqrt(1 + 2 * up / c) - 1);
+                    double hr = v0[i] + 2 * up / (Math.sqrt(1 + 2 * up / c) + 1); // = c*(sqrt(..)-1) without cancellation
                     double down = Math.max(0, vCap + v0[i]);
-                    double lr = v0[i] - c * (Math.sqrt(1 + 2 * down / c) - 1);
+                    double lr = v0[i] - 2 * down / (Math.sqrt(1 + 2 * down / c) + 1);
                     if (lr > l) {
                         l = lr;
                         lk = K_JERK;
@@ -144,6 +157,16 @@ final class MotionLimiter {
         if (bits >= 0) {
             return bits;
         }
+        if (anyJerk) {
+            // from the zero-jerk point (keep the current acceleration) toward the desired velocity
+            for (int i = 0; i < dim; i++) {
+                center[i] = v0[i] + a0[i] * dt;
+            }
+            bits = scaleAlong(vd, center, vOut);
+            if (bits >= 0) {
+                return bits;
+            }
+        }
         bits = Intervention.DIRECTION.bit();
         for (int i = 0; i < dim; i++) {
             double v = vd[i];
@@ -157,6 +180,11 @@ final class MotionLimiter {
             vOut[i] = v;
         }
         return bits;
+    }
+
+    /** @return true if axis {@code d} has no cap at all (not part of the common factor) */
+    boolean uncapped(int d) {
+        return free[d];
     }
 
     /** @return the lower end of axis {@code d}'s interval at the last {@link #limit} (-Infinity if uncapped) */
@@ -180,6 +208,9 @@ final class MotionLimiter {
         double sHi = 1;
         int kind = -1;
         for (int i = 0; i < dim; i++) {
+            if (free[i]) {
+                continue;
+            }
             double b = base == null ? 0 : base[i];
             double d = vd[i] - b;
             double l = lo[i] - b;
@@ -214,6 +245,10 @@ final class MotionLimiter {
             return -1;
         }
         for (int i = 0; i < dim; i++) {
+            if (free[i]) {
+                vOut[i] = vd[i];
+                continue;
+            }
             double b = base == null ? 0 : base[i];
             double v = b + sHi * (vd[i] - b);
             // guard the last ulp: never leave the interval through rounding

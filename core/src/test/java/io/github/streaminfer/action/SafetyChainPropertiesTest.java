@@ -20,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SafetyChainPropertiesTest {
     static final int OFFERS_PER_TRY = 5_000;
     static final AtomicLong ACTIONS = new AtomicLong();
+    static volatile boolean MAIN_PROPERTY_RAN;
     static final AtomicLong TICKS = new AtomicLong();
     static final AtomicLong CHECKED_JERK = new AtomicLong();
     static final AtomicLong ACTIVE = new AtomicLong();
@@ -28,6 +29,9 @@ class SafetyChainPropertiesTest {
 
     @AfterContainer
     static void enoughActions() {
+        if (!MAIN_PROPERTY_RAN) {
+            return; // only some properties were selected
+        }
         System.out.println("actions=" + ACTIONS + " ticks=" + TICKS + " active=" + ACTIVE + " jerkChecks=" + CHECKED_JERK
                 + " interventions=" + KINDS);
         assertThat(ACTIVE.get()).as("executable ticks").isGreaterThan(TICKS.get() / 4);
@@ -82,7 +86,7 @@ class SafetyChainPropertiesTest {
         SafetyConfig.Builder safety = SafetyConfig.builder().axisBounds(lo, hi).maxVelocity(vMax).maxAcceleration(aMax)
                 .maxJerk(jMax).staleAfter(Duration.ofMillis(30 + rnd.nextInt(300)))
                 .estopAfterInvalid(rnd.nextInt(3) == 0 ? 0 : 1 + rnd.nextInt(5))
-                .estopBelowScore(rnd.nextInt(4) == 0 ? 0.05 : 0);
+                .estopBelowScore(rnd.nextInt(8) == 0 ? 0.05 : 0);
         double[] step = new double[dim];
         if (rnd.nextBoolean()) {
             for (int d = 0; d < dim; d++) {
@@ -203,6 +207,7 @@ class SafetyChainPropertiesTest {
         assertThat(stats.chunksOffered()).isEqualTo(offers);
         assertThat(stats.chunksAccepted() + stats.chunksRejected()).isEqualTo(offers);
         assertThat(stats.ticks()).isEqualTo(ticks);
+        MAIN_PROPERTY_RAN = true;
         ACTIONS.addAndGet(offers);
         TICKS.addAndGet(ticks);
         ACTIVE.addAndGet(stats.activeTicks());
