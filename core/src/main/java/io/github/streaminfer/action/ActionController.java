@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *
  * <pre>{@code
  * ActionController ctl = ActionController.builder(config).build();
- * session listener (worker):  ctl.offer(values, frameId, captureNanos)   // or new ActionStage(ctl)
+ * session listener (worker):  ctl.offer(values, frameId, captureNanos)   // or ActionStage.forVectors(ctl) / forChunks(ctl)
  * robot loop (one thread):    ctl.next(now, pose, cmd); if (cmd.executable()) robot.send(cmd.values());
  * }</pre>
  *
@@ -75,7 +75,7 @@ public final class ActionController implements AutoCloseable {
 
     // handoff (producer -> consumer)
     private final ChunkHandoff handoff;
-    private final ActionChunk scratch;
+    private final ChunkSlot scratch;
 
     // step queue (consumer)
     private final int qMask;
@@ -173,7 +173,7 @@ public final class ActionController implements AutoCloseable {
         this.estopAfterInvalid = s.estopAfterInvalid();
         this.estopBelowScore = s.estopBelowScore();
         this.handoff = new ChunkHandoff(c.handoffCapacity(), dim, maxHorizon);
-        this.scratch = new ActionChunk(dim, maxHorizon);
+        this.scratch = new ChunkSlot(dim, maxHorizon);
         int qCap = Integer.highestOneBit(2 * maxHorizon + 3) << 1;
         this.qMask = qCap - 1;
         this.qStep = new long[qCap];
@@ -240,16 +240,18 @@ public final class ActionController implements AutoCloseable {
     }
 
     /**
-     * Hands over a chunk held in an {@link ActionChunk}.
+     * Hands over a policy's decoded chunk (what {@link io.github.streaminfer.task.PolicyTask} produces).
      *
-     * @param chunk the chunk (copied)
+     * @param chunk        the chunk (copied)
+     * @param frameId      source frame id
+     * @param captureNanos capture time of the source observation
      * @return the status
      */
-    public OfferStatus offer(ActionChunk chunk) {
+    public OfferStatus offer(io.github.streaminfer.task.ActionChunk chunk, long frameId, long captureNanos) {
         if (chunk.dim() != dim) {
             return reject(Intervention.DIMENSION);
         }
-        return offer(chunk.array(), 0, chunk.horizon() * dim, chunk.frameId(), chunk.captureNanos());
+        return offer(chunk.array(), 0, chunk.horizon() * dim, frameId, captureNanos);
     }
 
     /**
@@ -764,7 +766,7 @@ public final class ActionController implements AutoCloseable {
     }
 
     /** Merges a chunk into the step grid (consumer thread). */
-    private void merge(ActionChunk c) {
+    private void merge(ChunkSlot c) {
         long capture = c.captureNanos();
         if (!haveEpoch) {
             epoch = capture;

@@ -2,37 +2,67 @@ package io.github.streaminfer.action;
 
 import io.github.streaminfer.session.InferenceResult;
 import io.github.streaminfer.session.ResultListener;
+import io.github.streaminfer.task.ActionChunk;
 import io.github.streaminfer.task.FloatVector;
 
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The action stage a session runs after decode: a {@link ResultListener} that hands each decoded action or action
  * chunk ({@code horizon * dim} floats, row-major) to an {@link ActionController}, with the result's frame id and
- * capture time. Register it with {@code StreamingInferenceSession.builder(...).listener(new ActionStage(ctl))}.
+ * capture time. Register it on the session:
+ * <pre>{@code
+ * builder(model, new PolicyTask(...)).listener(ActionStage.forChunks(controller))      // PolicyTask output
+ * builder(model, FloatArrayTask.firstInputOutput()).listener(ActionStage.forVectors(controller))
+ * }</pre>
  * Failed frames carry no action and are only counted; invalid actions are rejected by the controller (and count
  * toward its consecutive-invalid emergency stop).
  *
  * <p><b>Note:</b> runs on the session's worker (the controller's single producer); allocation-free.
+ *
+ * @param <O> the session's result value type
  */
-public final class ActionStage implements ResultListener<FloatVector> {
+public final class ActionStage<O> implements ResultListener<O> {
     private final ActionController controller;
+    private final boolean chunks;
     private final AtomicLong failedFrames = new AtomicLong();
     private volatile OfferStatus lastStatus;
 
-    /** @param controller receives the actions */
-    public ActionStage(ActionController controller) {
-        this.controller = java.util.Objects.requireNonNull(controller, "controller");
+    private ActionStage(ActionController controller, boolean chunks) {
+        this.controller = Objects.requireNonNull(controller, "controller");
+        this.chunks = chunks;
+    }
+
+    /**
+     * @param controller receives the actions
+     * @return a stage for sessions whose results are {@link ActionChunk}s (the built-in policy task)
+     */
+    public static ActionStage<ActionChunk> forChunks(ActionController controller) {
+        return new ActionStage<>(controller, true);
+    }
+
+    /**
+     * @param controller receives the actions
+     * @return a stage for sessions whose results are flat {@link FloatVector}s
+     */
+    public static ActionStage<FloatVector> forVectors(ActionController controller) {
+        return new ActionStage<>(controller, false);
     }
 
     @Override
-    public void onResult(InferenceResult<FloatVector> result) {
+    public void onResult(InferenceResult<O> result) {
         if (!result.isSuccess()) {
             failedFrames.setRelease(failedFrames.getPlain() + 1);
             return;
         }
-        FloatVector v = result.value();
-        lastStatus = controller.offer(v.array(), 0, v.length(), result.frameId(), result.captureNanos());
+        Object v = result.value();
+        if (chunks) {
+            lastStatus = controller.offer((ActionChunk) v, result.frameId(), result.captureNanos());
+        } else {
+            FloatVector f = (FloatVector) v;
+            lastStatus = controller.offer(f.array(), 0, f.length(), result.frameId(), result.captureNanos());
+        }
     }
 
     /** @return frames that failed before producing an action */

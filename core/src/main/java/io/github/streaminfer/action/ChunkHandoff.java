@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p><b>Note:</b> one producer thread and one consumer thread.
  */
 final class ChunkHandoff {
-    private final ActionChunk[] slots;
+    private final ChunkSlot[] slots;
     private final AtomicLongArray slotSeq;
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
@@ -23,9 +23,9 @@ final class ChunkHandoff {
     private long next = 1;
 
     ChunkHandoff(int capacity, int dim, int maxHorizon) {
-        this.slots = new ActionChunk[capacity];
+        this.slots = new ChunkSlot[capacity];
         for (int i = 0; i < capacity; i++) {
-            slots[i] = new ActionChunk(dim, maxHorizon);
+            slots[i] = new ChunkSlot(dim, maxHorizon);
         }
         this.slotSeq = new AtomicLongArray(capacity);
         this.mask = capacity - 1;
@@ -38,7 +38,7 @@ final class ChunkHandoff {
         int i = (int) ((n - 1) & mask);
         slotSeq.setOpaque(i, 2 * n - 1);
         VarHandle.storeStoreFence();
-        ActionChunk s = slots[i];
+        ChunkSlot s = slots[i];
         System.arraycopy(src, offset, s.array(), 0, horizon * s.dim());
         s.setMeta(horizon, frameId, captureNanos);
         slotSeq.setRelease(i, 2 * n);
@@ -50,7 +50,7 @@ final class ChunkHandoff {
      *
      * @return true if a chunk was copied
      */
-    boolean poll(ActionChunk dst) {
+    boolean poll(ChunkSlot dst) {
         for (int attempt = 0; attempt <= slots.length; attempt++) {
             long pub = published.getAcquire();
             if (next > pub) {
@@ -64,7 +64,7 @@ final class ChunkHandoff {
             int i = (int) ((next - 1) & mask);
             long s1 = slotSeq.getAcquire(i);
             if (s1 == 2 * next) {
-                ActionChunk s = slots[i];
+                ChunkSlot s = slots[i];
                 int h = s.horizon();
                 if (h >= 1 && h <= maxHorizon) {
                     System.arraycopy(s.array(), 0, dst.array(), 0, h * s.dim());

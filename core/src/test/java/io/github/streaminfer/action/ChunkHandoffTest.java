@@ -13,7 +13,7 @@ class ChunkHandoffTest {
     @Test
     void sequentialOverwriteSkipsTheOldest() {
         ChunkHandoff h = new ChunkHandoff(4, 2, 3);
-        ActionChunk dst = new ActionChunk(2, 3);
+        ChunkSlot dst = new ChunkSlot(2, 3);
         float[] v = new float[6];
         for (int n = 1; n <= 10; n++) {
             java.util.Arrays.fill(v, n);
@@ -50,7 +50,7 @@ class ChunkHandoffTest {
             done.set(true);
         });
         producer.start();
-        ActionChunk dst = new ActionChunk(dim, maxH);
+        ChunkSlot dst = new ChunkSlot(dim, maxH);
         long received = 0;
         long lastId = 0;
         try {

@@ -98,7 +98,7 @@ class ActionPipelineTest {
         StreamingInferenceSession<float[], FloatVector> session = StreamingInferenceSession
                 .builder(policy(), FloatArrayTask.firstInputOutput())
                 .config(SessionConfig.DEFAULT.toBuilder().resultsCapacity(0).build())
-                .listener(new ActionStage(controller))                  // runs on the session's worker
+                .listener(ActionStage.forVectors(controller))                  // runs on the session's worker
                 .build();
         AtomicLong executed = new AtomicLong();
         ControlLoop loop = controller.startLoop(cmd -> {                // runs on the loop's own thread

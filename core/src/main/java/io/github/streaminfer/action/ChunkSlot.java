@@ -10,9 +10,9 @@ import java.util.Arrays;
  * value {@code (step, d)} is at {@code step * dim + d}. {@link #set} copies into it and never allocates.
  *
  * <p><b>Note:</b> not thread-safe; a chunk is filled by one thread and handed over by
- * {@link ActionController#offer(ActionChunk)}, which copies it.
+ * {@link ActionController#offer}, which copies it into one.
  */
-public final class ActionChunk {
+final class ChunkSlot {
     private final int dim;
     private final int maxHorizon;
     private final float[] values;
@@ -24,7 +24,7 @@ public final class ActionChunk {
      * @param dim        values per step, {@code >= 1}
      * @param maxHorizon most steps a chunk can hold, {@code >= 1}
      */
-    public ActionChunk(int dim, int maxHorizon) {
+    ChunkSlot(int dim, int maxHorizon) {
         if (dim < 1) {
             throw new IllegalArgumentException("dim is " + dim + "; allowed: >= 1");
         }
@@ -49,7 +49,7 @@ public final class ActionChunk {
      * @param captureNanos when the frame's observation was captured (monotonic ns)
      * @return this
      */
-    public ActionChunk set(float[] src, int offset, int horizon, long frameId, long captureNanos) {
+    public ChunkSlot set(float[] src, int offset, int horizon, long frameId, long captureNanos) {
         if (horizon < 1 || horizon > maxHorizon) {
             throw new IllegalArgumentException("horizon is " + horizon + "; allowed: 1 to " + maxHorizon);
         }
@@ -61,7 +61,7 @@ public final class ActionChunk {
     }
 
     /** Copies another chunk of the same dimension. */
-    void copyFrom(ActionChunk other) {
+    void copyFrom(ChunkSlot other) {
         System.arraycopy(other.values, 0, values, 0, other.horizon * dim);
         horizon = other.horizon;
         frameId = other.frameId;
@@ -118,7 +118,7 @@ public final class ActionChunk {
 
     @Override
     public String toString() {
-        return "ActionChunk[frame=" + frameId + ", " + horizon + "x" + dim + ", "
+        return "ChunkSlot[frame=" + frameId + ", " + horizon + "x" + dim + ", "
                 + Arrays.toString(Arrays.copyOf(values, Math.min(horizon * dim, 16))) + (horizon * dim > 16 ? "...]" : "]");
     }
 }
