@@ -1,0 +1,38 @@
+package io.github.streaminfer.transport;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Mounts an openpi-compatible policy WebSocket on a session factory: on connect the server sends {@code metadata}
+ * as one binary msgpack map; each binary msgpack observation is answered by one binary msgpack map with
+ * {@code actions} (a float32 ndarray, {@code [horizon, dim]}) and {@code server_timing.infer_ms}. The API key comes
+ * from the {@code Authorization: Api-Key <key>} header openpi's client sends.
+ *
+ * @param path     WebSocket path (openpi clients connect to {@code ws://host:port}, i.e. {@code /})
+ * @param factory  opens one session per connection
+ * @param encoder  maps results to the action chunk
+ * @param metadata what the policy expects and returns (observation keys with dtype and shape, action horizon and
+ *                 dimension); values may be String, Number, Boolean, List, Map or {@link NdArray}
+ * @param <O>      result value type
+ */
+public record OpenPiEndpoint<O>(String path, SessionFactory<OpenPiObservation, O> factory, ActionEncoder<O> encoder,
+                                Map<String, Object> metadata) {
+
+    /**
+     * @param path     see the class description
+     * @param factory  see the class description
+     * @param encoder  see the class description
+     * @param metadata see the class description
+     */
+    public OpenPiEndpoint {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(factory, "factory");
+        Objects.requireNonNull(encoder, "encoder");
+        metadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+        if (!path.startsWith("/")) {
+            throw new IllegalArgumentException("path '" + path + "' must start with '/'");
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.github.streaminfer.transport;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One observation of the openpi protocol: the decoded msgpack map, with nested maps flattened to {@code /}-joined
+ * keys ({@code {"images": {"cam_high": ...}}} becomes {@code images/cam_high}; openpi's DROID keys such as
+ * {@code observation/joint_position} stay as they are). Values are {@link NdArray}, {@code String},
+ * {@code Long}, {@code Double}, {@code Boolean}, {@code byte[]}, {@code java.util.List} or null.
+ *
+ * <p><b>Note:</b> immutable.
+ *
+ * @param values flattened entries
+ */
+public record OpenPiObservation(Map<String, Object> values) {
+
+    /** @param values see the class description */
+    public OpenPiObservation {
+        Objects.requireNonNull(values, "values");
+        values = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(values));
+    }
+
+    /**
+     * @param key a flattened key
+     * @return the array under it, or null if absent
+     * @throws IllegalArgumentException if the value is not an array
+     */
+    public NdArray array(String key) {
+        Object v = values.get(key);
+        if (v == null || v instanceof NdArray) {
+            return (NdArray) v;
+        }
+        throw new IllegalArgumentException("observation key '" + key + "' must be an ndarray, got "
+                + v.getClass().getSimpleName());
+    }
+
+    /**
+     * @param key a flattened key
+     * @return the string under it, or null if absent
+     */
+    public String text(String key) {
+        Object v = values.get(key);
+        return v instanceof String s ? s : null;
+    }
+}

@@ -1,0 +1,83 @@
+package io.github.streaminfer.transport;
+
+import java.util.SplittableRandom;
+
+/**
+ * Produces the server-side signal windows of the SSE inference stream ({@code POST /infer/stream}), one
+ * {@code channels × length} window (channel-major) per frame, as the EMG seed's dummy/realtime/NinaPro modes do.
+ *
+ * <p><b>Note:</b> one instance per stream, called from one thread at a time.
+ */
+public interface SignalSource {
+
+    /** @param window receives {@code channels × length} samples, channel-major */
+    void next(float[] window);
+
+    /**
+     * A synthetic multichannel signal: per channel a sine of its own frequency and phase plus Gaussian noise,
+     * continuous across windows that advance by {@code hop} samples.
+     *
+     * @param channels     channels
+     * @param length       samples per window
+     * @param samplingRate samples per second
+     * @param hop          samples the window advances per frame
+     * @param seed         noise seed
+     * @return the source
+     */
+    static SignalSource synthetic(int channels, int length, double samplingRate, int hop, long seed) {
+        if (channels < 1 || length < 1 || !(samplingRate > 0) || hop < 1) {
+            throw new IllegalArgumentException("channels " + channels + ", length " + length + ", samplingRate "
+                    + samplingRate + ", hop " + hop + "; allowed: all > 0");
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        return new SignalSource() {
+            private long start;
+
+            @Override
+            public void next(float[] window) {
+                for (int c = 0; c < channels; c++) {
+                    double f = 20 + 15.0 * c;
+                    double amp = 0.5 + 0.1 * c;
+                    for (int i = 0; i < length; i++) {
+                        double t = (start + i) / samplingRate;
+                        window[c * length + i] = (float) (amp * Math.sin(2 * Math.PI * f * t + c)
+                                + 0.05 * gaussian(random));
+                    }
+                }
+                start += hop;
+            }
+        };
+    }
+
+    private static double gaussian(SplittableRandom r) {
+        double u = Math.max(Double.MIN_VALUE, r.nextDouble());
+        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.nextDouble());
+    }
+
+    /**
+     * Per-channel z-score normalisation in place (the seed's {@code preprocess}); a flat channel becomes zeros.
+     *
+     * @param window   channel-major samples
+     * @param channels channels
+     * @param length   samples per channel
+     */
+    static void zScore(float[] window, int channels, int length) {
+        for (int c = 0; c < channels; c++) {
+            int o = c * length;
+            double sum = 0;
+            for (int i = 0; i < length; i++) {
+                sum += window[o + i];
+            }
+            double mean = sum / length;
+            double var = 0;
+            for (int i = 0; i < length; i++) {
+                double d = window[o + i] - mean;
+                var += d * d;
+            }
+            double sd = Math.sqrt(var / length);
+            for (int i = 0; i < length; i++) {
+                window[o + i] = sd < 1e-12 ? 0f : (float) ((window[o + i] - mean) / sd);
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.github.streaminfer.transport.internal;
+
+import java.util.Base64;
+import java.util.Locale;
+
+/**
+ * Reads the format and size of an encoded JPEG or PNG from its header, so that oversize and non-image payloads are
+ * refused on the I/O thread before anything decodes them; and decodes base64 images and data URLs.
+ *
+ * <p><b>Note:</b> stateless and thread-safe.
+ */
+public final class ImageHeaders {
+
+    /**
+     * The header facts.
+     *
+     * @param format {@code jpeg} or {@code png}
+     * @param width  pixels
+     * @param height pixels
+     */
+    public record Info(String format, int width, int height) {
+    }
+
+    private ImageHeaders() {
+    }
+
+    /**
+     * @param field     field name for messages
+     * @param value     base64 or {@code data:image/(jpeg|png);base64,...}
+     * @param maxBytes  largest decoded size allowed
+     * @return the decoded bytes
+     * @throws ProtocolException if the data URL is not an image one or the base64 is invalid
+     */
+    public static byte[] decodeBase64(String field, String value, int maxBytes) throws ProtocolException {
+        String b64 = value;
+        if (value.startsWith("data:")) {
+            int comma = value.indexOf(',');
+            if (comma < 0) {
+                throw new ProtocolException("invalid_image", "field '" + field + "' is a data URL without a comma");
+            }
+            String meta = value.substring(5, comma).toLowerCase(Locale.ROOT);
+            if (!meta.endsWith(";base64")) {
+                throw new ProtocolException("invalid_image", "field '" + field
+                        + "' must be a base64 data URL (data:image/jpeg;base64,...)");
+            }
+            String mime = meta.substring(0, meta.length() - 7);
+            if (!mime.equals("image/jpeg") && !mime.equals("image/jpg") && !mime.equals("image/png")) {
+                throw new ProtocolException("invalid_image", "field '" + field + "' has media type '"
+                        + Json.truncate(mime, 40) + "'; allowed: image/jpeg, image/png");
+            }
+            b64 = value.substring(comma + 1);
+        }
+        if (b64.isEmpty()) {
+            throw new ProtocolException("invalid_image", "field '" + field + "' is empty");
+        }
+        if ((long) b64.length() / 4 * 3 > maxBytes) {
+            throw new ProtocolException("too_large", "field '" + field + "' decodes to about " + b64.length() / 4 * 3
+                    + " bytes; allowed: at most " + maxBytes);
+        }
+        try {
+            return Base64.getDecoder().decode(b64);
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException("invalid_base64", "field '" + field + "' is not valid base64: "
+                    + Json.truncate(e.getMessage(), 80));
+        }
+    }
+
+    /**
+     * @param data      encoded image
+     * @param length    valid bytes of {@code data}
+     * @param maxPixels largest width × height allowed
+     * @return format and size
+     * @throws ProtocolException if not a JPEG or PNG, truncated, zero-sized or too large
+     */
+    public static Info probe(byte[] data, int length, long maxPixels) throws ProtocolException {
+        Info info;
+        if (length >= 2 && (data[0] & 0xFF) == 0xFF && (data[1] & 0xFF) == 0xD8) {
+            info = jpeg(data, length);
+        } else if (length >= 8 && (data[0] & 0xFF) == 0x89 && data[1] == 'P' && data[2] == 'N' && data[3] == 'G'
+                && data[4] == 0x0D && data[5] == 0x0A && data[6] == 0x1A && data[7] == 0x0A) {
+            info = png(data, length);
+        } else {
+            throw new ProtocolException("invalid_image", "image is neither JPEG nor PNG (" + length + " bytes)");
+        }
+        if (info.width < 1 || info.height < 1) {
+            throw new ProtocolException("invalid_image", "corrupt " + info.format + " header: size " + info.width
+                    + "x" + info.height);
+        }
+        long pixels = (long) info.width * info.height;
+        if (pixels > maxPixels) {
+            throw new ProtocolException("too_large", "image is " + info.width + "x" + info.height + " = " + pixels
+                    + " pixels; allowed: at most " + maxPixels);
+        }
+        return info;
+    }
+
+    private static Info jpeg(byte[] d, int n) throws ProtocolException {
+        int i = 2;
+        while (i < n) {
+            if ((d[i] & 0xFF) != 0xFF) {
+                throw new ProtocolException("invalid_image", "corrupt JPEG: expected a marker at byte " + i);
+            }
+            while (i < n && (d[i] & 0xFF) == 0xFF) {
+                i++;
+            }
+            if (i >= n) {
+                break;
+            }
+            int m = d[i++] & 0xFF;
+            if (m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {
+                continue;
+            }
+            if (m == 0xD9 || m == 0xDA) {
+                throw new ProtocolException("invalid_image", "corrupt JPEG: no frame header before the image data");
+            }
+            if (i + 2 > n) {
+                break;
+            }
+            int len = ((d[i] & 0xFF) << 8) | (d[i + 1] & 0xFF);
+            if (len < 2) {
+                throw new ProtocolException("invalid_image", "corrupt JPEG: segment length " + len + " at byte " + i);
+            }
+            boolean sof = m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
+            if (sof) {
+                if (i + 7 > n) {
+                    break;
+                }
+                int h = ((d[i + 3] & 0xFF) << 8) | (d[i + 4] & 0xFF);
+                int w = ((d[i + 5] & 0xFF) << 8) | (d[i + 6] & 0xFF);
+                return new Info("jpeg", w, h);
+            }
+            i += len;
+        }
+        throw new ProtocolException("invalid_image", "corrupt JPEG: truncated before its frame header (" + n + " bytes)");
+    }
+
+    private static Info png(byte[] d, int n) throws ProtocolException {
+        if (n < 24 || d[12] != 'I' || d[13] != 'H' || d[14] != 'D' || d[15] != 'R') {
+            throw new ProtocolException("invalid_image", "corrupt PNG: missing IHDR header");
+        }
+        long w = readU32(d, 16);
+        long h = readU32(d, 20);
+        if (w > Integer.MAX_VALUE || h > Integer.MAX_VALUE) {
+            throw new ProtocolException("too_large", "image is " + w + "x" + h + " pixels; far beyond any limit");
+        }
+        return new Info("png", (int) w, (int) h);
+    }
+
+    private static long readU32(byte[] d, int o) {
+        return ((long) (d[o] & 0xFF) << 24) | ((d[o + 1] & 0xFF) << 16) | ((d[o + 2] & 0xFF) << 8) | (d[o + 3] & 0xFF);
+    }
+}

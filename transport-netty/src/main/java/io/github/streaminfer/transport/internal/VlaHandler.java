@@ -1,0 +1,746 @@
+package io.github.streaminfer.transport.internal;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.streaminfer.session.InferenceResult;
+import io.github.streaminfer.session.ResultListener;
+import io.github.streaminfer.session.SessionStats;
+import io.github.streaminfer.session.StreamingInferenceSession;
+import io.github.streaminfer.session.SubmitStatus;
+import io.github.streaminfer.transport.AccessPolicy;
+import io.github.streaminfer.transport.ActionEncoder;
+import io.github.streaminfer.transport.ActionOut;
+import io.github.streaminfer.transport.CloseCodes;
+import io.github.streaminfer.transport.SessionRejectedException;
+import io.github.streaminfer.transport.SessionRequest;
+import io.github.streaminfer.transport.VlaEndpoint;
+import io.github.streaminfer.transport.VlaFrame;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The VLA seed's WebSocket protocol for one connection: {@code auth}, {@code frame} (base64 image or the binary
+ * pair {@code frame_metadata} + JPEG), {@code stats}, {@code close} in; {@code connected}, {@code action},
+ * {@code stats}, {@code error} out.
+ *
+ * <p><b>Note:</b> message handling runs on the connection's event loop; results arrive on the session's worker
+ * ({@link #onResult}) and are written with {@link Outbound}; session open and close run on the server's blocking
+ * executor. Nothing here blocks an event loop.
+ *
+ * @param <O> result value type
+ */
+public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFrame>
+        implements ResultListener<O>, ServerContext.Graceful {
+    private static final Logger LOG = LoggerFactory.getLogger(VlaHandler.class);
+    static final String ENDPOINT = "vla";
+    private static final Set<String> AUTH_FIELDS = Set.of("type", "api_key", "model", "robot_type", "target_fps",
+            "enable_smoothing", "enable_safety", "smoothing_alpha");
+    private static final int MAX_STATE = 4096;
+
+    private enum State { CONNECTING, AWAIT_AUTH, OPENING, ACTIVE, CLOSING, CLOSED }
+
+    private final ServerContext server;
+    private final VlaEndpoint<O> endpoint;
+    private final ActionOut action = new ActionOut();
+    private volatile ActionEncoder<O> encoder;
+    private final FrameIds frameIds = new FrameIds();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private ChannelHandlerContext ctx;
+    private Outbound out;
+    private State state = State.CONNECTING;
+    private ScheduledFuture<?> authTimer;
+    private long frameSeq;
+    private ObjectNode pendingMeta;
+    private long pendingMetaSeq;
+    private Object pendingMetaId;
+    private RateGate gate;
+    private double targetFps;
+    private AccessPolicy.Principal principal;
+    private volatile LiveSession live;
+    private volatile StreamingInferenceSession<VlaFrame, O> session;
+    private Map<String, Object> connectedConfig;
+
+    /**
+     * @param server   server state
+     * @param endpoint the endpoint
+     */
+    public VlaHandler(ServerContext server, VlaEndpoint<O> endpoint) {
+        this.server = server;
+        this.endpoint = endpoint;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.out = new Outbound(ctx.channel());
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            state = State.AWAIT_AUTH;
+            server.graceful.add(this);
+            authTimer = ctx.executor().schedule(this::authTimeout, server.limits.authTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS);
+            return;
+        }
+        if (evt instanceof IdleStateEvent) {
+            if (state == State.ACTIVE || state == State.AWAIT_AUTH) {
+                closeWith(CloseCodes.TIMEOUT, "idle timeout: nothing received for "
+                        + server.limits.idleTimeout().toSeconds() + " s");
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    private void authTimeout() {
+        if (state == State.AWAIT_AUTH) {
+            sendError(null, "auth_timeout", "no auth message within " + server.limits.authTimeout().toSeconds() + " s");
+            closeWith(CloseCodes.TIMEOUT, "auth timeout");
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable()) {
+            out.flushPending();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        long arrival = System.nanoTime();
+        if (state == State.CLOSING || state == State.CLOSED) {
+            return;
+        }
+        server.counter("messages_received_total{endpoint=\"vla\"}").increment();
+        if (frame instanceof TextWebSocketFrame) {
+            onText(frame.content(), arrival);
+        } else if (frame instanceof BinaryWebSocketFrame) {
+            onBinary(frame.content(), arrival);
+        }
+    }
+
+    private void onText(ByteBuf content, long arrival) {
+        if (pendingMeta != null) {
+            long seq = pendingMetaSeq;
+            Object id = pendingMetaId;
+            pendingMeta = null;
+            invalid();
+            sendError(id != null ? id : seq, "out_of_order",
+                    "expected the binary image for frame_metadata " + describe(id, seq)
+                            + ", got a text message; that frame is discarded");
+        }
+        ObjectNode msg;
+        try {
+            msg = Json.parseObject(content);
+        } catch (ProtocolException e) {
+            protocolError(null, e);
+            return;
+        }
+        JsonNode typeNode = msg.get("type");
+        if (typeNode == null || !typeNode.isTextual()) {
+            protocolError(null, new ProtocolException("missing_type", typeNode == null
+                    ? "missing field 'type'; expected one of auth, frame, frame_metadata, stats, close"
+                    : "field 'type' must be a string, got " + Json.kind(typeNode)));
+            return;
+        }
+        String type = typeNode.textValue();
+        switch (type) {
+            case "auth":
+                onAuth(msg);
+                break;
+            case "frame":
+                onFrame(msg, null, arrival);
+                break;
+            case "frame_metadata":
+                onMetadata(msg);
+                break;
+            case "stats":
+                if (requireActive(null)) {
+                    send(statsJson(false));
+                }
+                break;
+            case "close":
+                beginClose(CloseCodes.NORMAL, "session closed");
+                break;
+            default:
+                protocolError(null, new ProtocolException("unknown_type", "unknown message type '"
+                        + Json.truncate(type, 40) + "'; expected one of auth, frame, frame_metadata, stats, close"));
+        }
+    }
+
+    private void onBinary(ByteBuf content, long arrival) {
+        if (pendingMeta == null) {
+            protocolError(null, new ProtocolException("out_of_order",
+                    "binary message without a preceding frame_metadata message; send the JSON metadata first"));
+            return;
+        }
+        ObjectNode meta = pendingMeta;
+        pendingMeta = null;
+        byte[] bytes = ByteBufUtil.getBytes(content);
+        onFrameWith(meta, bytes, pendingMetaSeq, pendingMetaId, arrival);
+    }
+
+    private void onMetadata(ObjectNode msg) {
+        long seq = ++frameSeq;
+        if (live != null) {
+            live.framesReceived.increment();
+        }
+        Object id;
+        try {
+            id = FrameIds.parse(msg.get("frame_id"));
+            if (id == null && msg.hasNonNull("frameNumber")) {
+                JsonNode fn = msg.get("frameNumber");
+                if (!fn.isIntegralNumber()) {
+                    throw new ProtocolException("invalid_field", "field 'frameNumber' must be an integer, got "
+                            + Json.kind(fn));
+                }
+                id = fn.longValue();
+            }
+            String format = Json.text(msg, "format", "jpeg", 16);
+            if (!format.equals("jpeg") && !format.equals("jpg") && !format.equals("png")) {
+                throw new ProtocolException("invalid_field", "field 'format' is '" + Json.truncate(format, 16)
+                        + "'; allowed: jpeg, png");
+            }
+        } catch (ProtocolException e) {
+            invalid();
+            protocolError(seq, e);
+            return;
+        }
+        if (!requireActive(id != null ? id : seq)) {
+            return;
+        }
+        pendingMeta = msg;
+        pendingMetaSeq = seq;
+        pendingMetaId = id;
+    }
+
+    private void onFrame(ObjectNode msg, byte[] binary, long arrival) {
+        long seq = ++frameSeq;
+        if (live != null) {
+            live.framesReceived.increment();
+        }
+        Object id;
+        try {
+            id = FrameIds.parse(msg.get("frame_id"));
+        } catch (ProtocolException e) {
+            invalid();
+            protocolError(seq, e);
+            return;
+        }
+        onFrameWith(msg, binary, seq, id, arrival);
+    }
+
+    private void onFrameWith(ObjectNode msg, byte[] binary, long seq, Object id, long arrival) {
+        Object replyId = id != null ? id : seq;
+        if (!requireActive(replyId)) {
+            return;
+        }
+        VlaFrame frame;
+        try {
+            frame = parseFrame(msg, binary);
+        } catch (ProtocolException e) {
+            invalid();
+            protocolError(replyId, e);
+            return;
+        }
+        if (!gate.tryAcquire(arrival)) {
+            live.rateLimited.increment();
+            sendError(replyId, "rate_limited", "frame rejected: more than " + Json.fmt(gate.rate())
+                    + " frames per second (tier '" + principal.tier().name() + "')");
+            return;
+        }
+        frameIds.put(seq, id);
+        SubmitStatus status = session.submit(frame, seq, arrival);
+        switch (status) {
+            case ACCEPTED:
+            case REPLACED_OLDEST:
+                break;
+            case REJECTED_FULL:
+                sendError(replyId, "queue_full", "Frame queue full");
+                break;
+            case RATE_LIMITED:
+                sendError(replyId, "rate_limited", "frame rejected by the session's max_fps");
+                break;
+            default:
+                sendError(replyId, "session_closed", "session is " + session.state().name().toLowerCase()
+                        + "; frame not accepted");
+        }
+    }
+
+    private VlaFrame parseFrame(ObjectNode msg, byte[] binary) throws ProtocolException {
+        byte[] img = binary;
+        if (img == null) {
+            String image = Json.requiredText(msg, "image");
+            img = ImageHeaders.decodeBase64("image", image, server.limits.maxWebSocketFrameBytes());
+        }
+        ImageHeaders.Info info = ImageHeaders.probe(img, img.length, server.limits.maxImagePixels());
+        String instruction = Json.text(msg, "instruction", "", 4096);
+        float[] pose = new float[0];
+        float[] velocity = new float[0];
+        JsonNode rs = msg.get("robot_state");
+        if (rs != null && !rs.isNull()) {
+            if (!rs.isObject()) {
+                throw new ProtocolException("invalid_field", "field 'robot_state' must be an object with 'pose' and "
+                        + "'velocity' arrays, got " + Json.kind(rs));
+            }
+            ObjectNode o = (ObjectNode) rs;
+            pose = Json.floats(o, "pose", "robot_state.pose", MAX_STATE);
+            velocity = Json.floats(o, "velocity", "robot_state.velocity", MAX_STATE);
+            int max = endpoint.maxStateLength();
+            if (max > 0 && pose.length + velocity.length > max) {
+                throw new ProtocolException("invalid_state", "robot_state has " + (pose.length + velocity.length)
+                        + " values (pose " + pose.length + " + velocity " + velocity.length
+                        + "); this model accepts at most " + max);
+            }
+        }
+        return new VlaFrame(ByteBuffer.wrap(img), info.format(), info.width(), info.height(), instruction, pose,
+                velocity);
+    }
+
+    private boolean requireActive(Object frameId) {
+        if (state == State.ACTIVE) {
+            return true;
+        }
+        if (state == State.OPENING) {
+            sendError(frameId, "not_ready", "session is starting; wait for the 'connected' message");
+        } else {
+            sendError(frameId, "not_authenticated", "not authenticated: send {\"type\": \"auth\", ...} first");
+        }
+        return false;
+    }
+
+    private void onAuth(ObjectNode msg) {
+        if (state != State.AWAIT_AUTH) {
+            sendError(null, "already_authenticated", "already authenticated; one auth per connection");
+            return;
+        }
+        String key;
+        String model;
+        String robotType;
+        double fps;
+        boolean smoothing;
+        boolean safety;
+        double alpha;
+        try {
+            Json.onlyFields(msg, "auth", AUTH_FIELDS);
+            key = Json.text(msg, "api_key", null, 512);
+            model = Json.text(msg, "model", endpoint.defaultModel(), 256);
+            robotType = Json.text(msg, "robot_type", "franka_panda", 256);
+            fps = Json.number(msg, "target_fps", endpoint.defaultTargetFps(), 0.1, 1000);
+            smoothing = Json.bool(msg, "enable_smoothing", true);
+            safety = Json.bool(msg, "enable_safety", true);
+            alpha = Json.number(msg, "smoothing_alpha", 0.3, 0.0, 1.0);
+            if (alpha == 0) {
+                throw new ProtocolException("invalid_field", "field 'smoothing_alpha' is 0; allowed: (0, 1]");
+            }
+        } catch (ProtocolException e) {
+            protocolError(null, e);
+            return;
+        }
+        AccessPolicy.Principal p = server.access.authenticate(key);
+        if (p == null) {
+            server.counter("auth_failures_total").increment();
+            sendError(null, "unauthorized", key == null ? "missing api_key" : "invalid api_key");
+            closeWith(CloseCodes.UNAUTHORIZED, key == null ? "missing api_key" : "invalid api_key");
+            return;
+        }
+        if (p.tier().limitsFps() && fps > p.tier().maxFps()) {
+            sendError(null, "fps_above_tier", "target_fps " + Json.fmt(fps) + " exceeds tier '" + p.tier().name()
+                    + "' limit of " + Json.fmt(p.tier().maxFps()) + " fps; send auth again with a lower target_fps");
+            return;
+        }
+        if (!server.tryAcquireSlot(p)) {
+            String why = "tier '" + p.tier().name() + "' allows " + p.tier().maxConcurrentSessions()
+                    + " concurrent session(s)";
+            sendError(null, "too_many_sessions", why);
+            closeWith(CloseCodes.FORBIDDEN, why);
+            return;
+        }
+        if (authTimer != null) {
+            authTimer.cancel(false);
+        }
+        principal = p;
+        targetFps = fps;
+        gate = new RateGate(p.tier().maxFps());
+        LiveSession ls = server.register(ENDPOINT, p);
+        ls.outbound = out;
+        live = ls;
+        Map<String, Object> options = new LinkedHashMap<>();
+        options.put("robot_type", robotType);
+        options.put("enable_smoothing", smoothing);
+        options.put("enable_safety", safety);
+        options.put("smoothing_alpha", alpha);
+        SessionRequest request = new SessionRequest(ENDPOINT, ls.id(), model, fps, p.tier().maxFps(), p, options);
+        Map<String, Object> cfg = new LinkedHashMap<>();
+        cfg.put("model", model);
+        cfg.put("target_fps", fps);
+        cfg.put("smoothing", smoothing);
+        cfg.put("safety", safety);
+        cfg.put("smoothing_alpha", alpha);
+        cfg.put("robot_type", robotType);
+        cfg.put("tier", p.tier().name());
+        cfg.put("max_fps", p.tier().maxFps());
+        connectedConfig = cfg;
+        state = State.OPENING;
+        encoder = endpoint.encoder().forSession(request);
+        try {
+            server.blocking.execute(() -> open(request));
+        } catch (RejectedExecutionException e) {
+            openFailed("server busy: cannot open a session now", CloseCodes.INTERNAL_ERROR);
+        }
+    }
+
+    private void open(SessionRequest request) {
+        StreamingInferenceSession<VlaFrame, O> s;
+        try {
+            s = endpoint.factory().open(request, this);
+        } catch (SessionRejectedException e) {
+            String m = e.getMessage();
+            ctx.executor().execute(() -> openRejected(m));
+            return;
+        } catch (RuntimeException e) {
+            LOG.warn("VLA session {}: opening failed", request.sessionId(), e);
+            ctx.executor().execute(() -> openFailed("could not open a session (internal error)",
+                    CloseCodes.INTERNAL_ERROR));
+            return;
+        }
+        ctx.executor().execute(() -> opened(s));
+    }
+
+    private void opened(StreamingInferenceSession<VlaFrame, O> s) {
+        session = s;
+        live.session = s;
+        if (state != State.OPENING || !ctx.channel().isActive()) {
+            if (state == State.CLOSING) {
+                return; // beginClose will find it
+            }
+            finish(false);
+            return;
+        }
+        state = State.ACTIVE;
+        ObjectNode o = Json.object();
+        o.put("type", "connected");
+        o.put("session_id", live.id());
+        o.put("status", "ready");
+        o.set("config", Json.MAPPER.valueToTree(connectedConfig));
+        sendAlways(o);
+    }
+
+    private void openRejected(String message) {
+        releaseLive();
+        if (state == State.OPENING) {
+            state = State.AWAIT_AUTH;
+            sendError(null, "session_rejected", message);
+        }
+    }
+
+    private void openFailed(String message, int code) {
+        releaseLive();
+        sendError(null, "internal_error", message);
+        closeWith(code, "internal error");
+    }
+
+    private void releaseLive() {
+        LiveSession ls = live;
+        if (ls != null) {
+            server.unregister(ls);
+            server.releaseSlot(principal);
+            live = null;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ results
+
+    @Override
+    public void onResult(InferenceResult<O> r) {
+        LiveSession ls = live;
+        long latency = r.publishedNanos() - r.captureNanos();
+        ByteBuf buf = ctx.alloc().buffer(256);
+        try (JsonGenerator g = Json.generator(buf)) {
+            if (r.isSuccess()) {
+                action.clear();
+                encoder.encode(r, action);
+                writeAction(g, r.frameId(), latency);
+                if (ls != null) {
+                    ls.latencySumNanos.add(latency);
+                    ls.latencyCount.increment();
+                }
+                server.latency.recordValue(Math.max(0, latency));
+            } else {
+                g.writeStartObject();
+                g.writeStringField("type", "error");
+                g.writeStringField("code", r.failure() == InferenceResult.Failure.INVALID_INPUT
+                        ? "invalid_input" : "inference_failed");
+                g.writeStringField("message", failureMessage(r));
+                frameIds.write(g, r.frameId());
+                g.writeEndObject();
+            }
+        } catch (IOException | RuntimeException e) {
+            buf.release();
+            LOG.warn("VLA session {}: could not encode the result of frame {}", ls == null ? "?" : ls.id(),
+                    r.frameId(), e);
+            ObjectNode o = Json.object();
+            o.put("type", "error");
+            o.put("code", "internal_error");
+            o.put("message", "could not encode the result (internal error)");
+            Object id = frameIds.get(r.frameId());
+            if (id instanceof String s) {
+                o.put("frame_id", s);
+            } else {
+                o.put("frame_id", ((Number) id).longValue());
+            }
+            out.send(new TextWebSocketFrame(Json.encode(ctx.alloc(), o)));
+            return;
+        }
+        out.send(new TextWebSocketFrame(buf));
+    }
+
+    static String failureMessage(InferenceResult<?> r) {
+        Throwable t = r.error();
+        String m = t == null ? null : t.getMessage();
+        if (r.failure() == InferenceResult.Failure.INVALID_INPUT) {
+            return "invalid frame: " + Json.truncate(m, 300);
+        }
+        return "inference failed: " + Json.truncate(m, 300);
+    }
+
+    private void writeAction(JsonGenerator g, long seq, long latencyNanos) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("type", "action");
+        frameIds.write(g, seq);
+        g.writeNumberField("timestamp", Json.unixSeconds());
+        g.writeArrayFieldStart("action");
+        float[] v = action.values();
+        int dim = action.dim();
+        for (int i = 0; i < dim; i++) {
+            g.writeNumber(v[i]);
+        }
+        g.writeEndArray();
+        g.writeNumberField("safety_score", action.safetyScore());
+        g.writeNumberField("latency_ms", Json.millis(latencyNanos));
+        g.writeBooleanField("smoothed", action.smoothed());
+        g.writeBooleanField("executable", action.executable());
+        if (action.interventions() != 0) {
+            g.writeNumberField("interventions", action.interventions());
+        }
+        if (action.horizon() > 1) {
+            g.writeArrayFieldStart("action_chunk");
+            for (int h = 0; h < action.horizon(); h++) {
+                g.writeStartArray();
+                for (int i = 0; i < dim; i++) {
+                    g.writeNumber(v[h * dim + i]);
+                }
+                g.writeEndArray();
+            }
+            g.writeEndArray();
+        }
+        g.writeEndObject();
+    }
+
+    // ------------------------------------------------------------------------------------------------ stats & close
+
+    private ObjectNode statsJson(boolean last) {
+        LiveSession ls = live;
+        SessionStats st = session.stats();
+        long total = ls.framesReceived.sum();
+        long dropped = st.dropped() + st.rejected() + st.rateLimited() + ls.rateLimited.sum();
+        ObjectNode o = Json.object();
+        o.put("type", "stats");
+        o.put("session_id", ls.id());
+        o.put("runtime_seconds", round3(st.runtimeSeconds()));
+        o.put("total_frames", total);
+        o.put("dropped_frames", dropped);
+        o.put("drop_rate_percent", total == 0 ? 0.0 : round3(100.0 * dropped / total));
+        o.put("target_fps", targetFps);
+        o.put("actual_fps", round3(st.actualFps()));
+        o.put("avg_latency_ms", round3(ls.avgLatencyMillis()));
+        o.put("frame_queue_size", st.queued());
+        o.put("action_queue_size", out.waiting());
+        o.put("invalid_frames", ls.invalidFrames.sum());
+        o.put("failed_frames", st.failed());
+        o.put("actions_sent", out.sent());
+        o.put("actions_superseded", out.conflated());
+        if (last) {
+            o.put("final", true);
+        }
+        return o;
+    }
+
+    static double round3(double v) {
+        return Math.round(v * 1000.0) / 1000.0;
+    }
+
+    /**
+     * Finishes accepted frames (bounded), sends final stats, closes with {@code code}. Event loop only.
+     */
+    private void beginClose(int code, String reason) {
+        if (state == State.CLOSING || state == State.CLOSED) {
+            return;
+        }
+        State before = state;
+        state = State.CLOSING;
+        if (authTimer != null) {
+            authTimer.cancel(false);
+        }
+        if (before != State.ACTIVE && before != State.OPENING) {
+            closeWith(code, reason);
+            return;
+        }
+        long drainNanos = server.limits.closeDrainTimeout().toNanos();
+        try {
+            server.blocking.execute(() -> {
+                StreamingInferenceSession<VlaFrame, O> s = awaitSession(drainNanos);
+                if (s != null) {
+                    s.drainAndClose(drainNanos, TimeUnit.NANOSECONDS);
+                }
+                ctx.executor().execute(() -> {
+                    out.flushPending();
+                    if (session != null && ctx.channel().isActive()) {
+                        sendAlways(statsJson(true));
+                    }
+                    closeWith(code, reason);
+                });
+            });
+        } catch (RejectedExecutionException e) {
+            closeWith(code, reason);
+        }
+    }
+
+    private StreamingInferenceSession<VlaFrame, O> awaitSession(long nanos) {
+        long deadline = System.nanoTime() + nanos;
+        StreamingInferenceSession<VlaFrame, O> s;
+        while ((s = session) == null && live != null && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return s;
+    }
+
+    private void closeWith(int code, String reason) {
+        state = State.CLOSING;
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        finish(true);
+        super.channelInactive(ctx);
+    }
+
+    private void finish(boolean channelGone) {
+        state = State.CLOSED;
+        if (authTimer != null) {
+            authTimer.cancel(false);
+        }
+        StreamingInferenceSession<VlaFrame, O> s = session;
+        LiveSession ls = live;
+        if (ls != null) {
+            live = null;
+            server.unregister(ls);
+            server.releaseSlot(principal);
+        }
+        if (s != null && !s.isClosed()) {
+            try {
+                server.blocking.execute(s::close);
+            } catch (RejectedExecutionException e) {
+                s.close();
+            }
+        }
+        if (channelGone) {
+            out.dispose();
+            server.graceful.remove(this);
+            closed.complete(null);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> shutdown() {
+        ctx.executor().execute(() -> beginClose(CloseCodes.GOING_AWAY, "server shutting down"));
+        return closed;
+    }
+
+    // ------------------------------------------------------------------------------------------------ errors
+
+    private void invalid() {
+        LiveSession ls = live;
+        if (ls != null) {
+            ls.invalidFrames.increment();
+        }
+        server.counter("invalid_frames_total{endpoint=\"vla\"}").increment();
+    }
+
+    private void protocolError(Object frameId, ProtocolException e) {
+        sendError(frameId, e.code(), e.getMessage());
+    }
+
+    private void sendError(Object frameId, String code, String message) {
+        server.counter("errors_sent_total{endpoint=\"vla\",code=\"" + code + "\"}").increment();
+        ObjectNode o = Json.object();
+        o.put("type", "error");
+        o.put("code", code);
+        o.put("message", message);
+        if (frameId instanceof String s) {
+            o.put("frame_id", s);
+        } else if (frameId instanceof Number n) {
+            o.put("frame_id", n.longValue());
+        }
+        send(o);
+    }
+
+    /** Replies and errors: written at once while the client reads, conflated (newest wins) while it does not. */
+    private void send(ObjectNode o) {
+        if (ctx.channel().isActive()) {
+            out.send(new TextWebSocketFrame(Json.encode(ctx.alloc(), o)));
+        }
+    }
+
+    /** Messages that must not be dropped (connected, final stats): bounded, one per session. */
+    private void sendAlways(ObjectNode o) {
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(new TextWebSocketFrame(Json.encode(ctx.alloc(), o)), ctx.voidPromise());
+        }
+    }
+
+    private static String describe(Object id, long seq) {
+        return id != null ? "frame_id " + id : "frame " + seq;
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        WsErrors.handle(ctx, cause, server, LOG, ENDPOINT);
+    }
+}

@@ -1,0 +1,20 @@
+/**
+ * StreamInfer's Netty transport: a {@link io.github.streaminfer.transport.StreamingServer} that mounts the seeds'
+ * protocols (VLA WebSocket, detection WebSocket and REST + SSE, signal SSE stream, openpi-compatible msgpack
+ * WebSocket, Prometheus metrics) on {@link io.github.streaminfer.transport.SessionFactory session factories}, with
+ * API keys and {@link io.github.streaminfer.transport.Tier tiers}, size limits, timeouts and optional TLS.
+ *
+ * <p>The transport only moves bytes: each endpoint turns messages into observations
+ * ({@link io.github.streaminfer.transport.VlaFrame}, {@link io.github.streaminfer.transport.ImageFrame},
+ * {@code float[]} windows, {@link io.github.streaminfer.transport.OpenPiObservation}) for a session, and results back
+ * into messages through an encoder ({@link io.github.streaminfer.transport.ActionEncoder},
+ * {@link io.github.streaminfer.transport.DetectionEncoder},
+ * {@link io.github.streaminfer.transport.ClassificationEncoder}). Which model, task, smoothing and safety a client
+ * gets is the factory's decision.
+ *
+ * <p><b>Note:</b> inference never runs on a Netty event loop. Message parsing and validation run on the connection's
+ * event loop; results are encoded on the session's worker and written with a conflating writer (a slow reader sees
+ * the newest result; memory stays bounded by the write-buffer watermarks); session open and close run on a small
+ * blocking executor.
+ */
+package io.github.streaminfer.transport;

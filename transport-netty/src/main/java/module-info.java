@@ -1,0 +1,22 @@
+/**
+ * StreamInfer's network transport: WebSocket, SSE and REST endpoints that map the seeds' protocols onto
+ * {@link io.github.streaminfer.session.StreamingInferenceSession}s, on Netty.
+ */
+module io.github.streaminfer.transport.netty {
+    requires transitive io.github.streaminfer.core;
+    requires io.netty.common;
+    requires io.netty.buffer;
+    requires io.netty.transport;
+    requires transitive io.netty.handler; // SslContext is part of StreamingServer.Builder
+    requires io.netty.codec;
+    requires io.netty.codec.http;
+    requires com.fasterxml.jackson.databind;
+    requires msgpack.core; // automatic module named after its jar (msgpack-core declares no module name)
+    requires org.slf4j;
+    requires HdrHistogram;
+    requires jdk.management;
+    requires static io.github.streaminfer.testkit;
+
+    exports io.github.streaminfer.transport;
+    exports io.github.streaminfer.transport.server;
+}
