@@ -1,13 +1,9 @@
 package io.github.streaminfer.media;
 
 import io.github.streaminfer.image.ImageDecoder;
+import io.github.streaminfer.testkit.ModuleLayers;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
-import java.lang.module.Configuration;
-import java.lang.module.ModuleFinder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
@@ -23,23 +19,10 @@ class MediaModuleTest {
 
     @Test
     void openCvDecoderIsProvidedOnTheModulePath() throws Exception {
-        List<Path> paths = new ArrayList<>();
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path p = Path.of(entry);
-            String s = p.toString().replace(File.separatorChar, '/');
-            boolean ours = s.endsWith("core/target/classes") || s.endsWith("media-javacv/target/classes")
-                    || s.matches(".*streaminfer-core-[^/]*\\.jar");
-            boolean dependency = s.contains("jctools-core") || s.contains("HdrHistogram") || s.contains("slf4j-api")
-                    || s.matches(".*/org/bytedeco/(javacpp|opencv|openblas)/.*\\.jar");
-            if ((ours || dependency) && Files.exists(p)) {
-                paths.add(p);
-            }
-        }
-        ModuleFinder finder = ModuleFinder.of(paths.toArray(Path[]::new));
-        ModuleLayer boot = ModuleLayer.boot();
-        Configuration cf = boot.configuration().resolveAndBind(finder, ModuleFinder.of(),
-                Set.of("io.github.streaminfer.core", "io.github.streaminfer.media.javacv"));
-        ModuleLayer layer = boot.defineModulesWithOneLoader(cf, ClassLoader.getPlatformClassLoader());
+        List<String> deps = new ArrayList<>(ModuleLayers.coreDependencies());
+        deps.add(".*/org/bytedeco/(javacpp|opencv|openblas)/.*\\.jar");
+        ModuleLayer layer = ModuleLayers.resolve(Set.of("io.github.streaminfer.core", "io.github.streaminfer.media.javacv"),
+                List.of("core", "media-javacv"), deps);
 
         Module media = layer.findModule("io.github.streaminfer.media.javacv").orElseThrow();
         assertThat(media.getDescriptor().exports()).extracting(e -> e.source())
