@@ -1,5 +1,7 @@
 package io.github.streaminfer.task;
 
+import io.github.streaminfer.image.PixelFormat;
+
 import java.util.Objects;
 
 /**
@@ -14,27 +16,6 @@ import java.util.Objects;
  * @param pixels {@code width * height * format.channels()} bytes or more
  */
 public record RawImage(int width, int height, PixelFormat format, byte[] pixels) {
-
-    /** Layout of interleaved 8-bit pixels. */
-    public enum PixelFormat {
-        /** Red, green, blue. */
-        RGB(3),
-        /** Blue, green, red (OpenCV's order). */
-        BGR(3),
-        /** One grey value per pixel, written to all three tensor channels. */
-        GRAY(1);
-
-        private final int channels;
-
-        PixelFormat(int channels) {
-            this.channels = channels;
-        }
-
-        /** @return bytes per pixel */
-        public int channels() {
-            return channels;
-        }
-    }
 
     /**
      * Validates.

@@ -1,5 +1,6 @@
 package io.github.streaminfer.task;
 
+import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.backend.ModelSignature;
 import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageSpec;
@@ -54,12 +55,12 @@ class BuiltInTasksTest {
         Tensor t = Tensor.allocate(TensorSpec.of("img", DType.FLOAT32, 1, 3, 1, 2));
         ImageGeometry g = new ImageGeometry();
         byte[] bgr = {1, 2, 3, 4, 5, 6};
-        input.write(ImageFrame.raw(new RawImage(2, 1, RawImage.PixelFormat.BGR, bgr)), t, 0, g);
+        input.write(ImageFrame.raw(new RawImage(2, 1, PixelFormat.BGR, bgr)), t, 0, g);
         float[] got = new float[6];
         t.getFloats(0, got, 0, 6);
         assertThat(got).containsExactly(3, 6, 2, 5, 1, 4); // NCHW, R plane first
 
-        input.write(ImageFrame.raw(new RawImage(2, 1, RawImage.PixelFormat.GRAY, new byte[] {9, (byte) 200, 0, 0, 0, 0})),
+        input.write(ImageFrame.raw(new RawImage(2, 1, PixelFormat.GRAY, new byte[] {9, (byte) 200, 0, 0, 0, 0})),
                 t, 0, g);
         t.getFloats(0, got, 0, 6);
         assertThat(got).containsExactly(9, 200, 9, 200, 9, 200);
@@ -71,7 +72,7 @@ class BuiltInTasksTest {
         Tensor t2 = Tensor.allocate(TensorSpec.of("img", DType.FLOAT32, 1, 4, 4, 3));
         byte[] px = new byte[4 * 2 * 3];
         java.util.Arrays.fill(px, (byte) 100);
-        lb.write(ImageFrame.raw(new RawImage(4, 2, RawImage.PixelFormat.RGB, px)), t2, 0, g);
+        lb.write(ImageFrame.raw(new RawImage(4, 2, PixelFormat.RGB, px)), t2, 0, g);
         assertThat(g.padY()).isEqualTo(1f);
         assertThat(t2.getFloat(0)).isEqualTo(10f);   // row 0: pad R
         assertThat(t2.getFloat(2)).isEqualTo(30f);   // pad B
@@ -81,7 +82,7 @@ class BuiltInTasksTest {
 
         assertThatThrownBy(() -> input.write(new ImageFrame(), t, 0, g))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("empty");
-        assertThatThrownBy(() -> new RawImage(2, 2, RawImage.PixelFormat.RGB, new byte[11]))
+        assertThatThrownBy(() -> new RawImage(2, 2, PixelFormat.RGB, new byte[11]))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs 12 bytes");
     }
 
@@ -94,7 +95,7 @@ class BuiltInTasksTest {
         TensorSpec out = TensorSpec.of("out", DType.FLOAT32, 1, 4, 6);
         task.bind(new ModelSignature(List.of(img), List.of(out)));
         Tensor[] inputs = {Tensor.allocate(img)};
-        task.preprocess(ImageFrame.raw(new RawImage(100, 100, RawImage.PixelFormat.RGB, new byte[30000])), inputs);
+        task.preprocess(ImageFrame.raw(new RawImage(100, 100, PixelFormat.RGB, new byte[30000])), inputs);
         Tensor o = Tensor.allocate(out);
         float[][] rows = {
                 {50, 50, 20, 20, 0.9f, 0.1f},

@@ -112,8 +112,7 @@ public final class PooledFrameTask<O> implements InferenceTask<PooledFrame, O> {
                 src.get(y * stride, pixels, y * rowBytes, rowBytes);
             }
         }
-        RawImage.PixelFormat f = frame.format() == PixelFormat.RGB ? RawImage.PixelFormat.RGB
-                : RawImage.PixelFormat.BGR;
+        PixelFormat f = frame.format() == PixelFormat.RGB ? PixelFormat.RGB : PixelFormat.BGR;
         if (raw == null || raw.width() != w || raw.height() != h || raw.format() != f) {
             raw = new RawImage(w, h, f, pixels);
         }

@@ -1,5 +1,6 @@
 package io.github.streaminfer.samples;
 
+import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.action.ActionCommand;
 import io.github.streaminfer.action.ActionConfig;
 import io.github.streaminfer.action.ActionController;
@@ -194,7 +195,7 @@ public final class RobotControlDemo {
                 }
             }
             frame++;
-            return new RawImage(width, height, RawImage.PixelFormat.RGB, px);
+            return new RawImage(width, height, PixelFormat.RGB, px);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.streaminfer.transport;
 
+import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.backend.ModelSignature;
 import io.github.streaminfer.task.ActionChunk;
 import io.github.streaminfer.task.ImageFrame;
@@ -105,7 +106,7 @@ public final class PolicyAdapters {
                 }
             }
         }
-        return new RawImage(w, h, RawImage.PixelFormat.RGB, px);
+        return new RawImage(w, h, PixelFormat.RGB, px);
     }
 
     /** Fills a session-owned {@link PolicyObservation} from an observation of type {@code A}. */

@@ -1,5 +1,6 @@
 package io.github.streaminfer.backend.onnx;
 
+import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
@@ -45,7 +46,7 @@ class ImageTasksOnnxTest {
                 px[o + 2] = (byte) p;
             }
         }
-        return new RawImage(img.getWidth(), img.getHeight(), RawImage.PixelFormat.RGB, px);
+        return new RawImage(img.getWidth(), img.getHeight(), PixelFormat.RGB, px);
     }
 
     static BufferedImage text(String s, boolean rotated) {
@@ -134,7 +135,7 @@ class ImageTasksOnnxTest {
              StreamingInferenceSession<ImageFrame, Classification> s = StreamingInferenceSession
                      .builder(model, ocrOrientation()).build()) {
             float a = SessionRunner.step(s, ImageFrame.raw(rgb), c -> c.score(1)).value();
-            float b = SessionRunner.step(s, ImageFrame.raw(new RawImage(384, 96, RawImage.PixelFormat.BGR, bgr)),
+            float b = SessionRunner.step(s, ImageFrame.raw(new RawImage(384, 96, PixelFormat.BGR, bgr)),
                     c -> c.score(1)).value();
             assertThat(b).isEqualTo(a);
             assertThat(a).isGreaterThan(0.5f);
@@ -244,7 +245,7 @@ class ImageTasksOnnxTest {
     static RawImage grey(int w, int h, int v) {
         byte[] px = new byte[w * h * 3];
         java.util.Arrays.fill(px, (byte) v);
-        return new RawImage(w, h, RawImage.PixelFormat.RGB, px);
+        return new RawImage(w, h, PixelFormat.RGB, px);
     }
 
     @Test
@@ -365,7 +366,7 @@ class ImageTasksOnnxTest {
             px[i * 3 + 1] = (byte) (i * 3 + 2 * seed);
             px[i * 3 + 2] = (byte) (255 - i);
         }
-        return new RawImage(w, h, RawImage.PixelFormat.RGB, px);
+        return new RawImage(w, h, PixelFormat.RGB, px);
     }
 
     @Test
