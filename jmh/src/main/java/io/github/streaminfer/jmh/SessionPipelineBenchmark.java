@@ -31,69 +31,101 @@ import java.util.concurrent.TimeUnit;
 /**
  * The session's own cost, with a backend that does nothing: submit → ingress → worker → preprocess → run →
  * decode → listener. Two queue implementations side by side ({@code queue} param): the JCTools ingress the
- * session uses and a {@link java.util.concurrent.ArrayBlockingQueue} baseline.
+ * session uses and a {@link java.util.concurrent.ArrayBlockingQueue} baseline. Each benchmark builds only its own
+ * session, so exactly one busy-spinning worker shares the machine with the benchmark's threads.
  *
  * <ul>
  *   <li>{@code roundTrip} (sample time): one frame submitted, then spin until its result reaches the listener;
  *       the latency the pipeline adds to every frame.</li>
- *   <li>{@code throughput}: frames per second through a {@code BLOCK(1024)} ingress (the producer waits when the
- *       worker falls behind, so the rate is the pipeline's sustained rate).</li>
+ *   <li>{@code throughput}: frames per second through a {@code BLOCK(1024)} ingress from one producer (the producer
+ *       waits when the worker falls behind, so the rate is the pipeline's sustained rate).</li>
  *   <li>{@code throughputFourProducers}: the same with four producer threads on a multi-producer session.</li>
  * </ul>
  * Run with {@code -prof gc}: {@code gc.alloc.rate.norm} is bytes allocated per frame across all threads.
  */
-@State(Scope.Benchmark)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+UseParallelGC"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class SessionPipelineBenchmark {
 
-    @Param({"JCTOOLS", "JDK_ARRAY_BLOCKING"})
-    public IngressQueueType queue;
+    private static final float[] OBSERVATION = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f};
 
-    private StreamingInferenceSession<float[], FloatVector> latencySession;
-    private StreamingInferenceSession<float[], FloatVector> throughputSession;
-    private StreamingInferenceSession<float[], FloatVector> multiProducerSession;
-    private final float[] observation = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f};
-    private volatile long lastResultFrame;
-    private long submitted;
+    /** A session over a no-op model, built per trial with the queue under test. */
+    @State(Scope.Benchmark)
+    public abstract static class Pipeline {
+        @Param({"JCTOOLS", "JDK_ARRAY_BLOCKING"})
+        public IngressQueueType queue;
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        ScriptedModel model = ScriptedModel.builder().name("noop")
-                .input("state", DType.FLOAT32, 1, 7).output("action", DType.FLOAT32, 1, 7)
-                .script(ScriptedModel.Script.noop()).build();
-        SessionConfig base = SessionConfig.DEFAULT.toBuilder().ingressQueueType(queue)
-                .producerMode(ProducerMode.SINGLE).idleStrategy(IdleStrategy.busySpin()).resultsCapacity(0).build();
-        latencySession = StreamingInferenceSession.builder(model, FloatArrayTask.firstInputOutput())
-                .config(base.toBuilder().name("latency").ingress(IngressPolicy.rejectNewest(64)).build())
-                .listener(r -> lastResultFrame = r.frameId())
-                .build();
-        throughputSession = StreamingInferenceSession.builder(model, FloatArrayTask.firstInputOutput())
-                .config(base.toBuilder().name("throughput").ingress(IngressPolicy.block(1024)).build())
-                .build();
-        multiProducerSession = StreamingInferenceSession.builder(model, FloatArrayTask.firstInputOutput())
-                .config(base.toBuilder().name("multi").producerMode(ProducerMode.MULTI)
-                        .ingress(IngressPolicy.block(1024)).build())
-                .build();
+        StreamingInferenceSession<float[], FloatVector> session;
+        volatile long lastResultFrame;
+
+        abstract SessionConfig.Builder configure(SessionConfig.Builder base);
+
+        boolean listens() {
+            return false;
+        }
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            ScriptedModel model = ScriptedModel.builder().name("noop")
+                    .input("state", DType.FLOAT32, 1, 7).output("action", DType.FLOAT32, 1, 7)
+                    .script(ScriptedModel.Script.noop()).build();
+            SessionConfig.Builder base = SessionConfig.DEFAULT.toBuilder().ingressQueueType(queue)
+                    .idleStrategy(IdleStrategy.busySpin()).resultsCapacity(0);
+            StreamingInferenceSession.Builder<float[], FloatVector> b = StreamingInferenceSession
+                    .builder(model, FloatArrayTask.firstInputOutput()).config(configure(base).build());
+            if (listens()) {
+                b.listener(r -> lastResultFrame = r.frameId());
+            }
+            session = b.build();
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            session.close();
+        }
     }
 
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        latencySession.close();
-        throughputSession.close();
-        multiProducerSession.close();
+    /** One producer, one frame in flight. */
+    public static class RoundTrip extends Pipeline {
+        long submitted;
+
+        @Override
+        SessionConfig.Builder configure(SessionConfig.Builder base) {
+            return base.name("latency").producerMode(ProducerMode.SINGLE).ingress(IngressPolicy.rejectNewest(64));
+        }
+
+        @Override
+        boolean listens() {
+            return true;
+        }
+    }
+
+    /** One producer, BLOCK(1024). */
+    public static class SingleProducer extends Pipeline {
+        @Override
+        SessionConfig.Builder configure(SessionConfig.Builder base) {
+            return base.name("throughput").producerMode(ProducerMode.SINGLE).ingress(IngressPolicy.block(1024));
+        }
+    }
+
+    /** Four producers, BLOCK(1024). */
+    public static class FourProducers extends Pipeline {
+        @Override
+        SessionConfig.Builder configure(SessionConfig.Builder base) {
+            return base.name("multi").producerMode(ProducerMode.MULTI).ingress(IngressPolicy.block(1024));
+        }
     }
 
     @Benchmark
     @BenchmarkMode(Mode.SampleTime)
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
-    public long roundTrip() {
-        long frame = ++submitted;
-        if (latencySession.submit(observation, frame, System.nanoTime()) != SubmitStatus.ACCEPTED) {
+    public long roundTrip(RoundTrip p) {
+        long frame = ++p.submitted;
+        if (p.session.submit(OBSERVATION, frame, System.nanoTime()) != SubmitStatus.ACCEPTED) {
             throw new IllegalStateException("latency session refused a frame");
         }
-        while (lastResultFrame != frame) {
+        while (p.lastResultFrame != frame) {
             Thread.onSpinWait();
         }
         return frame;
@@ -102,15 +134,15 @@ public class SessionPipelineBenchmark {
     @Benchmark
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
-    public SubmitStatus throughput() {
-        return throughputSession.submit(observation);
+    public SubmitStatus throughput(SingleProducer p) {
+        return p.session.submit(OBSERVATION);
     }
 
     @Benchmark
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
     @Threads(4)
-    public SubmitStatus throughputFourProducers() {
-        return multiProducerSession.submit(observation);
+    public SubmitStatus throughputFourProducers(FourProducers p) {
+        return p.session.submit(OBSERVATION);
     }
 }
