@@ -60,6 +60,7 @@ public final class SignalWindowTask implements InferenceTask<float[], Classifica
     private final List<String> labels;
     private final Map<String, Number> constants;
     private final float[] ring;
+    private final float[] windowScratch;
     private final float[] mean;
     private final float[] invStd;
     private int writePos;
@@ -86,6 +87,7 @@ public final class SignalWindowTask implements InferenceTask<float[], Classifica
         this.labels = List.copyOf(b.labels);
         this.constants = new LinkedHashMap<>(b.constants);
         this.ring = new float[channels * window];
+        this.windowScratch = new float[channels * window];
         this.mean = new float[channels];
         this.invStd = new float[channels];
     }
@@ -222,20 +224,23 @@ public final class SignalWindowTask implements InferenceTask<float[], Classifica
                 invStd[c] = (float) (1.0 / (Math.sqrt(var) + 1e-6));
             }
         }
+        // assemble the window in the tensor's order on the heap, then one bulk copy into the direct buffer
         boolean first = layout == Layout.CHANNELS_FIRST || channels == 1;
-        for (int i = 0; i < window; i++) {
-            int src = writePos + i;
-            if (src >= window) {
-                src -= window;
-            }
-            for (int c = 0; c < channels; c++) {
-                float v = ring[c * window + src];
-                if (normalization == Normalization.ZSCORE) {
-                    v = (v - mean[c]) * invStd[c];
+        boolean zscore = normalization == Normalization.ZSCORE;
+        float[] out = windowScratch;
+        for (int c = 0; c < channels; c++) {
+            int base = c * window;
+            float m = zscore ? mean[c] : 0f;
+            float k = zscore ? invStd[c] : 1f;
+            for (int i = 0, src = writePos; i < window; i++, src = src + 1 == window ? 0 : src + 1) {
+                float v = ring[base + src];
+                if (zscore) {
+                    v = (v - m) * k;
                 }
-                t.putFloat(first ? (long) c * window + i : (long) i * channels + c, v);
+                out[first ? base + i : i * channels + c] = v;
             }
         }
+        t.putFloats(0, out, 0, out.length);
     }
 
     @Override
