@@ -4,6 +4,7 @@
  */
 module io.github.streaminfer.testkit {
     requires transitive io.github.streaminfer.core;
+    requires java.desktop;
     requires org.junit.jupiter.api;
     requires org.assertj.core;
     requires com.google.protobuf;

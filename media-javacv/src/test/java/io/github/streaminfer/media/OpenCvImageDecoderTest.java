@@ -1,5 +1,7 @@
 package io.github.streaminfer.media;
 
+import io.github.streaminfer.testkit.TestImages;
+
 import io.github.streaminfer.image.ImageDecoder;
 import io.github.streaminfer.image.ImageDecoders;
 import io.github.streaminfer.image.ImageFit;

@@ -1,4 +1,4 @@
-package io.github.streaminfer.media;
+package io.github.streaminfer.testkit;
 
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -18,11 +18,20 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** Rendered test scenes, encoded with ImageIO. */
+/**
+ * Rendered test scenes (gradient, shapes, text), grey or colour, encoded with ImageIO as JPEG or PNG: real encoded
+ * images made in the test, for decoder tests and image benchmarks.
+ */
 public final class TestImages {
     private TestImages() {
     }
 
+    /**
+     * @param w    width
+     * @param h    height
+     * @param grey one grey channel instead of BGR colour
+     * @return a scene with a gradient, shapes and text, so resizing and colour errors show
+     */
     public static BufferedImage scene(int w, int h, boolean grey) {
         BufferedImage img = new BufferedImage(w, h, grey ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR);
         Graphics2D g = img.createGraphics();
@@ -44,6 +53,10 @@ public final class TestImages {
         return img;
     }
 
+    /**
+     * @param img the image
+     * @return it encoded as PNG
+     */
     public static byte[] png(BufferedImage img) {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -54,6 +67,11 @@ public final class TestImages {
         }
     }
 
+    /**
+     * @param img     the image
+     * @param quality JPEG quality in [0, 1]
+     * @return it encoded as JPEG
+     */
     public static byte[] jpeg(BufferedImage img, float quality) {
         try {
             ImageWriter w = ImageIO.getImageWritersByFormatName("jpeg").next();
@@ -72,13 +90,21 @@ public final class TestImages {
         }
     }
 
+    /**
+     * @param bytes encoded bytes
+     * @return a direct, native-order buffer holding them, position 0
+     */
     public static ByteBuffer direct(byte[] bytes) {
         ByteBuffer b = ByteBuffer.allocateDirect(bytes.length).order(ByteOrder.nativeOrder());
         b.put(bytes).flip();
         return b;
     }
 
-    /** A syntactically valid PNG signature + IHDR claiming the given size, then IEND. */
+    /**
+     * @param w claimed width
+     * @param h claimed height
+     * @return a syntactically valid PNG signature + IHDR claiming that size, then IEND (no pixel data)
+     */
     public static byte[] pngHeader(int w, int h) {
         ByteBuffer b = ByteBuffer.allocate(8 + 25 + 12);
         b.putInt(0x89504E47).putInt(0x0D0A1A0A);
@@ -88,7 +114,12 @@ public final class TestImages {
         return b.array();
     }
 
-    /** Rewrites the first start-of-frame of a JPEG to claim the given size. */
+    /**
+     * @param jpeg a real JPEG
+     * @param w    width to claim
+     * @param h    height to claim
+     * @return a copy whose first start-of-frame claims that size (a decompression-bomb header)
+     */
     public static byte[] jpegClaiming(byte[] jpeg, int w, int h) {
         byte[] out = jpeg.clone();
         int p = 2;
