@@ -165,9 +165,12 @@ public final class InferenceResult<O> {
         }
     }
 
-    /** Worker only: takes a free result from the pool for writing. */
+    /**
+     * Worker only: takes a free result from the pool for writing. A release store is enough: nobody else writes
+     * the count of a pooled result, and readers retain only through a compare-and-set that also sees it.
+     */
     void claim() {
-        REF_CNT.set(this, 1);
+        REF_CNT.lazySet(this, 1);
     }
 
     /**

@@ -652,13 +652,15 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         }
         if (success) {
             SessionCounters.inc(counters.emitted);
-            r.retain();
+            // the worker's own reference moves into the mailbox; the mailbox keeps the result (and its fields)
+            // until the worker's next publication replaces it
             InferenceResult<O> previous = latest.getAndSet(r);
             if (previous != null) {
                 previous.release();
             }
+        } else {
+            r.release();
         }
-        r.release();
     }
 
     private void performReset() {
