@@ -20,6 +20,7 @@ import io.github.streaminfer.backend.onnx.OnnxProviders;
 import io.github.streaminfer.concurrent.IdleStrategy;
 import io.github.streaminfer.session.InferenceResult;
 import io.github.streaminfer.session.IngressPolicy;
+import io.github.streaminfer.session.ProducerMode;
 import io.github.streaminfer.session.SessionConfig;
 import io.github.streaminfer.session.StreamingInferenceSession;
 import io.github.streaminfer.session.SubmitStatus;
@@ -236,8 +237,9 @@ public class OnnxSessionBenchmark {
 
         SessionRunner(Path file, InferenceTask<float[], O> task, String stateOut, String stateIn) {
             model = new OnnxBackend().load(ModelSource.of(file), ModelOptions.DEFAULT);
+            // one benchmark thread submits: the single-producer queues, as a camera or audio loop would use
             SessionConfig config = SessionConfig.builder().name("bench").ingress(IngressPolicy.block(4))
-                    .idleStrategy(IdleStrategy.busySpin()).build();
+                    .producerMode(ProducerMode.SINGLE).idleStrategy(IdleStrategy.busySpin()).build();
             StreamingInferenceSession.Builder<float[], O> b = StreamingInferenceSession.builder(model, task)
                     .config(config).closeModelOnClose(true);
             if (stateOut != null) {
