@@ -198,7 +198,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
      * @return what happened to it
      */
     public SubmitStatus submit(I observation) {
-        return submit(observation, -1, clock.nanoTime());
+        long now = clock.nanoTime();
+        return offer(observation, -1, now, now);
     }
 
     /**
@@ -210,6 +211,10 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
      * @return what happened to it
      */
     public SubmitStatus submit(I observation, long frameId, long captureNanos) {
+        return offer(observation, frameId, captureNanos, clock.nanoTime());
+    }
+
+    private SubmitStatus offer(I observation, long frameId, long captureNanos, long now) {
         Objects.requireNonNull(observation, "observation");
         long seq = counters.submitted.incrementAndGet();
         long id = frameId < 0 ? seq : frameId;
@@ -219,7 +224,6 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
                 counters.rejectedClosed.getAndIncrement();
                 return SubmitStatus.CLOSED;
             }
-            long now = clock.nanoTime();
             if (rateLimiter != null && !rateLimiter.tryAcquire(now)) {
                 counters.rateLimited.getAndIncrement();
                 return SubmitStatus.RATE_LIMITED;

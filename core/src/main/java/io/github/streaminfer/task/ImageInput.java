@@ -24,6 +24,8 @@ public final class ImageInput {
     private final ImageSpec spec;
     private ImageDecoder decoder;
     private String inputName = "image";
+    private byte[] wrappedPixels;
+    private ByteBuffer wrapped;
 
     /**
      * @param spec    the target size, layout and normalisation
@@ -78,7 +80,11 @@ public final class ImageInput {
             return;
         }
         RawImage img = frame.raw();
-        decoder().fitInto(ByteBuffer.wrap(img.pixels()), img.width(), img.height(),
+        if (img.pixels() != wrappedPixels) { // a producer that reuses its pixel array reuses the wrapper too
+            wrappedPixels = img.pixels();
+            wrapped = ByteBuffer.wrap(wrappedPixels);
+        }
+        decoder().fitInto(wrapped.clear(), img.width(), img.height(),
                 img.width() * img.format().channels(), img.format(), spec, tensor, offset, geometry);
     }
 
