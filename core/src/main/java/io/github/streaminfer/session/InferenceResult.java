@@ -179,14 +179,33 @@ public final class InferenceResult<O> {
      * @throws IllegalStateException if released more often than retained
      */
     public void release() {
+        if (dropReference()) {
+            pool.offer(this);
+        }
+    }
+
+    /**
+     * Worker only: gives up the worker's reference to a result it published earlier. If that was the last one the
+     * result is not returned to the pool; the worker reuses it directly for its next frame.
+     *
+     * @return true if the caller now owns the result as a free one
+     */
+    boolean releaseToWorker() {
+        return dropReference();
+    }
+
+    /** @return true if that was the last reference (the result is free again) */
+    private boolean dropReference() {
         int c = REF_CNT.decrementAndGet(this);
         if (c == 0) {
             error = null;
-            pool.offer(this);
-        } else if (c < 0) {
+            return true;
+        }
+        if (c < 0) {
             REF_CNT.incrementAndGet(this);
             throw new IllegalStateException("result of frame " + frameId + " released more often than retained");
         }
+        return false;
     }
 
     @Override

@@ -107,7 +107,7 @@ abstract class Ingress {
             IngressSlot s = pool.poll();
             if (s == null) {
                 // more producers are inside offer() at this instant than there are slots
-                counters.rejectedFull.getAndIncrement();
+                counters.increment(SessionCounters.REJECTED_FULL);
                 return SubmitStatus.REJECTED_FULL;
             }
             s.set(observation, frameId, captureNanos, submitNanos);
@@ -117,7 +117,7 @@ abstract class Ingress {
             }
             previous.observation = null;
             pool.offer(previous);
-            counters.droppedReplaced.getAndIncrement();
+            counters.increment(SessionCounters.DROPPED_REPLACED);
             return SubmitStatus.REPLACED_OLDEST;
         }
 
@@ -177,7 +177,7 @@ abstract class Ingress {
             if (s == null) {
                 switch (kind) {
                     case REJECT_NEWEST -> {
-                        counters.rejectedFull.getAndIncrement();
+                        counters.increment(SessionCounters.REJECTED_FULL);
                         return SubmitStatus.REJECTED_FULL;
                     }
                     case DROP_OLDEST -> {
@@ -185,12 +185,12 @@ abstract class Ingress {
                             IngressSlot oldest = queue.poll();
                             if (oldest != null) {
                                 oldest.observation = null;
-                                counters.droppedReplaced.getAndIncrement();
+                                counters.increment(SessionCounters.DROPPED_REPLACED);
                                 status = SubmitStatus.REPLACED_OLDEST;
                                 s = oldest;
                             } else if ((s = pool.poll()) == null && attempt >= DROP_OLDEST_ATTEMPTS) {
                                 // every slot is held by other producers mid-offer
-                                counters.rejectedFull.getAndIncrement();
+                                counters.increment(SessionCounters.REJECTED_FULL);
                                 return SubmitStatus.REJECTED_FULL;
                             }
                         }
@@ -198,7 +198,7 @@ abstract class Ingress {
                     default -> {
                         for (int waits = 0; (s = pool.poll()) == null; waits++) {
                             if (closed.getAsBoolean()) {
-                                counters.rejectedClosed.getAndIncrement();
+                                counters.increment(SessionCounters.REJECTED_CLOSED);
                                 return SubmitStatus.CLOSED;
                             }
                             blockIdle(waits);

@@ -19,11 +19,12 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+
+import static io.github.streaminfer.session.SessionCounters.*;
 
 /**
  * A live stream of observations in, a stream of fresh results out: one model, one task, one worker.
@@ -87,8 +88,6 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
     private final Thread dedicatedThread;
     private final int maxBatch;
 
-    private final AtomicInteger workerGuard = new AtomicInteger();
-    private final AtomicInteger producerGuard = new AtomicInteger();
     private final AtomicBoolean cleanedUp = new AtomicBoolean();
     private final AtomicLong resetRequests = new AtomicLong();
     private volatile long resetsDone;
@@ -100,6 +99,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
 
     // worker-confined
     private final IngressSlot frame = new IngressSlot();
+    /** A result the worker released from the mailbox and reuses for its next frame, skipping the pool. */
+    private InferenceResult<O> spare;
     private Thread workerThread;
     private long nextStartNanos;
     private int consecutiveFailures;
@@ -216,25 +217,20 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
 
     private SubmitStatus offer(I observation, long frameId, long captureNanos, long now) {
         Objects.requireNonNull(observation, "observation");
-        long seq = counters.submitted.incrementAndGet();
+        long seq = counters.enterProducer();
         long id = frameId < 0 ? seq : frameId;
-        producerGuard.incrementAndGet();
         try {
             if (closing || draining || state != SessionState.RUNNING) {
-                counters.rejectedClosed.getAndIncrement();
+                counters.increment(REJECTED_CLOSED);
                 return SubmitStatus.CLOSED;
             }
             if (rateLimiter != null && !rateLimiter.tryAcquire(now)) {
-                counters.rateLimited.getAndIncrement();
+                counters.increment(RATE_LIMITED);
                 return SubmitStatus.RATE_LIMITED;
             }
-            SubmitStatus status = ingress.offer(observation, id, captureNanos, now, closingCheck);
-            if (status.isAccepted()) {
-                counters.accepted.getAndIncrement();
-            }
-            return status;
+            return ingress.offer(observation, id, captureNanos, now, closingCheck);
         } finally {
-            if (producerGuard.decrementAndGet() == 0 && closing && workerGuard.get() == 0) {
+            if (counters.exitProducer() && closing && counters.noWorkerInside()) {
                 cleanup();
             }
         }
@@ -367,7 +363,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         if (pool != null) {
             pool.deregister(this);
         }
-        if (workerGuard.get() == 0 && producerGuard.get() == 0) {
+        if (counters.noWorkerInside() && counters.noProducerInside()) {
             cleanup();
         }
         if (Thread.currentThread() != workerThread) {
@@ -395,7 +391,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         }
         boolean drained = false;
         for (int waits = 0; ; waits++) {
-            if (ingress.size() == 0 && counters.inFlight.get() == 0 && producerGuard.get() == 0) {
+            if (ingress.size() == 0 && counters.get(IN_FLIGHT) == 0 && counters.noProducerInside()) {
                 drained = true;
                 break;
             }
@@ -442,7 +438,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         if (!cleanedUp.compareAndSet(false, true)) {
             return;
         }
-        SessionCounters.add(counters.droppedClosed, ingress.clear());
+        counters.addOwned(DROPPED_CLOSED, ingress.clear());
         InferenceResult<O> last = latest.getAndSet(null);
         if (last != null) {
             last.release();
@@ -478,7 +474,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             idle.idle(work);
         }
         // a close that timed out while an inference ran is finished here
-        if (workerGuard.get() == 0 && producerGuard.get() == 0) {
+        if (counters.noWorkerInside() && counters.noProducerInside()) {
             cleanup();
         }
     }
@@ -496,7 +492,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
      * @return frames processed
      */
     int doWork() {
-        workerGuard.incrementAndGet();
+        counters.enterWorker();
         try {
             if (closing) {
                 return 0;
@@ -523,9 +519,9 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
                 if (paceIntervalNanos > 0) {
                     nextStartNanos = Math.max(nextStartNanos, now - paceIntervalNanos) + paceIntervalNanos;
                 }
-                counters.inFlight.lazySet(1);
+                counters.setOwned(IN_FLIGHT, 1);
                 process(now);
-                counters.inFlight.lazySet(0);
+                counters.setOwned(IN_FLIGHT, 0);
                 done++;
                 if (closing || state != SessionState.RUNNING || resetsDone != resetRequests.get()) {
                     break;
@@ -533,7 +529,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             }
             return done;
         } finally {
-            if (workerGuard.decrementAndGet() == 0 && closing && producerGuard.get() == 0) {
+            if (counters.exitWorker() && closing && counters.noProducerInside()) {
                 cleanup();
             }
         }
@@ -541,7 +537,12 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
 
     @SuppressWarnings("unchecked")
     private void process(long start) {
-        InferenceResult<O> r = resultPool.poll();
+        InferenceResult<O> r = spare;
+        if (r != null) {
+            spare = null;
+        } else {
+            r = resultPool.poll();
+        }
         if (r == null) {
             // every pooled result is held by consumers; grow once rather than lose the frame
             r = new InferenceResult<>(task.newOutput(), resultPool);
@@ -562,14 +563,14 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             task.preprocess(observation, inputs);
         } catch (RuntimeException e) {
             r.preprocessedNanos = clock.nanoTime();
-            SessionCounters.inc(counters.failedInput);
+            counters.incrementOwned(FAILED_INPUT);
             publishFailure(r, InferenceResult.Failure.INVALID_INPUT, e);
             return;
         }
         long preprocessed = clock.nanoTime();
         r.preprocessedNanos = preprocessed;
         if (!task.ready()) {
-            SessionCounters.inc(counters.buffered);
+            counters.incrementOwned(BUFFERED);
             recordStages(r, false);
             r.release();
             return;
@@ -591,8 +592,11 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             backendFailure(r, InferenceResult.Failure.DECODE, e);
             return;
         }
-        consecutiveFailures = 0;
-        SessionCounters.inc(counters.inferred);
+        if (consecutiveFailures != 0) {
+            // a store on every frame would dirty a line of this object that producers read on every submit
+            consecutiveFailures = 0;
+        }
+        counters.incrementOwned(INFERRED);
         publish(r, true);
         recordStages(r, true);
     }
@@ -611,7 +615,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
     }
 
     private void backendFailure(InferenceResult<O> r, InferenceResult.Failure kind, RuntimeException e) {
-        SessionCounters.inc(counters.failedBackend);
+        counters.incrementOwned(FAILED_BACKEND);
         publishFailure(r, kind, e);
         if (++consecutiveFailures >= config.maxConsecutiveFailures()) {
             fail(new IllegalStateException("session '" + config.name() + "' failed after " + consecutiveFailures
@@ -625,7 +629,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         }
         failureCause = cause;
         state = SessionState.FAILED;
-        SessionCounters.add(counters.droppedClosed, ingress.clear());
+        counters.addOwned(DROPPED_CLOSED, ingress.clear());
         safeError(-1, cause);
     }
 
@@ -643,7 +647,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             try {
                 l.onResult(r);
             } catch (RuntimeException e) {
-                SessionCounters.inc(counters.listenerErrors);
+                counters.incrementOwned(LISTENER_ERRORS);
                 safeError(r.frameId, e);
             }
         }
@@ -651,16 +655,16 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             r.retain();
             if (!results.offer(r)) {
                 r.release();
-                SessionCounters.inc(counters.resultsOverflow);
+                counters.incrementOwned(RESULTS_OVERFLOW);
             }
         }
         if (success) {
-            SessionCounters.inc(counters.emitted);
+            counters.incrementOwned(EMITTED);
             // the worker's own reference moves into the mailbox; the mailbox keeps the result (and its fields)
             // until the worker's next publication replaces it
             InferenceResult<O> previous = latest.getAndSet(r);
-            if (previous != null) {
-                previous.release();
+            if (previous != null && previous.releaseToWorker()) {
+                spare = previous;
             }
         } else {
             r.release();
@@ -669,7 +673,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
 
     private void performReset() {
         long request = resetRequests.get();
-        SessionCounters.add(counters.droppedReset, ingress.clear());
+        counters.addOwned(DROPPED_RESET, ingress.clear());
         for (int i : stateInputs) {
             inputs[i].zero();
         }
@@ -705,15 +709,15 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         SessionCounters c = counters;
         long end = closing ? endNanos : clock.nanoTime();
         long runtime = Math.max(0, end - startNanos);
-        long inferred = c.inferred.get();
-        long queued = cleanedUp.get() ? 0 : ingress.size() + c.inFlight.get();
+        long inferred = c.get(INFERRED);
+        long queued = cleanedUp.get() ? 0 : ingress.size() + c.get(IN_FLIGHT);
         double actualFps = runtime == 0 ? 0 : inferred / (runtime / 1e9);
         Throwable cause = failureCause;
         return new SessionStats(config.name(), state, cause == null ? null : String.valueOf(cause.getMessage()),
-                runtime, c.submitted.get(), c.accepted.get(), inferred, c.buffered.get(), c.failedInput.get(),
-                c.failedBackend.get(), c.droppedReplaced.get(), c.droppedReset.get(), c.droppedClosed.get(),
-                c.rejectedFull.get(), c.rejectedClosed.get(), c.rateLimited.get(), queued, c.emitted.get(),
-                c.resultsOverflow.get(), c.listenerErrors.get(), results == null ? 0 : results.size(),
+                runtime, c.get(SUBMITTED), c.accepted(), inferred, c.get(BUFFERED), c.get(FAILED_INPUT),
+                c.get(FAILED_BACKEND), c.get(DROPPED_REPLACED), c.get(DROPPED_RESET), c.get(DROPPED_CLOSED),
+                c.get(REJECTED_FULL), c.get(REJECTED_CLOSED), c.get(RATE_LIMITED), queued, c.get(EMITTED),
+                c.get(RESULTS_OVERFLOW), c.get(LISTENER_ERRORS), results == null ? 0 : results.size(),
                 config.targetFps(), config.maxFps(), actualFps, latency.snapshot());
     }
 
