@@ -26,6 +26,10 @@ import java.util.function.BooleanSupplier;
  *   <tr><td>DROP_OLDEST</td><td>SPMC queue + MPSC free pool</td><td>MPMC queue + MPMC free pool</td></tr>
  * </table>
  * DROP_OLDEST producers take from the queue themselves (the oldest frame), which makes the queue multi-consumer.
+ *
+ * <p>Under BLOCK the worker returns freed slots to the pool in groups (up to a quarter of the capacity, at most 32,
+ * and always at the end of a duty cycle or when the queue runs empty), so a producer that keeps the queue full
+ * refills a run of entries instead of chasing the worker one entry behind it.
  */
 abstract class Ingress {
     final SessionCounters counters;
@@ -59,6 +63,10 @@ abstract class Ingress {
     /** @return frames waiting now */
     abstract int size();
 
+    /** Worker only: returns the slots the worker took but has not yet given back to the free pool. */
+    void flush() {
+    }
+
     /**
      * Removes every waiting frame. Worker only, or once nothing runs concurrently.
      *
@@ -71,6 +79,7 @@ abstract class Ingress {
             scratch.observation = null;
             n++;
         }
+        flush();
         return n;
     }
 
@@ -144,9 +153,13 @@ abstract class Ingress {
     /** DROP_OLDEST, REJECT_NEWEST and BLOCK over a bounded queue and a free pool of exactly {@code capacity} slots. */
     static final class Bounded extends Ingress {
         private static final int DROP_OLDEST_ATTEMPTS = 64;
+        private static final int HOLD_MAX = 32;
         private final IngressPolicy.Kind kind;
         private final Queue<IngressSlot> queue;
         private final Queue<IngressSlot> pool;
+        /** BLOCK only: slots the worker holds back and returns to the pool together (see {@link #poll}). */
+        private final IngressSlot[] held;
+        private int heldCount;
 
         Bounded(IngressPolicy policy, ProducerMode mode, IngressQueueType type, SessionCounters counters) {
             super(counters);
@@ -167,6 +180,7 @@ abstract class Ingress {
             for (int i = 0; i < n; i++) {
                 pool.offer(new IngressSlot());
             }
+            held = new IngressSlot[kind == IngressPolicy.Kind.BLOCK ? Math.min(HOLD_MAX, n / 4) : 0];
         }
 
         @Override
@@ -218,11 +232,31 @@ abstract class Ingress {
         boolean poll(IngressSlot dst) {
             IngressSlot s = queue.poll();
             if (s == null) {
+                flush();
                 return false;
             }
             s.moveTo(dst);
-            pool.offer(s);
+            if (held.length == 0) {
+                pool.offer(s);
+            } else {
+                // a BLOCK queue that stays full makes the producer take each slot the instant the worker frees it,
+                // so both threads work on neighbouring queue entries and bounce their cache lines; returning freed
+                // slots in groups lets the producer fill a run of entries while the worker reads others
+                held[heldCount++] = s;
+                if (heldCount == held.length) {
+                    flush();
+                }
+            }
             return true;
+        }
+
+        @Override
+        void flush() {
+            for (int i = 0; i < heldCount; i++) {
+                pool.offer(held[i]);
+                held[i] = null;
+            }
+            heldCount = 0;
         }
 
         @Override

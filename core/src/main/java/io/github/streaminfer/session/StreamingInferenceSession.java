@@ -98,12 +98,9 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
     private volatile long endNanos;
 
     // worker-confined
-    private final IngressSlot frame = new IngressSlot();
-    /** A result the worker released from the mailbox and reuses for its next frame, skipping the pool. */
-    private InferenceResult<O> spare;
+    /** What the worker writes per frame, kept out of this object, whose fields producers read on every submit. */
+    private final WorkerState<O> w = new WorkerState<>();
     private Thread workerThread;
-    private long nextStartNanos;
-    private int consecutiveFailures;
 
     private StreamingInferenceSession(Builder<I, O> b) {
         this.config = b.config;
@@ -164,7 +161,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             }
         }
         this.startNanos = clock.nanoTime();
-        this.nextStartNanos = startNanos;
+        w.nextStartNanos = startNanos;
         this.pool = b.pool;
         this.maxBatch = pool != null ? 1 : 64;
         if (pool != null) {
@@ -510,14 +507,14 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             int done = 0;
             while (done < maxBatch) {
                 long now = clock.nanoTime();
-                if (paceIntervalNanos > 0 && now - nextStartNanos < 0) {
+                if (paceIntervalNanos > 0 && now - w.nextStartNanos < 0) {
                     break;
                 }
-                if (!ingress.poll(frame)) {
+                if (!ingress.poll(w.frame)) {
                     break;
                 }
                 if (paceIntervalNanos > 0) {
-                    nextStartNanos = Math.max(nextStartNanos, now - paceIntervalNanos) + paceIntervalNanos;
+                    w.nextStartNanos = Math.max(w.nextStartNanos, now - paceIntervalNanos) + paceIntervalNanos;
                 }
                 counters.setOwned(IN_FLIGHT, 1);
                 process(now);
@@ -527,6 +524,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
                     break;
                 }
             }
+            ingress.flush();
             return done;
         } finally {
             if (counters.exitWorker() && closing && counters.noProducerInside()) {
@@ -537,9 +535,9 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
 
     @SuppressWarnings("unchecked")
     private void process(long start) {
-        InferenceResult<O> r = spare;
+        InferenceResult<O> r = w.spare;
         if (r != null) {
-            spare = null;
+            w.spare = null;
         } else {
             r = resultPool.poll();
         }
@@ -548,6 +546,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             r = new InferenceResult<>(task.newOutput(), resultPool);
         }
         r.claim();
+        IngressSlot frame = w.frame;
         r.frameId = frame.frameId;
         r.captureNanos = frame.captureNanos;
         r.submitNanos = frame.submitNanos;
@@ -592,9 +591,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             backendFailure(r, InferenceResult.Failure.DECODE, e);
             return;
         }
-        if (consecutiveFailures != 0) {
-            // a store on every frame would dirty a line of this object that producers read on every submit
-            consecutiveFailures = 0;
+        if (w.consecutiveFailures != 0) {
+            w.consecutiveFailures = 0;
         }
         counters.incrementOwned(INFERRED);
         publish(r, true);
@@ -617,8 +615,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
     private void backendFailure(InferenceResult<O> r, InferenceResult.Failure kind, RuntimeException e) {
         counters.incrementOwned(FAILED_BACKEND);
         publishFailure(r, kind, e);
-        if (++consecutiveFailures >= config.maxConsecutiveFailures()) {
-            fail(new IllegalStateException("session '" + config.name() + "' failed after " + consecutiveFailures
+        if (++w.consecutiveFailures >= config.maxConsecutiveFailures()) {
+            fail(new IllegalStateException("session '" + config.name() + "' failed after " + w.consecutiveFailures
                     + " consecutive backend failures; last: " + e, e));
         }
     }
@@ -664,7 +662,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             // until the worker's next publication replaces it
             InferenceResult<O> previous = latest.getAndSet(r);
             if (previous != null && previous.releaseToWorker()) {
-                spare = previous;
+                w.spare = previous;
             }
         } else {
             r.release();
@@ -685,8 +683,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         if (rateLimiter != null) {
             rateLimiter.reset();
         }
-        nextStartNanos = clock.nanoTime();
-        consecutiveFailures = 0;
+        w.nextStartNanos = clock.nanoTime();
+        w.consecutiveFailures = 0;
         if (state == SessionState.FAILED && !closing) {
             failureCause = null;
             state = SessionState.RUNNING;
@@ -727,6 +725,15 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------------------------------------- builder
+
+    /** The worker's own mutable state. */
+    private static final class WorkerState<O> {
+        final IngressSlot frame = new IngressSlot();
+        /** A result the worker released from the mailbox and reuses for its next frame, skipping the pool. */
+        InferenceResult<O> spare;
+        long nextStartNanos;
+        int consecutiveFailures;
+    }
 
     /**
      * Builds a session and starts its worker.
