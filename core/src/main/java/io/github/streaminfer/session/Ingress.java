@@ -27,7 +27,7 @@ import java.util.function.BooleanSupplier;
  * </table>
  * DROP_OLDEST producers take from the queue themselves (the oldest frame), which makes the queue multi-consumer.
  *
- * <p>Under BLOCK the worker returns freed slots to the pool in groups (up to a quarter of the capacity, at most 32,
+ * <p>Under BLOCK the worker returns freed slots to the pool in groups (up to a quarter of the capacity, at most 128,
  * and always at the end of a duty cycle or when the queue runs empty), so a producer that keeps the queue full
  * refills a run of entries instead of chasing the worker one entry behind it.
  */
@@ -153,7 +153,7 @@ abstract class Ingress {
     /** DROP_OLDEST, REJECT_NEWEST and BLOCK over a bounded queue and a free pool of exactly {@code capacity} slots. */
     static final class Bounded extends Ingress {
         private static final int DROP_OLDEST_ATTEMPTS = 64;
-        private static final int HOLD_MAX = 32;
+        private static final int HOLD_MAX = 128;
         private final IngressPolicy.Kind kind;
         private final Queue<IngressSlot> queue;
         private final Queue<IngressSlot> pool;

@@ -71,7 +71,7 @@ class IngressTest {
         for (int i = 0; i < 256; i++) {
             ingress.offer("o", i, 0, 0, OPEN);
         }
-        for (int i = 0; i < 32; i++) {
+        for (int i = 0; i < 256 / 4; i++) { // a group is a quarter of the capacity
             ingress.poll(frame);
         }
         assertThat(ingress.offer("o", 1000, 0, 0, OPEN)).isEqualTo(SubmitStatus.ACCEPTED);
