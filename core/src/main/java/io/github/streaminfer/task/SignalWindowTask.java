@@ -165,19 +165,9 @@ public final class SignalWindowTask implements InferenceTask<float[], Classifica
             throw new InvalidInputException("signal block has " + block.length + " samples, not a multiple of "
                     + channels + " channels");
         }
-        for (int i = 0; i < block.length; i++) {
-            if (!Float.isFinite(block[i])) {
-                throw new InvalidInputException("signal block: sample " + (i / channels) + " of channel "
-                        + (i % channels) + " is " + block[i] + "; only finite values are accepted");
-            }
-        }
+        checkFinite(block);
         int frames = block.length / channels;
-        for (int f = 0; f < frames; f++) {
-            for (int c = 0; c < channels; c++) {
-                ring[c * window + writePos] = block[f * channels + c];
-            }
-            writePos = writePos + 1 == window ? 0 : writePos + 1;
-        }
+        append(block, frames);
         total += frames;
         sinceLast += frames;
         ready = total >= window && sinceLast >= hop;
@@ -224,23 +214,80 @@ public final class SignalWindowTask implements InferenceTask<float[], Classifica
                 invStd[c] = (float) (1.0 / (Math.sqrt(var) + 1e-6));
             }
         }
-        // assemble the window in the tensor's order on the heap, then one bulk copy into the direct buffer
+        // the ring holds each channel's samples oldest-first from writePos: two contiguous runs per channel
         boolean first = layout == Layout.CHANNELS_FIRST || channels == 1;
         boolean zscore = normalization == Normalization.ZSCORE;
+        int older = window - writePos;
+        if (first && !zscore) {
+            for (int c = 0; c < channels; c++) {
+                int base = c * window;
+                t.putFloats(base, ring, base + writePos, older);
+                t.putFloats(base + older, ring, base, writePos);
+            }
+            return;
+        }
+        // assemble the window in the tensor's order on the heap, then one bulk copy into the direct buffer
         float[] out = windowScratch;
         for (int c = 0; c < channels; c++) {
             int base = c * window;
             float m = zscore ? mean[c] : 0f;
             float k = zscore ? invStd[c] : 1f;
-            for (int i = 0, src = writePos; i < window; i++, src = src + 1 == window ? 0 : src + 1) {
-                float v = ring[base + src];
-                if (zscore) {
-                    v = (v - m) * k;
+            if (first) {
+                normalise(ring, base + writePos, out, base, older, m, k);
+                normalise(ring, base, out, base + older, writePos, m, k);
+            } else {
+                for (int i = 0; i < window; i++) {
+                    int src = i < older ? writePos + i : i - older;
+                    out[i * channels + c] = (ring[base + src] - m) * k;
                 }
-                out[first ? base + i : i * channels + c] = v;
             }
         }
         t.putFloats(0, out, 0, out.length);
+    }
+
+    private static void normalise(float[] src, int from, float[] dst, int to, int n, float mean, float invStd) {
+        for (int i = 0; i < n; i++) {
+            dst[to + i] = (src[from + i] - mean) * invStd;
+        }
+    }
+
+    /** Appends {@code frames} interleaved frames to the per-channel ring; frames older than a window are skipped. */
+    private void append(float[] block, int frames) {
+        int skip = Math.max(0, frames - window);
+        int pos = (int) ((writePos + (long) skip) % window);
+        for (int src = skip; src < frames; ) {
+            int n = Math.min(frames - src, window - pos);
+            if (channels == 1) {
+                System.arraycopy(block, src, ring, pos, n);
+            } else {
+                for (int c = 0; c < channels; c++) {
+                    int base = c * window + pos;
+                    for (int i = 0; i < n; i++) {
+                        ring[base + i] = block[(src + i) * channels + c];
+                    }
+                }
+            }
+            src += n;
+            pos = pos + n == window ? 0 : pos + n;
+        }
+        writePos = pos;
+    }
+
+    /** Rejects NaN and infinities; the scan has no early exit, so it stays cheap on the accepted path. */
+    private void checkFinite(float[] block) {
+        boolean bad = false;
+        for (float v : block) {
+            bad |= !(Math.abs(v) <= Float.MAX_VALUE);
+        }
+        if (!bad) {
+            return;
+        }
+        for (int i = 0; i < block.length; i++) {
+            if (!Float.isFinite(block[i])) {
+                throw new InvalidInputException("signal block: sample " + (i / channels) + " of channel "
+                        + (i % channels) + " is " + block[i] + "; only finite values are accepted");
+            }
+        }
     }
 
     @Override
