@@ -20,6 +20,7 @@ import org.bytedeco.opencv.opencv_core.Size;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_32F;
 import static org.bytedeco.opencv.global.opencv_core.CV_32FC1;
@@ -30,6 +31,9 @@ import static org.bytedeco.opencv.global.opencv_core.split;
 import static org.bytedeco.opencv.global.opencv_core.transform;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_2;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_4;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_8;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2RGB;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_GRAY2BGR;
@@ -51,11 +55,19 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * {@code Mat} that {@code imdecode} returns by value (closed at once), plus whatever the codec library allocates
  * inside one decode; the decoded pixels reuse the same buffer.
  *
- * <p><b>Semantics</b> (shared with {@link io.github.streaminfer.image.JavaImageDecoder}, so both agree within
- * one grey level): headers and limits checked first by {@link ImageHeaders#probe}; decoded as 8-bit BGR without
- * applying EXIF orientation ({@code IMREAD_IGNORE_ORIENTATION}); resized with {@code INTER_LINEAR} (also when
- * shrinking; {@code INTER_AREA} would look smoother but the Java path does not implement it); padding and
- * normalisation as {@link ImageFit} defines.
+ * <p><b>Semantics</b> (shared with {@link io.github.streaminfer.image.JavaImageDecoder}, so with
+ * {@link OpenCvDecoderConfig#EXACT} both agree within one grey level): headers and limits checked first by
+ * {@link ImageHeaders#probe}; decoded as 8-bit BGR without applying EXIF orientation
+ * ({@code IMREAD_IGNORE_ORIENTATION}); resized with {@code INTER_LINEAR} (also when shrinking; {@code INTER_AREA}
+ * would look smoother but the Java path does not implement it); padding and normalisation as {@link ImageFit}
+ * defines.
+ *
+ * <p><b>Reduced JPEG decoding</b> ({@link OpenCvDecoderConfig#reducedJpegDecode()}, on by default): when the
+ * target is at least two times smaller than the JPEG, libjpeg decodes it at 1/2, 1/4 or 1/8 scale straight from the
+ * DCT coefficients, which skips most of the inverse DCT, upsampling and colour conversion work and averages each
+ * block instead of sampling it; the bilinear resize then only covers the remaining factor (none at all for, e.g.,
+ * 1280 × 720 letterboxed into 640 × 640). The geometry written to {@link ImageGeometry} is always that of the
+ * full-size image, so detections map back to original pixels the same way in both modes.
  *
  * <p><b>Note:</b> not thread-safe; one instance per thread ({@link #newInstance()}). The tensor and any wrapped
  * buffer are referenced by the decoder (so their memory stays reachable) until the next call with other buffers
@@ -67,8 +79,7 @@ public final class OpenCvImageDecoder implements ImageDecoder {
     /** Priority: above the pure-Java decoder. */
     public static final int PRIORITY = 100;
 
-    private static final int DECODE_FLAGS = IMREAD_COLOR | IMREAD_IGNORE_ORIENTATION;
-
+    private final OpenCvDecoderConfig config;
     private final ImageGeometry probeGeometry = new ImageGeometry();
     private boolean closed;
 
@@ -101,10 +112,28 @@ public final class OpenCvImageDecoder implements ImageDecoder {
     private final Target target = new Target();
 
     /**
-     * Creates a decoder. Cheap: native buffers are created on first use, so {@link java.util.ServiceLoader} can
-     * instantiate it as a provider; {@link #isAvailable()} says whether OpenCV loads here.
+     * Creates a decoder with {@link OpenCvDecoderConfig#DEFAULT} (reduced JPEG decoding on), as
+     * {@link java.util.ServiceLoader} and {@link io.github.streaminfer.image.ImageDecoders#best()} do. Cheap: native
+     * buffers are created on first use; {@link #isAvailable()} says whether OpenCV loads here.
      */
     public OpenCvImageDecoder() {
+        this(OpenCvDecoderConfig.DEFAULT);
+    }
+
+    /**
+     * Creates a decoder with the given trade-offs, e.g. {@link OpenCvDecoderConfig#EXACT} to get the same tensor as
+     * the pure-Java decoder. Pass it (or its {@link #newInstance()}s) to a task's {@code decoder(...)} builder
+     * method.
+     *
+     * @param config how to decode
+     */
+    public OpenCvImageDecoder(OpenCvDecoderConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /** @return how this decoder decodes */
+    public OpenCvDecoderConfig config() {
+        return config;
     }
 
     @Override
@@ -130,7 +159,7 @@ public final class OpenCvImageDecoder implements ImageDecoder {
     @Override
     public ImageDecoder newInstance() {
         OpenCv.ensureLoaded();
-        return new OpenCvImageDecoder();
+        return new OpenCvImageDecoder(config);
     }
 
     @Override
@@ -148,10 +177,15 @@ public final class OpenCvImageDecoder implements ImageDecoder {
         ImageHeaders.Format format = ImageHeaders.probe(encoded, spec, probeGeometry);
         int w = probeGeometry.sourceWidth();
         int h = probeGeometry.sourceHeight();
+        probeGeometry.fit(spec, w, h);
+        int r = format == ImageHeaders.Format.JPEG && config.reducedJpegDecode()
+                ? jpegReduction(w, h, ImageFit.contentWidth(spec, probeGeometry),
+                ImageFit.contentHeight(spec, probeGeometry))
+                : 1;
         Mat in = wrapEncoded(encoded);
         try {
-            Mat r = imdecode(in, DECODE_FLAGS, decoded);
-            r.close();
+            Mat m = imdecode(in, decodeFlags(r), decoded);
+            m.close();
         } catch (RuntimeException e) {
             InvalidImageException ie = new InvalidImageException("corrupt " + format + " image ("
                     + encoded.remaining() + " bytes): " + e.getMessage());
@@ -162,12 +196,44 @@ public final class OpenCvImageDecoder implements ImageDecoder {
             throw new InvalidImageException("corrupt " + format + " image (" + encoded.remaining()
                     + " bytes): OpenCV could not decode it");
         }
-        if (decoded.cols() != w || decoded.rows() != h || decoded.type() != CV_8UC3) {
+        if (decoded.cols() != w / r || decoded.rows() != h / r || decoded.type() != CV_8UC3) {
             throw new InvalidImageException(format + " header says " + w + "x" + h + " but the image decodes to "
-                    + decoded.cols() + "x" + decoded.rows());
+                    + decoded.cols() + "x" + decoded.rows() + (r == 1 ? "" : " at 1/" + r + " scale"));
         }
-        fit(decoded, false, spec, tensor, elementOffset, geometry);
+        fit(decoded, false, spec, tensor, elementOffset, geometry.fit(spec, w, h));
         return geometry;
+    }
+
+    /**
+     * The JPEG reduction for one image and target: the largest {@code r} of 8, 4 and 2 that divides both sides and
+     * leaves the reduced image at least as large as the content it becomes, else 1. Dividing both sides keeps the
+     * reduced pixel grid aligned with the original one (pixel {@code i} covers source pixels
+     * {@code [i·r, (i+1)·r)}), so the full-size geometry stays exact.
+     *
+     * @param width         source width
+     * @param height        source height
+     * @param contentWidth  width of the image inside the target
+     * @param contentHeight height of the image inside the target
+     * @return 1, 2, 4 or 8
+     */
+    static int jpegReduction(int width, int height, int contentWidth, int contentHeight) {
+        for (int r = 8; r > 1; r >>= 1) {
+            if (width % r == 0 && height % r == 0 && width / r >= contentWidth && height / r >= contentHeight) {
+                return r;
+            }
+        }
+        return 1;
+    }
+
+    private static int decodeFlags(int reduction) {
+        int scale = switch (reduction) {
+            case 1 -> IMREAD_COLOR;
+            case 2 -> IMREAD_REDUCED_COLOR_2;
+            case 4 -> IMREAD_REDUCED_COLOR_4;
+            case 8 -> IMREAD_REDUCED_COLOR_8;
+            default -> throw new IllegalArgumentException("reduction " + reduction + "; allowed: 1, 2, 4, 8");
+        };
+        return scale | IMREAD_IGNORE_ORIENTATION;
     }
 
     @Override
@@ -197,7 +263,7 @@ public final class OpenCvImageDecoder implements ImageDecoder {
             cvtColor(src, colour, COLOR_GRAY2BGR);
             src = colour;
         }
-        fit(src, format == PixelFormat.RGB, spec, tensor, elementOffset, geometry);
+        fit(src, format == PixelFormat.RGB, spec, tensor, elementOffset, geometry.fit(spec, width, height));
         return geometry;
     }
 
@@ -304,14 +370,19 @@ public final class OpenCvImageDecoder implements ImageDecoder {
 
     // ----------------------------------------------------------------------------------------------- fit + write
 
+    /**
+     * Resizes {@code src} to the content size that {@code geometry} (already fitted to the full-size source) gives,
+     * pads, reorders and normalises into the tensor. {@code src} is the full-size image or a reduced decode of it.
+     */
     private void fit(Mat src, boolean srcRgb, ImageSpec spec, Tensor tensor, long elementOffset,
                      ImageGeometry geometry) {
         int sw = src.cols();
         int sh = src.rows();
-        geometry.fit(spec, sw, sh);
+        int cw = ImageFit.contentWidth(spec, geometry);
+        int ch = ImageFit.contentHeight(spec, geometry);
         ByteBuffer buffer = tensor.buffer();
-        if (!target.matches(buffer, elementOffset, spec, sw, sh, srcRgb)) {
-            target.bind(buffer, elementOffset, spec, sw, sh, srcRgb, geometry);
+        if (!target.matches(buffer, elementOffset, spec, sw, sh, cw, ch, srcRgb)) {
+            target.bind(buffer, elementOffset, spec, sw, sh, cw, ch, srcRgb);
         }
         Mat content = src;
         if (target.cw != sw || target.ch != sh) {
@@ -369,12 +440,13 @@ public final class OpenCvImageDecoder implements ImageDecoder {
         final List<Mat> padMats = new ArrayList<>();
         final List<Scalar> padValues = new ArrayList<>();
 
-        boolean matches(ByteBuffer b, long off, ImageSpec s, int w, int h, boolean rgb) {
-            return b == buffer && off == elementOffset && w == sw && h == sh && rgb == srcRgb
-                    && (s == spec || s.equals(spec));
+        boolean matches(ByteBuffer b, long off, ImageSpec s, int w, int h, int contentW, int contentH,
+                        boolean rgb) {
+            return b == buffer && off == elementOffset && w == sw && h == sh && contentW == cw && contentH == ch
+                    && rgb == srcRgb && (s == spec || s.equals(spec));
         }
 
-        void bind(ByteBuffer b, long off, ImageSpec s, int w, int h, boolean rgb, ImageGeometry g) {
+        void bind(ByteBuffer b, long off, ImageSpec s, int w, int h, int contentW, int contentH, boolean rgb) {
             release();
             buffer = b;
             elementOffset = off;
@@ -384,8 +456,8 @@ public final class OpenCvImageDecoder implements ImageDecoder {
             srcRgb = rgb;
             boolean wantRgb = s.channelOrder() == ImageSpec.ChannelOrder.RGB;
             swap = wantRgb != rgb;
-            cw = ImageFit.contentWidth(s, g);
-            ch = ImageFit.contentHeight(s, g);
+            cw = contentW;
+            ch = contentH;
             int tw = s.width();
             int th = s.height();
             int px = s.resize() == ImageSpec.ResizeMode.STRETCH ? 0 : (tw - cw) / 2;

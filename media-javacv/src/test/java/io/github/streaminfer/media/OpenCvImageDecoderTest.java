@@ -27,7 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class OpenCvImageDecoderTest {
-    private final OpenCvImageDecoder cv = new OpenCvImageDecoder();
+    /** Exact mode: decodes every image at full size, as the Java decoder does. */
+    private final OpenCvImageDecoder cv = new OpenCvImageDecoder(OpenCvDecoderConfig.EXACT);
+    /** The default configuration: reduced JPEG decoding. */
+    private final OpenCvImageDecoder fast = new OpenCvImageDecoder();
     private final JavaImageDecoder java = new JavaImageDecoder();
     private final ImageGeometry gc = new ImageGeometry();
     private final ImageGeometry gj = new ImageGeometry();
@@ -35,6 +38,7 @@ class OpenCvImageDecoderTest {
     @AfterEach
     void close() {
         cv.close();
+        fast.close();
         java.close();
     }
 
@@ -164,6 +168,11 @@ class OpenCvImageDecoderTest {
 
     @Test
     void heapAndOffsetBuffersDecodeTheSame() {
+        heapAndOffsetBuffersDecodeTheSame(cv);
+        heapAndOffsetBuffersDecodeTheSame(fast);
+    }
+
+    private void heapAndOffsetBuffersDecodeTheSame(OpenCvImageDecoder cv) {
         byte[] jpeg = TestImages.jpeg(TestImages.scene(200, 150, false), 0.9f);
         ImageSpec spec = ImageSpec.builder(64, 64).build();
         Tensor direct = tensor(spec);
@@ -185,6 +194,11 @@ class OpenCvImageDecoderTest {
 
     @Test
     void corruptTruncatedAndHugeInputsAreRefusedCleanly() {
+        corruptTruncatedAndHugeInputsAreRefusedCleanly(cv);
+        corruptTruncatedAndHugeInputsAreRefusedCleanly(fast); // 320x240 -> 64x64 decodes at 1/2 scale
+    }
+
+    private void corruptTruncatedAndHugeInputsAreRefusedCleanly(OpenCvImageDecoder cv) {
         ImageSpec spec = ImageSpec.builder(64, 64).build();
         Tensor t = tensor(spec);
         byte[] jpeg = TestImages.jpeg(TestImages.scene(320, 240, false), 0.9f);
