@@ -183,8 +183,12 @@ public final class OpenCvImageDecoder implements ImageDecoder {
                 ImageFit.contentHeight(spec, probeGeometry))
                 : 1;
         Mat in = wrapEncoded(encoded);
+        boolean ok;
         try {
+            // failure shows in the returned Mat only: dst keeps the previous frame when the header is refused, and
+            // a partly decoded frame when the pixel data is
             Mat m = imdecode(in, decodeFlags(r), decoded);
+            ok = !m.empty();
             m.close();
         } catch (RuntimeException e) {
             InvalidImageException ie = new InvalidImageException("corrupt " + format + " image ("
@@ -192,7 +196,7 @@ public final class OpenCvImageDecoder implements ImageDecoder {
             ie.initCause(e);
             throw ie;
         }
-        if (decoded.empty()) {
+        if (!ok) {
             throw new InvalidImageException("corrupt " + format + " image (" + encoded.remaining()
                     + " bytes): OpenCV could not decode it");
         }

@@ -247,6 +247,37 @@ class OpenCvImageDecoderTest {
         assertThat(gc.sourceWidth()).isEqualTo(320);
     }
 
+    /** A JPEG that {@code ImageHeaders} accepts but libjpeg refuses while reading its header (a bogus DHT index). */
+    static byte[] badHuffmanTable(byte[] jpeg) {
+        byte[] bad = jpeg.clone();
+        for (int p = 2; p < bad.length; ) {
+            int marker = bad[p + 1] & 0xFF;
+            int len = ((bad[p + 2] & 0xFF) << 8) | (bad[p + 3] & 0xFF);
+            if (marker == 0xC4) {
+                bad[p + 4] = 0x1F; // table class 1, index 15: libjpeg allows indexes 0 to 3
+                return bad;
+            }
+            p += 2 + len;
+        }
+        throw new IllegalStateException("no DHT segment");
+    }
+
+    @Test
+    void aFrameOpenCvRefusesIsNotMistakenForThePreviousOne() {
+        for (OpenCvImageDecoder d : new OpenCvImageDecoder[]{cv, fast}) {
+            ImageSpec spec = ImageSpec.builder(64, 48).dtype(DType.UINT8).build();
+            byte[] good = TestImages.jpeg(TestImages.scene(64, 48, false), 0.9f);
+            Tensor t = tensor(spec);
+            d.decodeInto(TestImages.direct(good), spec, t, 0, gc);
+            // the decoded buffer still holds the good frame when OpenCV refuses the next one's header
+            assertThatThrownBy(() -> d.decodeInto(TestImages.direct(badHuffmanTable(good)), spec, tensor(spec), 0,
+                    gc)).isInstanceOf(InvalidImageException.class).hasMessageContaining("corrupt JPEG");
+            Tensor again = tensor(spec);
+            d.decodeInto(TestImages.direct(good), spec, again, 0, gc);
+            assertThat(again.buffer()).isEqualTo(t.buffer());
+        }
+    }
+
     @Test
     void steadyStateAllocatesNoNativeMemoryAndReportsHeapBytes() {
         ByteBuffer jpeg = TestImages.direct(TestImages.jpeg(TestImages.scene(640, 480, false), 0.9f));
