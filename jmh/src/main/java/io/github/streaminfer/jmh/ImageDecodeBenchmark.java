@@ -61,11 +61,12 @@ import java.util.concurrent.TimeUnit;
 public class ImageDecodeBenchmark {
 
     /**
-     * Decoder: {@code opencv} (the default configuration, reduced JPEG decoding on), {@code opencv-exact}
-     * ({@link OpenCvDecoderConfig#EXACT}: full-size decoding, the same tensor as Java within one grey level) or
-     * {@code java}.
+     * Decoder: {@code opencv} (the default configuration: reduced JPEG decoding, scratch-file input),
+     * {@code opencv-imdecode} (the default but with {@code cv::imdecode} reading the bytes in place, which allocates
+     * the returned {@code Mat} on the Java heap), {@code opencv-exact} ({@link OpenCvDecoderConfig#EXACT}: full-size
+     * decoding, the same tensor as Java within one grey level) or {@code java}.
      */
-    @Param({"opencv", "opencv-exact", "java"})
+    @Param({"opencv", "opencv-imdecode", "opencv-exact", "java"})
     public String decoder;
 
     /** Source JPEG size. */
@@ -99,8 +100,12 @@ public class ImageDecodeBenchmark {
             default -> throw new IllegalArgumentException("target " + target);
         };
         tensor = Tensor.allocate(TensorSpec.of("images", DType.FLOAT32, 1, 3, spec.height(), spec.width()));
-        dec = decoder.equals("opencv-exact") ? new OpenCvImageDecoder(OpenCvDecoderConfig.EXACT)
-                : ImageDecoders.require(decoder);
+        dec = switch (decoder) {
+            case "opencv-imdecode" -> new OpenCvImageDecoder(OpenCvDecoderConfig.DEFAULT.toBuilder()
+                    .scratchFileDecode(false).build());
+            case "opencv-exact" -> new OpenCvImageDecoder(OpenCvDecoderConfig.EXACT);
+            default -> ImageDecoders.require(decoder);
+        };
     }
 
     /** Releases the decoder's native buffers and the tensor. */

@@ -17,7 +17,9 @@ import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -35,6 +37,7 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_2
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_4;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_8;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2RGB;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_GRAY2BGR;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
@@ -46,14 +49,16 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * writes straight into the session's input tensor. Preferred over the pure-Java decoder when this module is on the
  * path ({@link #PRIORITY} {@value #PRIORITY}).
  *
- * <p><b>Memory.</b> The encoded bytes of a direct buffer are read in place (a {@code Mat} header over the buffer;
- * a heap buffer is copied once into a reused native buffer). The destination tensor's memory is wrapped as
- * {@code Mat}s (one plane per channel for NCHW, one interleaved image for NHWC) so that {@code split},
- * {@code convertTo}, {@code transform} and {@code setTo} write into it directly. Every intermediate {@code Mat} is
- * kept in a field and reused while the source size, the tensor buffer and the spec stay the same, and all of them
- * are released by {@link #close()}. In steady state the only per-frame allocation left is the header of the
- * {@code Mat} that {@code imdecode} returns by value (closed at once), plus whatever the codec library allocates
- * inside one decode; the decoded pixels reuse the same buffer.
+ * <p><b>Memory.</b> By default ({@link OpenCvDecoderConfig#scratchFileDecode()}) the encoded bytes are written to
+ * a private, unlinked file in {@code /dev/shm} and decoded by {@code cv::imread} into a pixel buffer this decoder
+ * owns, which allocates nothing on the Java heap. Otherwise, or where that file cannot be made, {@code cv::imdecode}
+ * reads them in place (a {@code Mat} header over a direct buffer; a heap buffer is copied once into a reused native
+ * buffer) and the {@code Mat} its binding returns by value costs 144 bytes of Java heap per frame (closed at once).
+ * The destination tensor's memory is wrapped as {@code Mat}s (one plane per channel for NCHW, one interleaved
+ * image for NHWC) so that {@code split}, {@code convertTo}, {@code transform} and {@code setTo} write into it
+ * directly. Every intermediate {@code Mat} is kept in a field and reused while the source size, the tensor buffer
+ * and the spec stay the same, and all of them are released by {@link #close()}; the decoded pixels reuse the same
+ * buffer. Inside one decode the codec library allocates its own working memory, as it does for any caller.
  *
  * <p><b>Semantics</b> (shared with {@link io.github.streaminfer.image.JavaImageDecoder}, so with
  * {@link OpenCvDecoderConfig#EXACT} both agree within one grey level): headers and limits checked first by
@@ -79,7 +84,21 @@ public final class OpenCvImageDecoder implements ImageDecoder {
     /** Priority: above the pure-Java decoder. */
     public static final int PRIORITY = 100;
 
+    /**
+     * Bytes written over the start of the pixel buffer before each scratch-file decode; a decode writes every pixel,
+     * so finding all of them afterwards means nothing was decoded. A real image whose first 16 pixels are exactly
+     * these bytes would be refused as undecodable (a chance of 2^-384 for an image of 16 pixels or more).
+     */
+    private static final byte[] UNWRITTEN = new byte[48];
+
+    static {
+        for (int i = 0; i < UNWRITTEN.length; i++) {
+            UNWRITTEN[i] = (byte) ((0x9E3779B97F4A7C15L * (i + 1)) >>> 56); // golden-ratio hash: no visible pattern
+        }
+    }
+
     private final OpenCvDecoderConfig config;
+    private final Path scratchDirectory;
     private final ImageGeometry probeGeometry = new ImageGeometry();
     private boolean closed;
 
@@ -103,6 +122,14 @@ public final class OpenCvImageDecoder implements ImageDecoder {
     private PixelFormat rawFormat;
     private BytePointer rawPointer;
     private Mat rawMat;
+
+    // the zero-allocation path: a scratch file that cv::imread decodes into pixels this decoder owns
+    private ScratchFile scratch;
+    private IOException scratchFailure;
+    private boolean scratchUsed;
+    private BytePointer filePixels;
+    private ByteBuffer filePixelsView;
+    private Mat fileDecoded;
 
     private Mat decoded;
     private Mat colour;
@@ -128,7 +155,13 @@ public final class OpenCvImageDecoder implements ImageDecoder {
      * @param config how to decode
      */
     public OpenCvImageDecoder(OpenCvDecoderConfig config) {
+        this(config, ScratchFile.DIRECTORY);
+    }
+
+    /** With the scratch file in another directory (tests: one that cannot hold it). */
+    OpenCvImageDecoder(OpenCvDecoderConfig config, Path scratchDirectory) {
         this.config = Objects.requireNonNull(config, "config");
+        this.scratchDirectory = Objects.requireNonNull(scratchDirectory, "scratchDirectory");
     }
 
     /** @return how this decoder decodes */
@@ -159,7 +192,7 @@ public final class OpenCvImageDecoder implements ImageDecoder {
     @Override
     public ImageDecoder newInstance() {
         OpenCv.ensureLoaded();
-        return new OpenCvImageDecoder(config);
+        return new OpenCvImageDecoder(config, scratchDirectory);
     }
 
     @Override
@@ -182,30 +215,134 @@ public final class OpenCvImageDecoder implements ImageDecoder {
                 ? jpegReduction(w, h, ImageFit.contentWidth(spec, probeGeometry),
                 ImageFit.contentHeight(spec, probeGeometry))
                 : 1;
-        Mat in = wrapEncoded(encoded);
-        boolean ok;
+        int flags = decodeFlags(r);
+        Mat image;
+        scratchUsed = config.scratchFileDecode() && scratchReady() && writeScratch(encoded);
         try {
-            // failure shows in the returned Mat only: dst keeps the previous frame when the header is refused, and
-            // a partly decoded frame when the pixel data is
-            Mat m = imdecode(in, decodeFlags(r), decoded);
-            ok = !m.empty();
-            m.close();
+            image = scratchUsed ? decodeFile(flags, w / r, h / r) : decodeMemory(encoded, flags);
         } catch (RuntimeException e) {
             InvalidImageException ie = new InvalidImageException("corrupt " + format + " image ("
                     + encoded.remaining() + " bytes): " + e.getMessage());
             ie.initCause(e);
             throw ie;
         }
-        if (!ok) {
+        if (image == null) {
             throw new InvalidImageException("corrupt " + format + " image (" + encoded.remaining()
                     + " bytes): OpenCV could not decode it");
         }
-        if (decoded.cols() != w / r || decoded.rows() != h / r || decoded.type() != CV_8UC3) {
+        if (image.cols() != w / r || image.rows() != h / r || image.type() != CV_8UC3) {
             throw new InvalidImageException(format + " header says " + w + "x" + h + " but the image decodes to "
-                    + decoded.cols() + "x" + decoded.rows() + (r == 1 ? "" : " at 1/" + r + " scale"));
+                    + image.cols() + "x" + image.rows() + (r == 1 ? "" : " at 1/" + r + " scale"));
         }
-        fit(decoded, false, spec, tensor, elementOffset, geometry.fit(spec, w, h));
+        fit(image, false, spec, tensor, elementOffset, geometry.fit(spec, w, h));
         return geometry;
+    }
+
+    /**
+     * @return true if the last {@link #decodeInto} call handed its bytes to OpenCV through the scratch file, with
+     *         no Java heap allocation ({@link OpenCvDecoderConfig#scratchFileDecode()}); false if it used
+     *         {@code cv::imdecode} (scratch file off or unavailable, a failed write, or no call yet)
+     */
+    public boolean scratchFileInUse() {
+        return scratchUsed;
+    }
+
+    /**
+     * @return why this decoder could not open its scratch file and decodes with {@code cv::imdecode} instead, or
+     *         null (opened, not needed yet, or off)
+     */
+    public Throwable scratchFileUnavailabilityCause() {
+        return scratchFailure;
+    }
+
+    /**
+     * {@code cv::imdecode} into {@link #decoded}. Failure shows in the returned {@code Mat} only: the destination
+     * keeps the previous frame when the header is refused, and a partly decoded frame when the pixel data is.
+     *
+     * @return the decoded image, or null if OpenCV could not decode it
+     */
+    private Mat decodeMemory(ByteBuffer encoded, int flags) {
+        Mat m = imdecode(wrapEncoded(encoded), flags, decoded);
+        boolean ok = !m.empty();
+        m.close();
+        return ok ? decoded : null;
+    }
+
+    // ------------------------------------------------------------------------------------- scratch-file decoding
+
+    /** Opens the scratch file on first use; remembers a failure and does not try again. */
+    private boolean scratchReady() {
+        if (scratch == null && scratchFailure == null) {
+            try {
+                scratch = ScratchFile.open(scratchDirectory);
+            } catch (IOException | RuntimeException e) {
+                scratchFailure = e instanceof IOException io ? io : new IOException(e.toString(), e);
+            }
+        }
+        return scratch != null;
+    }
+
+    private boolean writeScratch(ByteBuffer encoded) {
+        try {
+            scratch.write(encoded);
+            return true;
+        } catch (IOException e) {
+            return false; // e.g. the memory file system is full: this frame goes through cv::imdecode
+        }
+    }
+
+    /**
+     * {@code cv::imread} into {@link #fileDecoded}, a header over {@link #filePixels} of exactly the expected size
+     * and type: OpenCV then decodes into that memory instead of allocating. When the decoder fails while reading
+     * pixels, OpenCV empties the header; when it fails on the header, it returns without touching the
+     * destination at all, so a marker is written first and a decode that leaves it in place counts as failed.
+     *
+     * @return the decoded image, or null if OpenCV could not decode it
+     */
+    private Mat decodeFile(int flags, int width, int height) {
+        Mat dst = fileTarget(width, height);
+        int marked = Math.min(UNWRITTEN.length, width * height * 3);
+        filePixelsView.put(0, UNWRITTEN, 0, marked);
+        imread(scratch.path(), dst, flags);
+        if (dst.empty()) {
+            return null;
+        }
+        for (int i = 0; i < marked; i++) {
+            if (filePixelsView.get(i) != UNWRITTEN[i]) {
+                return dst;
+            }
+        }
+        return null;
+    }
+
+    private Mat fileTarget(int width, int height) {
+        if (fileDecoded != null && !fileDecoded.empty() && fileDecoded.cols() == width
+                && fileDecoded.rows() == height) {
+            return fileDecoded;
+        }
+        long need = (long) width * height * 3;
+        if (filePixels == null || filePixels.capacity() < need) {
+            releaseFilePixels();
+            filePixels = new BytePointer(need);
+            filePixelsView = filePixels.asByteBuffer();
+        }
+        if (fileDecoded != null) {
+            fileDecoded.close();
+        }
+        fileDecoded = new Mat(height, width, CV_8UC3, filePixels);
+        return fileDecoded;
+    }
+
+    private void releaseFilePixels() {
+        if (fileDecoded != null) {
+            fileDecoded.close();
+            fileDecoded = null;
+        }
+        if (filePixels != null) {
+            filePixels.close();
+            filePixels = null;
+            filePixelsView = null;
+        }
     }
 
     /**
@@ -619,6 +756,11 @@ public final class OpenCvImageDecoder implements ImageDecoder {
         target.release();
         releaseEncoded();
         releaseRaw();
+        releaseFilePixels();
+        if (scratch != null) {
+            scratch.close();
+            scratch = null;
+        }
         rawHeapCopy = null;
         if (heapCopy != null) {
             heapCopy.close();

@@ -304,8 +304,28 @@ class OpenCvImageDecoderTest {
         assertThat(Pointer.totalBytes()).isEqualTo(totalBefore);
         assertThat(Pointer.totalCount()).isEqualTo(countBefore);
         assertThat(physicalGrowth).as("RSS growth over %d frames", frames).isLessThan(8L << 20);
-        // what is left is the header of the Mat that imdecode returns by value (closed at once)
-        assertThat(heapPerFrame).isLessThan(400);
+        // decoded through the scratch file into the decoder's own pixels: nothing on the Java heap
+        assertThat(cv.scratchFileInUse()).isTrue();
+        assertThat(heapPerFrame).isLessThan(16);
+
+        // through cv::imdecode, the Mat its binding returns by value (closed at once) is what is left
+        try (OpenCvImageDecoder imdecode = new OpenCvImageDecoder(OpenCvDecoderConfig.EXACT.toBuilder()
+                .scratchFileDecode(false).build())) {
+            for (int i = 0; i < 50; i++) {
+                imdecode.decodeInto(jpeg, spec, t, 0, gc);
+            }
+            long imdecodeTotalBefore = Pointer.totalBytes();
+            heapBefore = mx.getThreadAllocatedBytes(Thread.currentThread().getId());
+            for (int i = 0; i < frames; i++) {
+                imdecode.decodeInto(jpeg, spec, t, 0, gc);
+            }
+            long imdecodePerFrame = (mx.getThreadAllocatedBytes(Thread.currentThread().getId()) - heapBefore)
+                    / frames;
+            System.out.println("through cv::imdecode: Java heap " + imdecodePerFrame + " B/frame");
+            assertThat(imdecode.scratchFileInUse()).isFalse();
+            assertThat(imdecodePerFrame).isBetween(100L, 400L);
+            assertThat(Pointer.totalBytes()).isEqualTo(imdecodeTotalBefore);
+        }
 
         // raw frames (camera / video) go through no by-value return at all
         ByteBuffer bgr = ByteBuffer.allocateDirect(640 * 480 * 3);

@@ -167,7 +167,7 @@ class ReducedJpegDecodeTest {
                         assertThat(d[0]).as("mean |reduced - exact| levels, %s", what).isLessThanOrEqualTo(7);
                         assertThat(d[1]).as("mean |reduced - area| levels, %s", what).isLessThanOrEqualTo(d[2] + 0.75);
                         if (reductionFor(s[0], s[1], spec) > 1 && d[2] > 1.5) {
-                            // a real downscale the exact mode aliases: the reduced decode must be nearer the area average
+                            // a real downscale, which the exact mode aliases: the reduced one is nearer the area
                             assertThat(d[1]).as("reduced nearer the area average, %s", what).isLessThan(d[2]);
                         }
                         worstMean = Math.max(worstMean, d[0]);
@@ -264,7 +264,7 @@ class ReducedJpegDecodeTest {
         }
     }
 
-    /** @return the intensity-weighted centre of channel 0 inside a window, in tensor coordinates (pixel centres at +0.5) */
+    /** @return the intensity-weighted centre of channel 0 in a window, in tensor coordinates (pixel centres at +0.5) */
     private static double[] centroid(Tensor t, ImageSpec spec, double x0, double y0, double ww, double wh) {
         double sx = 0;
         double sy = 0;
