@@ -23,9 +23,11 @@ package io.github.streaminfer.media;
  *                          decode OpenCV offers, and JavaCPP's binding returns its result {@code Mat} by value: a
  *                          {@code Mat} object, its deallocator and a reference counter (144 bytes) per frame,
  *                          registered under JavaCPP's global lock. The scratch file costs one copy of the encoded
- *                          bytes and a few system calls (about 5 to 10 % of the decode time). Where the file cannot
- *                          be made (not Linux, no {@code /dev/shm} or {@code /proc}), or a write fails, the decoder
- *                          uses {@code cv::imdecode}; {@link OpenCvImageDecoder#scratchFileInUse()} tells which.
+ *                          bytes, and OpenCV reads it back through libjpeg's small stdio buffer, which keeps the
+ *                          Huffman decoder off its fast path: JPEG decoding takes up to about 10 % longer than
+ *                          with {@code cv::imdecode}. Where the file cannot be made (not Linux, no
+ *                          {@code /dev/shm} or {@code /proc}), or a write fails, the decoder uses
+ *                          {@code cv::imdecode}; {@link OpenCvImageDecoder#scratchFileInUse()} tells which.
  *                          {@code false} always uses {@code cv::imdecode}.
  */
 public record OpenCvDecoderConfig(boolean reducedJpegDecode, boolean scratchFileDecode) {
