@@ -4,6 +4,8 @@ import io.github.streaminfer.image.ImageDecoder;
 import io.github.streaminfer.image.ImageDecoders;
 import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageSpec;
+import io.github.streaminfer.media.OpenCvDecoderConfig;
+import io.github.streaminfer.media.OpenCvImageDecoder;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
@@ -40,7 +42,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The image path of every camera stream: one JPEG frame (640×480 or 1280×720, quality 90, a rendered scene) decoded
  * and written as a normalised float NCHW tensor, letterboxed to 640×640 (detectors) or resized to 96×96 (policies,
- * classifiers). OpenCV ({@code streaminfer-media-javacv}) and the built-in pure-Java decoder side by side.
+ * classifiers). OpenCV ({@code streaminfer-media-javacv}, by default and in its exact mode) and the built-in pure-Java
+ * decoder side by side.
  *
  * <p>Targets: OpenCV at most 0.25× the Java time and at most 3 ms at 640×480; 0 B/op on the Java heap for OpenCV
  * ({@code -prof gc}).
@@ -57,8 +60,13 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 public class ImageDecodeBenchmark {
 
-    /** Decoder id: {@code opencv} or {@code java}. */
-    @Param({"opencv", "java"})
+    /**
+     * Decoder: {@code opencv} (the default configuration: reduced JPEG decoding, scratch-file input),
+     * {@code opencv-imdecode} (the default but with {@code cv::imdecode} reading the bytes in place, which allocates
+     * the returned {@code Mat} on the Java heap), {@code opencv-exact} ({@link OpenCvDecoderConfig#EXACT}: full-size
+     * decoding, the same tensor as Java within one grey level) or {@code java}.
+     */
+    @Param({"opencv", "opencv-imdecode", "opencv-exact", "java"})
     public String decoder;
 
     /** Source JPEG size. */
@@ -92,7 +100,12 @@ public class ImageDecodeBenchmark {
             default -> throw new IllegalArgumentException("target " + target);
         };
         tensor = Tensor.allocate(TensorSpec.of("images", DType.FLOAT32, 1, 3, spec.height(), spec.width()));
-        dec = ImageDecoders.require(decoder);
+        dec = switch (decoder) {
+            case "opencv-imdecode" -> new OpenCvImageDecoder(OpenCvDecoderConfig.DEFAULT.toBuilder()
+                    .scratchFileDecode(false).build());
+            case "opencv-exact" -> new OpenCvImageDecoder(OpenCvDecoderConfig.EXACT);
+            default -> ImageDecoders.require(decoder);
+        };
     }
 
     /** Releases the decoder's native buffers and the tensor. */

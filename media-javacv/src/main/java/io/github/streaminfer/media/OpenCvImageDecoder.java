@@ -17,9 +17,12 @@ import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_32F;
 import static org.bytedeco.opencv.global.opencv_core.CV_32FC1;
@@ -30,7 +33,11 @@ import static org.bytedeco.opencv.global.opencv_core.split;
 import static org.bytedeco.opencv.global.opencv_core.transform;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_2;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_4;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_8;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2RGB;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_GRAY2BGR;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
@@ -42,20 +49,30 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * writes straight into the session's input tensor. Preferred over the pure-Java decoder when this module is on the
  * path ({@link #PRIORITY} {@value #PRIORITY}).
  *
- * <p><b>Memory.</b> The encoded bytes of a direct buffer are read in place (a {@code Mat} header over the buffer;
- * a heap buffer is copied once into a reused native buffer). The destination tensor's memory is wrapped as
- * {@code Mat}s (one plane per channel for NCHW, one interleaved image for NHWC) so that {@code split},
- * {@code convertTo}, {@code transform} and {@code setTo} write into it directly. Every intermediate {@code Mat} is
- * kept in a field and reused while the source size, the tensor buffer and the spec stay the same, and all of them
- * are released by {@link #close()}. In steady state the only per-frame allocation left is the header of the
- * {@code Mat} that {@code imdecode} returns by value (closed at once), plus whatever the codec library allocates
- * inside one decode; the decoded pixels reuse the same buffer.
+ * <p><b>Memory.</b> By default ({@link OpenCvDecoderConfig#scratchFileDecode()}) the encoded bytes are written to
+ * a private, unlinked file in {@code /dev/shm} and decoded by {@code cv::imread} into a pixel buffer this decoder
+ * owns, which allocates nothing on the Java heap. Otherwise, or where that file cannot be made, {@code cv::imdecode}
+ * reads them in place (a {@code Mat} header over a direct buffer; a heap buffer is copied once into a reused native
+ * buffer) and the {@code Mat} its binding returns by value costs 144 bytes of Java heap per frame (closed at once).
+ * The destination tensor's memory is wrapped as {@code Mat}s (one plane per channel for NCHW, one interleaved
+ * image for NHWC) so that {@code split}, {@code convertTo}, {@code transform} and {@code setTo} write into it
+ * directly. Every intermediate {@code Mat} is kept in a field and reused while the source size, the tensor buffer
+ * and the spec stay the same, and all of them are released by {@link #close()}; the decoded pixels reuse the same
+ * buffer. Inside one decode the codec library allocates its own working memory, as it does for any caller.
  *
- * <p><b>Semantics</b> (shared with {@link io.github.streaminfer.image.JavaImageDecoder}, so both agree within
- * one grey level): headers and limits checked first by {@link ImageHeaders#probe}; decoded as 8-bit BGR without
- * applying EXIF orientation ({@code IMREAD_IGNORE_ORIENTATION}); resized with {@code INTER_LINEAR} (also when
- * shrinking; {@code INTER_AREA} would look smoother but the Java path does not implement it); padding and
- * normalisation as {@link ImageFit} defines.
+ * <p><b>Semantics</b> (shared with {@link io.github.streaminfer.image.JavaImageDecoder}, so with
+ * {@link OpenCvDecoderConfig#EXACT} both agree within one grey level): headers and limits checked first by
+ * {@link ImageHeaders#probe}; decoded as 8-bit BGR without applying EXIF orientation
+ * ({@code IMREAD_IGNORE_ORIENTATION}); resized with {@code INTER_LINEAR} (also when shrinking; {@code INTER_AREA}
+ * would look smoother but the Java path does not implement it); padding and normalisation as {@link ImageFit}
+ * defines.
+ *
+ * <p><b>Reduced JPEG decoding</b> ({@link OpenCvDecoderConfig#reducedJpegDecode()}, on by default): when the
+ * target is at least two times smaller than the JPEG, libjpeg decodes it at 1/2, 1/4 or 1/8 scale straight from the
+ * DCT coefficients, which skips most of the inverse DCT, upsampling and colour conversion work and averages each
+ * block instead of sampling it; the bilinear resize then only covers the remaining factor (none at all for, e.g.,
+ * 1280 × 720 letterboxed into 640 × 640). The geometry written to {@link ImageGeometry} is always that of the
+ * full-size image, so detections map back to original pixels the same way in both modes.
  *
  * <p><b>Note:</b> not thread-safe; one instance per thread ({@link #newInstance()}). The tensor and any wrapped
  * buffer are referenced by the decoder (so their memory stays reachable) until the next call with other buffers
@@ -67,8 +84,21 @@ public final class OpenCvImageDecoder implements ImageDecoder {
     /** Priority: above the pure-Java decoder. */
     public static final int PRIORITY = 100;
 
-    private static final int DECODE_FLAGS = IMREAD_COLOR | IMREAD_IGNORE_ORIENTATION;
+    /**
+     * Bytes written over the start of the pixel buffer before each scratch-file decode; a decode writes every pixel,
+     * so finding all of them afterwards means nothing was decoded. A real image whose first 16 pixels are exactly
+     * these bytes would be refused as undecodable (a chance of 2^-384 for an image of 16 pixels or more).
+     */
+    private static final byte[] UNWRITTEN = new byte[48];
 
+    static {
+        for (int i = 0; i < UNWRITTEN.length; i++) {
+            UNWRITTEN[i] = (byte) ((0x9E3779B97F4A7C15L * (i + 1)) >>> 56); // golden-ratio hash: no visible pattern
+        }
+    }
+
+    private final OpenCvDecoderConfig config;
+    private final Path scratchDirectory;
     private final ImageGeometry probeGeometry = new ImageGeometry();
     private boolean closed;
 
@@ -93,6 +123,14 @@ public final class OpenCvImageDecoder implements ImageDecoder {
     private BytePointer rawPointer;
     private Mat rawMat;
 
+    // the zero-allocation path: a scratch file that cv::imread decodes into pixels this decoder owns
+    private ScratchFile scratch;
+    private IOException scratchFailure;
+    private boolean scratchUsed;
+    private BytePointer filePixels;
+    private ByteBuffer filePixelsView;
+    private Mat fileDecoded;
+
     private Mat decoded;
     private Mat colour;
     private Mat resized;
@@ -101,10 +139,34 @@ public final class OpenCvImageDecoder implements ImageDecoder {
     private final Target target = new Target();
 
     /**
-     * Creates a decoder. Cheap: native buffers are created on first use, so {@link java.util.ServiceLoader} can
-     * instantiate it as a provider; {@link #isAvailable()} says whether OpenCV loads here.
+     * Creates a decoder with {@link OpenCvDecoderConfig#DEFAULT} (reduced JPEG decoding on), as
+     * {@link java.util.ServiceLoader} and {@link io.github.streaminfer.image.ImageDecoders#best()} do. Cheap: native
+     * buffers are created on first use; {@link #isAvailable()} says whether OpenCV loads here.
      */
     public OpenCvImageDecoder() {
+        this(OpenCvDecoderConfig.DEFAULT);
+    }
+
+    /**
+     * Creates a decoder with the given trade-offs, e.g. {@link OpenCvDecoderConfig#EXACT} to get the same tensor as
+     * the pure-Java decoder. Pass it (or its {@link #newInstance()}s) to a task's {@code decoder(...)} builder
+     * method.
+     *
+     * @param config how to decode
+     */
+    public OpenCvImageDecoder(OpenCvDecoderConfig config) {
+        this(config, ScratchFile.DIRECTORY);
+    }
+
+    /** With the scratch file in another directory (tests: one that cannot hold it). */
+    OpenCvImageDecoder(OpenCvDecoderConfig config, Path scratchDirectory) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.scratchDirectory = Objects.requireNonNull(scratchDirectory, "scratchDirectory");
+    }
+
+    /** @return how this decoder decodes */
+    public OpenCvDecoderConfig config() {
+        return config;
     }
 
     @Override
@@ -130,7 +192,7 @@ public final class OpenCvImageDecoder implements ImageDecoder {
     @Override
     public ImageDecoder newInstance() {
         OpenCv.ensureLoaded();
-        return new OpenCvImageDecoder();
+        return new OpenCvImageDecoder(config, scratchDirectory);
     }
 
     @Override
@@ -148,26 +210,171 @@ public final class OpenCvImageDecoder implements ImageDecoder {
         ImageHeaders.Format format = ImageHeaders.probe(encoded, spec, probeGeometry);
         int w = probeGeometry.sourceWidth();
         int h = probeGeometry.sourceHeight();
-        Mat in = wrapEncoded(encoded);
+        probeGeometry.fit(spec, w, h);
+        int r = format == ImageHeaders.Format.JPEG && config.reducedJpegDecode()
+                ? jpegReduction(w, h, ImageFit.contentWidth(spec, probeGeometry),
+                ImageFit.contentHeight(spec, probeGeometry))
+                : 1;
+        int flags = decodeFlags(r);
+        Mat image;
+        scratchUsed = config.scratchFileDecode() && scratchReady() && writeScratch(encoded);
         try {
-            Mat r = imdecode(in, DECODE_FLAGS, decoded);
-            r.close();
+            image = scratchUsed ? decodeFile(flags, w / r, h / r) : decodeMemory(encoded, flags);
         } catch (RuntimeException e) {
             InvalidImageException ie = new InvalidImageException("corrupt " + format + " image ("
                     + encoded.remaining() + " bytes): " + e.getMessage());
             ie.initCause(e);
             throw ie;
         }
-        if (decoded.empty()) {
+        if (image == null) {
             throw new InvalidImageException("corrupt " + format + " image (" + encoded.remaining()
                     + " bytes): OpenCV could not decode it");
         }
-        if (decoded.cols() != w || decoded.rows() != h || decoded.type() != CV_8UC3) {
+        if (image.cols() != w / r || image.rows() != h / r || image.type() != CV_8UC3) {
             throw new InvalidImageException(format + " header says " + w + "x" + h + " but the image decodes to "
-                    + decoded.cols() + "x" + decoded.rows());
+                    + image.cols() + "x" + image.rows() + (r == 1 ? "" : " at 1/" + r + " scale"));
         }
-        fit(decoded, false, spec, tensor, elementOffset, geometry);
+        fit(image, false, spec, tensor, elementOffset, geometry.fit(spec, w, h));
         return geometry;
+    }
+
+    /**
+     * @return true if the last {@link #decodeInto} call handed its bytes to OpenCV through the scratch file, with
+     *         no Java heap allocation ({@link OpenCvDecoderConfig#scratchFileDecode()}); false if it used
+     *         {@code cv::imdecode} (scratch file off or unavailable, a failed write, or no call yet)
+     */
+    public boolean scratchFileInUse() {
+        return scratchUsed;
+    }
+
+    /**
+     * @return why this decoder could not open its scratch file and decodes with {@code cv::imdecode} instead, or
+     *         null (opened, not needed yet, or off)
+     */
+    public Throwable scratchFileUnavailabilityCause() {
+        return scratchFailure;
+    }
+
+    /**
+     * {@code cv::imdecode} into {@link #decoded}. Failure shows in the returned {@code Mat} only: the destination
+     * keeps the previous frame when the header is refused, and a partly decoded frame when the pixel data is.
+     *
+     * @return the decoded image, or null if OpenCV could not decode it
+     */
+    private Mat decodeMemory(ByteBuffer encoded, int flags) {
+        Mat m = imdecode(wrapEncoded(encoded), flags, decoded);
+        boolean ok = !m.empty();
+        m.close();
+        return ok ? decoded : null;
+    }
+
+    // ------------------------------------------------------------------------------------- scratch-file decoding
+
+    /** Opens the scratch file on first use; remembers a failure and does not try again. */
+    private boolean scratchReady() {
+        if (scratch == null && scratchFailure == null) {
+            try {
+                scratch = ScratchFile.open(scratchDirectory);
+            } catch (IOException | RuntimeException e) {
+                scratchFailure = e instanceof IOException io ? io : new IOException(e.toString(), e);
+            }
+        }
+        return scratch != null;
+    }
+
+    private boolean writeScratch(ByteBuffer encoded) {
+        try {
+            scratch.write(encoded);
+            return true;
+        } catch (IOException e) {
+            return false; // e.g. the memory file system is full: this frame goes through cv::imdecode
+        }
+    }
+
+    /**
+     * {@code cv::imread} into {@link #fileDecoded}, a header over {@link #filePixels} of exactly the expected size
+     * and type: OpenCV then decodes into that memory instead of allocating. When the decoder fails while reading
+     * pixels, OpenCV empties the header; when it fails on the header, it returns without touching the
+     * destination at all, so a marker is written first and a decode that leaves it in place counts as failed.
+     *
+     * @return the decoded image, or null if OpenCV could not decode it
+     */
+    private Mat decodeFile(int flags, int width, int height) {
+        Mat dst = fileTarget(width, height);
+        int marked = Math.min(UNWRITTEN.length, width * height * 3);
+        filePixelsView.put(0, UNWRITTEN, 0, marked);
+        imread(scratch.path(), dst, flags);
+        if (dst.empty()) {
+            return null;
+        }
+        for (int i = 0; i < marked; i++) {
+            if (filePixelsView.get(i) != UNWRITTEN[i]) {
+                return dst;
+            }
+        }
+        return null;
+    }
+
+    private Mat fileTarget(int width, int height) {
+        if (fileDecoded != null && !fileDecoded.empty() && fileDecoded.cols() == width
+                && fileDecoded.rows() == height) {
+            return fileDecoded;
+        }
+        long need = (long) width * height * 3;
+        if (filePixels == null || filePixels.capacity() < need) {
+            releaseFilePixels();
+            filePixels = new BytePointer(need);
+            filePixelsView = filePixels.asByteBuffer();
+        }
+        if (fileDecoded != null) {
+            fileDecoded.close();
+        }
+        fileDecoded = new Mat(height, width, CV_8UC3, filePixels);
+        return fileDecoded;
+    }
+
+    private void releaseFilePixels() {
+        if (fileDecoded != null) {
+            fileDecoded.close();
+            fileDecoded = null;
+        }
+        if (filePixels != null) {
+            filePixels.close();
+            filePixels = null;
+            filePixelsView = null;
+        }
+    }
+
+    /**
+     * The JPEG reduction for one image and target: the largest {@code r} of 8, 4 and 2 that divides both sides and
+     * leaves the reduced image at least as large as the content it becomes, else 1. Dividing both sides keeps the
+     * reduced pixel grid aligned with the original one (pixel {@code i} covers source pixels
+     * {@code [i·r, (i+1)·r)}), so the full-size geometry stays exact.
+     *
+     * @param width         source width
+     * @param height        source height
+     * @param contentWidth  width of the image inside the target
+     * @param contentHeight height of the image inside the target
+     * @return 1, 2, 4 or 8
+     */
+    static int jpegReduction(int width, int height, int contentWidth, int contentHeight) {
+        for (int r = 8; r > 1; r >>= 1) {
+            if (width % r == 0 && height % r == 0 && width / r >= contentWidth && height / r >= contentHeight) {
+                return r;
+            }
+        }
+        return 1;
+    }
+
+    private static int decodeFlags(int reduction) {
+        int scale = switch (reduction) {
+            case 1 -> IMREAD_COLOR;
+            case 2 -> IMREAD_REDUCED_COLOR_2;
+            case 4 -> IMREAD_REDUCED_COLOR_4;
+            case 8 -> IMREAD_REDUCED_COLOR_8;
+            default -> throw new IllegalArgumentException("reduction " + reduction + "; allowed: 1, 2, 4, 8");
+        };
+        return scale | IMREAD_IGNORE_ORIENTATION;
     }
 
     @Override
@@ -197,7 +404,7 @@ public final class OpenCvImageDecoder implements ImageDecoder {
             cvtColor(src, colour, COLOR_GRAY2BGR);
             src = colour;
         }
-        fit(src, format == PixelFormat.RGB, spec, tensor, elementOffset, geometry);
+        fit(src, format == PixelFormat.RGB, spec, tensor, elementOffset, geometry.fit(spec, width, height));
         return geometry;
     }
 
@@ -304,14 +511,19 @@ public final class OpenCvImageDecoder implements ImageDecoder {
 
     // ----------------------------------------------------------------------------------------------- fit + write
 
+    /**
+     * Resizes {@code src} to the content size that {@code geometry} (already fitted to the full-size source) gives,
+     * pads, reorders and normalises into the tensor. {@code src} is the full-size image or a reduced decode of it.
+     */
     private void fit(Mat src, boolean srcRgb, ImageSpec spec, Tensor tensor, long elementOffset,
                      ImageGeometry geometry) {
         int sw = src.cols();
         int sh = src.rows();
-        geometry.fit(spec, sw, sh);
+        int cw = ImageFit.contentWidth(spec, geometry);
+        int ch = ImageFit.contentHeight(spec, geometry);
         ByteBuffer buffer = tensor.buffer();
-        if (!target.matches(buffer, elementOffset, spec, sw, sh, srcRgb)) {
-            target.bind(buffer, elementOffset, spec, sw, sh, srcRgb, geometry);
+        if (!target.matches(buffer, elementOffset, spec, sw, sh, cw, ch, srcRgb)) {
+            target.bind(buffer, elementOffset, spec, sw, sh, cw, ch, srcRgb);
         }
         Mat content = src;
         if (target.cw != sw || target.ch != sh) {
@@ -369,12 +581,13 @@ public final class OpenCvImageDecoder implements ImageDecoder {
         final List<Mat> padMats = new ArrayList<>();
         final List<Scalar> padValues = new ArrayList<>();
 
-        boolean matches(ByteBuffer b, long off, ImageSpec s, int w, int h, boolean rgb) {
-            return b == buffer && off == elementOffset && w == sw && h == sh && rgb == srcRgb
-                    && (s == spec || s.equals(spec));
+        boolean matches(ByteBuffer b, long off, ImageSpec s, int w, int h, int contentW, int contentH,
+                        boolean rgb) {
+            return b == buffer && off == elementOffset && w == sw && h == sh && contentW == cw && contentH == ch
+                    && rgb == srcRgb && (s == spec || s.equals(spec));
         }
 
-        void bind(ByteBuffer b, long off, ImageSpec s, int w, int h, boolean rgb, ImageGeometry g) {
+        void bind(ByteBuffer b, long off, ImageSpec s, int w, int h, int contentW, int contentH, boolean rgb) {
             release();
             buffer = b;
             elementOffset = off;
@@ -384,8 +597,8 @@ public final class OpenCvImageDecoder implements ImageDecoder {
             srcRgb = rgb;
             boolean wantRgb = s.channelOrder() == ImageSpec.ChannelOrder.RGB;
             swap = wantRgb != rgb;
-            cw = ImageFit.contentWidth(s, g);
-            ch = ImageFit.contentHeight(s, g);
+            cw = contentW;
+            ch = contentH;
             int tw = s.width();
             int th = s.height();
             int px = s.resize() == ImageSpec.ResizeMode.STRETCH ? 0 : (tw - cw) / 2;
@@ -543,6 +756,11 @@ public final class OpenCvImageDecoder implements ImageDecoder {
         target.release();
         releaseEncoded();
         releaseRaw();
+        releaseFilePixels();
+        if (scratch != null) {
+            scratch.close();
+            scratch = null;
+        }
         rawHeapCopy = null;
         if (heapCopy != null) {
             heapCopy.close();

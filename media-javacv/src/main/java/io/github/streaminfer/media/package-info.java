@@ -4,7 +4,7 @@
  * image folder and submit frames to a session.
  *
  * <p>Threading: a decoder belongs to one thread; a frame source runs its own producer thread and is controlled
- * from any thread. Native memory (every {@code Mat} and {@code Pointer}) is owned by the object that created it and
- * released by its {@code close()}.
+ * from any thread. Native memory (every {@code Mat} and {@code Pointer}) and a decoder's scratch file are owned by
+ * the object that created them and released by its {@code close()}.
  */
 package io.github.streaminfer.media;

@@ -267,10 +267,13 @@ class FrameSourceTest {
                     out[0].putFloat(0, mean);        // class 0: bright
                     out[0].putFloat(1, 0.5f);        // class 1: dark
                 }).build();
-        var task = PooledFrameTask.wrap(io.github.streaminfer.task.ClassifierTask.builder(spec).build());
+        // the task uses the decoder it is given and leaves closing it to its owner
+        ImageDecoder decoder = ImageDecoders.best();
+        var task = PooledFrameTask.wrap(io.github.streaminfer.task.ClassifierTask.builder(spec).decoder(decoder)
+                .build());
         List<Integer> best = Collections.synchronizedList(new ArrayList<>());
         List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
-        try (var session = StreamingInferenceSession.builder(model, task)
+        try (decoder; var session = StreamingInferenceSession.builder(model, task)
                 .config(SessionConfig.DEFAULT.toBuilder().ingress(IngressPolicy.block(2)).build())
                 .listener(r -> {
                     if (r.isSuccess()) {

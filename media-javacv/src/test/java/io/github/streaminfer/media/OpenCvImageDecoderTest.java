@@ -27,7 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class OpenCvImageDecoderTest {
-    private final OpenCvImageDecoder cv = new OpenCvImageDecoder();
+    /** Exact mode: decodes every image at full size, as the Java decoder does. */
+    private final OpenCvImageDecoder cv = new OpenCvImageDecoder(OpenCvDecoderConfig.EXACT);
+    /** The default configuration: reduced JPEG decoding. */
+    private final OpenCvImageDecoder fast = new OpenCvImageDecoder();
     private final JavaImageDecoder java = new JavaImageDecoder();
     private final ImageGeometry gc = new ImageGeometry();
     private final ImageGeometry gj = new ImageGeometry();
@@ -35,6 +38,7 @@ class OpenCvImageDecoderTest {
     @AfterEach
     void close() {
         cv.close();
+        fast.close();
         java.close();
     }
 
@@ -164,6 +168,11 @@ class OpenCvImageDecoderTest {
 
     @Test
     void heapAndOffsetBuffersDecodeTheSame() {
+        heapAndOffsetBuffersDecodeTheSame(cv);
+        heapAndOffsetBuffersDecodeTheSame(fast);
+    }
+
+    private void heapAndOffsetBuffersDecodeTheSame(OpenCvImageDecoder cv) {
         byte[] jpeg = TestImages.jpeg(TestImages.scene(200, 150, false), 0.9f);
         ImageSpec spec = ImageSpec.builder(64, 64).build();
         Tensor direct = tensor(spec);
@@ -185,6 +194,11 @@ class OpenCvImageDecoderTest {
 
     @Test
     void corruptTruncatedAndHugeInputsAreRefusedCleanly() {
+        corruptTruncatedAndHugeInputsAreRefusedCleanly(cv);
+        corruptTruncatedAndHugeInputsAreRefusedCleanly(fast); // 320x240 -> 64x64 decodes at 1/2 scale
+    }
+
+    private void corruptTruncatedAndHugeInputsAreRefusedCleanly(OpenCvImageDecoder cv) {
         ImageSpec spec = ImageSpec.builder(64, 64).build();
         Tensor t = tensor(spec);
         byte[] jpeg = TestImages.jpeg(TestImages.scene(320, 240, false), 0.9f);
@@ -233,6 +247,37 @@ class OpenCvImageDecoderTest {
         assertThat(gc.sourceWidth()).isEqualTo(320);
     }
 
+    /** A JPEG that {@code ImageHeaders} accepts but libjpeg refuses while reading its header (a bogus DHT index). */
+    static byte[] badHuffmanTable(byte[] jpeg) {
+        byte[] bad = jpeg.clone();
+        for (int p = 2; p < bad.length; ) {
+            int marker = bad[p + 1] & 0xFF;
+            int len = ((bad[p + 2] & 0xFF) << 8) | (bad[p + 3] & 0xFF);
+            if (marker == 0xC4) {
+                bad[p + 4] = 0x1F; // table class 1, index 15: libjpeg allows indexes 0 to 3
+                return bad;
+            }
+            p += 2 + len;
+        }
+        throw new IllegalStateException("no DHT segment");
+    }
+
+    @Test
+    void aFrameOpenCvRefusesIsNotMistakenForThePreviousOne() {
+        for (OpenCvImageDecoder d : new OpenCvImageDecoder[]{cv, fast}) {
+            ImageSpec spec = ImageSpec.builder(64, 48).dtype(DType.UINT8).build();
+            byte[] good = TestImages.jpeg(TestImages.scene(64, 48, false), 0.9f);
+            Tensor t = tensor(spec);
+            d.decodeInto(TestImages.direct(good), spec, t, 0, gc);
+            // the decoded buffer still holds the good frame when OpenCV refuses the next one's header
+            assertThatThrownBy(() -> d.decodeInto(TestImages.direct(badHuffmanTable(good)), spec, tensor(spec), 0,
+                    gc)).isInstanceOf(InvalidImageException.class).hasMessageContaining("corrupt JPEG");
+            Tensor again = tensor(spec);
+            d.decodeInto(TestImages.direct(good), spec, again, 0, gc);
+            assertThat(again.buffer()).isEqualTo(t.buffer());
+        }
+    }
+
     @Test
     void steadyStateAllocatesNoNativeMemoryAndReportsHeapBytes() {
         ByteBuffer jpeg = TestImages.direct(TestImages.jpeg(TestImages.scene(640, 480, false), 0.9f));
@@ -259,8 +304,28 @@ class OpenCvImageDecoderTest {
         assertThat(Pointer.totalBytes()).isEqualTo(totalBefore);
         assertThat(Pointer.totalCount()).isEqualTo(countBefore);
         assertThat(physicalGrowth).as("RSS growth over %d frames", frames).isLessThan(8L << 20);
-        // what is left is the header of the Mat that imdecode returns by value (closed at once)
-        assertThat(heapPerFrame).isLessThan(400);
+        // decoded through the scratch file into the decoder's own pixels: nothing on the Java heap
+        assertThat(cv.scratchFileInUse()).isTrue();
+        assertThat(heapPerFrame).isLessThan(16);
+
+        // through cv::imdecode, the Mat its binding returns by value (closed at once) is what is left
+        try (OpenCvImageDecoder imdecode = new OpenCvImageDecoder(OpenCvDecoderConfig.EXACT.toBuilder()
+                .scratchFileDecode(false).build())) {
+            for (int i = 0; i < 50; i++) {
+                imdecode.decodeInto(jpeg, spec, t, 0, gc);
+            }
+            long imdecodeTotalBefore = Pointer.totalBytes();
+            heapBefore = mx.getThreadAllocatedBytes(Thread.currentThread().getId());
+            for (int i = 0; i < frames; i++) {
+                imdecode.decodeInto(jpeg, spec, t, 0, gc);
+            }
+            long imdecodePerFrame = (mx.getThreadAllocatedBytes(Thread.currentThread().getId()) - heapBefore)
+                    / frames;
+            System.out.println("through cv::imdecode: Java heap " + imdecodePerFrame + " B/frame");
+            assertThat(imdecode.scratchFileInUse()).isFalse();
+            assertThat(imdecodePerFrame).isBetween(100L, 400L);
+            assertThat(Pointer.totalBytes()).isEqualTo(imdecodeTotalBefore);
+        }
 
         // raw frames (camera / video) go through no by-value return at all
         ByteBuffer bgr = ByteBuffer.allocateDirect(640 * 480 * 3);
