@@ -448,6 +448,11 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         }
         Tensors.free(inputs);
         Tensors.free(outputs);
+        try {
+            task.close();
+        } catch (RuntimeException e) {
+            errorHandler.onError(config.name(), -1, e);
+        }
         if (closeModel) {
             try {
                 model.close();

@@ -100,6 +100,12 @@ public final class ClassifierTask implements InferenceTask<ImageFrame, Classific
         into.fill(t, 0, count, activation, -1);
     }
 
+    /** Closes the image decoder (given to the builder or looked up). */
+    @Override
+    public void close() {
+        image.close();
+    }
+
     /** Builder for {@link ClassifierTask}. */
     public static final class Builder {
         private final ImageSpec spec;
@@ -115,7 +121,8 @@ public final class ClassifierTask implements InferenceTask<ImageFrame, Classific
         }
 
         /**
-         * @param decoder decoder for encoded frames (default: the best one found when first needed)
+         * @param decoder decoder for encoded frames (default: the best one found when first needed); the task owns it
+         *                and closes it when its session closes, so give each task its own
          * @return this
          */
         public Builder decoder(ImageDecoder decoder) {

@@ -417,6 +417,12 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
         }
     }
 
+    /** Closes the image decoder (given to the builder or looked up). */
+    @Override
+    public void close() {
+        image.close();
+    }
+
     /** Builder for {@link DetectionTask}. */
     public static final class Builder {
         private final ImageSpec spec;
@@ -437,7 +443,8 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
         }
 
         /**
-         * @param decoder decoder for encoded frames (default: the best one found when first needed)
+         * @param decoder decoder for encoded frames (default: the best one found when first needed); the task owns it
+         *                and closes it when its session closes, so give each task its own
          * @return this
          */
         public Builder decoder(ImageDecoder decoder) {

@@ -84,4 +84,11 @@ public interface InferenceTask<I, O> {
     /** Clears per-stream state (windows, trackers). Called on the worker by {@code session.reset()}. */
     default void reset() {
     }
+
+    /**
+     * Releases what the task holds outside the Java heap (an image decoder's native buffers, for example). The
+     * session calls it once when it closes, after its worker has stopped touching the task.
+     */
+    default void close() {
+    }
 }

@@ -202,6 +202,14 @@ public final class PolicyTask implements InferenceTask<PolicyObservation, Action
         t.getFloats(0, into.array(), 0, h * d);
     }
 
+    /** Closes the image decoders (given to the builder or looked up). */
+    @Override
+    public void close() {
+        for (ImageInput image : images) {
+            image.close();
+        }
+    }
+
     /** Builder for {@link PolicyTask}. */
     public static final class Builder {
         private final List<String> imageNames = new ArrayList<>();
@@ -229,7 +237,8 @@ public final class PolicyTask implements InferenceTask<PolicyObservation, Action
         }
 
         /**
-         * @param decoder decoder for encoded frames (default: the best one found when first needed)
+         * @param decoder decoder for encoded frames (default: the best one found when first needed); the task owns it
+         *                and closes it when its session closes, so give each task its own
          * @return this
          */
         public Builder decoder(ImageDecoder decoder) {
