@@ -1,6 +1,5 @@
 package io.github.streaminfer.transport.internal;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.streaminfer.session.InferenceResult;
@@ -64,6 +63,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     private final ServerContext server;
     private final VlaEndpoint<O> endpoint;
     private final ActionOut action = new ActionOut();
+    private final ActionMessageWriter replies = new ActionMessageWriter();
     private volatile ActionEncoder<O> encoder;
     private final FrameIds frameIds = new FrameIds();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -481,28 +481,23 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     public void onResult(InferenceResult<O> r) {
         LiveSession ls = live;
         long latency = r.publishedNanos() - r.captureNanos();
-        ByteBuf buf = ctx.alloc().buffer(256);
-        try (JsonGenerator g = Json.generator(buf)) {
+        ByteBuf msg;
+        try {
             if (r.isSuccess()) {
                 action.clear();
                 encoder.encode(r, action);
-                writeAction(g, r.frameId(), latency);
+                msg = replies.action(ctx.alloc(), frameIds, r.frameId(), System.currentTimeMillis(), action, latency);
                 if (ls != null) {
                     ls.latencySumNanos.add(latency);
                     ls.latencyCount.increment();
                 }
                 server.latency.recordValue(Math.max(0, latency));
             } else {
-                g.writeStartObject();
-                g.writeStringField("type", "error");
-                g.writeStringField("code", r.failure() == InferenceResult.Failure.INVALID_INPUT
-                        ? "invalid_input" : "inference_failed");
-                g.writeStringField("message", failureMessage(r));
-                frameIds.write(g, r.frameId());
-                g.writeEndObject();
+                String code = r.failure() == InferenceResult.Failure.INVALID_INPUT ? "invalid_input"
+                        : "inference_failed";
+                msg = replies.error(ctx.alloc(), frameIds, r.frameId(), code, failureMessage(r));
             }
         } catch (IOException | RuntimeException e) {
-            buf.release();
             LOG.warn("VLA session {}: could not encode the result of frame {}", ls == null ? "?" : ls.id(),
                     r.frameId(), e);
             ObjectNode o = Json.object();
@@ -518,7 +513,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
             out.send(new TextWebSocketFrame(Json.encode(ctx.alloc(), o)));
             return;
         }
-        out.send(new TextWebSocketFrame(buf));
+        out.send(new TextWebSocketFrame(msg));
     }
 
     static String failureMessage(InferenceResult<?> r) {
@@ -528,39 +523,6 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
             return "invalid frame: " + Json.truncate(m, 300);
         }
         return "inference failed: " + Json.truncate(m, 300);
-    }
-
-    private void writeAction(JsonGenerator g, long seq, long latencyNanos) throws IOException {
-        g.writeStartObject();
-        g.writeStringField("type", "action");
-        frameIds.write(g, seq);
-        g.writeNumberField("timestamp", Json.unixSeconds());
-        g.writeArrayFieldStart("action");
-        float[] v = action.values();
-        int dim = action.dim();
-        for (int i = 0; i < dim; i++) {
-            g.writeNumber(v[i]);
-        }
-        g.writeEndArray();
-        g.writeNumberField("safety_score", action.safetyScore());
-        g.writeNumberField("latency_ms", Json.millis(latencyNanos));
-        g.writeBooleanField("smoothed", action.smoothed());
-        g.writeBooleanField("executable", action.executable());
-        if (action.interventions() != 0) {
-            g.writeNumberField("interventions", action.interventions());
-        }
-        if (action.horizon() > 1) {
-            g.writeArrayFieldStart("action_chunk");
-            for (int h = 0; h < action.horizon(); h++) {
-                g.writeStartArray();
-                for (int i = 0; i < dim; i++) {
-                    g.writeNumber(v[h * dim + i]);
-                }
-                g.writeEndArray();
-            }
-            g.writeEndArray();
-        }
-        g.writeEndObject();
     }
 
     // ------------------------------------------------------------------------------------------------ stats & close
