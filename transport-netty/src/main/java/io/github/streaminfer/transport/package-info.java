@@ -15,6 +15,8 @@
  * <p><b>Note:</b> inference never runs on a Netty event loop. Message parsing and validation run on the connection's
  * event loop; results are encoded on the session's worker and written with a conflating writer (a slow reader sees
  * the newest result; memory stays bounded by the write-buffer watermarks); session open and close run on a small
- * blocking executor.
+ * blocking executor. The VLA endpoint fills a few {@link io.github.streaminfer.transport.VlaFrame}s per connection
+ * and reuses them (refilled only once the session is done with them), and writes {@code action} replies with one
+ * JSON generator per connection.
  */
 package io.github.streaminfer.transport;

@@ -21,6 +21,22 @@ public final class ImageHeaders {
     public record Info(String format, int width, int height) {
     }
 
+    /** The same facts in a holder that a caller reuses for every image it probes. */
+    static final class Header {
+        /** {@code jpeg} or {@code png}. */
+        String format = "jpeg";
+        /** Pixels. */
+        int width;
+        /** Pixels. */
+        int height;
+
+        private void set(String format, int width, int height) {
+            this.format = format;
+            this.width = width;
+            this.height = height;
+        }
+    }
+
     private ImageHeaders() {
     }
 
@@ -73,28 +89,41 @@ public final class ImageHeaders {
      * @throws ProtocolException if not a JPEG or PNG, truncated, zero-sized or too large
      */
     public static Info probe(byte[] data, int length, long maxPixels) throws ProtocolException {
-        Info info;
+        Header h = new Header();
+        probe(data, length, maxPixels, h);
+        return new Info(h.format, h.width, h.height);
+    }
+
+    /**
+     * {@link #probe(byte[], int, long)} without allocating (unless it fails).
+     *
+     * @param data      encoded image
+     * @param length    valid bytes of {@code data}
+     * @param maxPixels largest width × height allowed
+     * @param into      receives format and size
+     * @throws ProtocolException if not a JPEG or PNG, truncated, zero-sized or too large
+     */
+    static void probe(byte[] data, int length, long maxPixels, Header into) throws ProtocolException {
         if (length >= 2 && (data[0] & 0xFF) == 0xFF && (data[1] & 0xFF) == 0xD8) {
-            info = jpeg(data, length);
+            jpeg(data, length, into);
         } else if (length >= 8 && (data[0] & 0xFF) == 0x89 && data[1] == 'P' && data[2] == 'N' && data[3] == 'G'
                 && data[4] == 0x0D && data[5] == 0x0A && data[6] == 0x1A && data[7] == 0x0A) {
-            info = png(data, length);
+            png(data, length, into);
         } else {
             throw new ProtocolException("invalid_image", "image is neither JPEG nor PNG (" + length + " bytes)");
         }
-        if (info.width < 1 || info.height < 1) {
-            throw new ProtocolException("invalid_image", "corrupt " + info.format + " header: size " + info.width
-                    + "x" + info.height);
+        if (into.width < 1 || into.height < 1) {
+            throw new ProtocolException("invalid_image", "corrupt " + into.format + " header: size " + into.width
+                    + "x" + into.height);
         }
-        long pixels = (long) info.width * info.height;
+        long pixels = (long) into.width * into.height;
         if (pixels > maxPixels) {
-            throw new ProtocolException("too_large", "image is " + info.width + "x" + info.height + " = " + pixels
+            throw new ProtocolException("too_large", "image is " + into.width + "x" + into.height + " = " + pixels
                     + " pixels; allowed: at most " + maxPixels);
         }
-        return info;
     }
 
-    private static Info jpeg(byte[] d, int n) throws ProtocolException {
+    private static void jpeg(byte[] d, int n, Header into) throws ProtocolException {
         int i = 2;
         while (i < n) {
             if ((d[i] & 0xFF) != 0xFF) {
@@ -127,14 +156,15 @@ public final class ImageHeaders {
                 }
                 int h = ((d[i + 3] & 0xFF) << 8) | (d[i + 4] & 0xFF);
                 int w = ((d[i + 5] & 0xFF) << 8) | (d[i + 6] & 0xFF);
-                return new Info("jpeg", w, h);
+                into.set("jpeg", w, h);
+                return;
             }
             i += len;
         }
         throw new ProtocolException("invalid_image", "corrupt JPEG: truncated before its frame header (" + n + " bytes)");
     }
 
-    private static Info png(byte[] d, int n) throws ProtocolException {
+    private static void png(byte[] d, int n, Header into) throws ProtocolException {
         if (n < 24 || d[12] != 'I' || d[13] != 'H' || d[14] != 'D' || d[15] != 'R') {
             throw new ProtocolException("invalid_image", "corrupt PNG: missing IHDR header");
         }
@@ -143,7 +173,7 @@ public final class ImageHeaders {
         if (w > Integer.MAX_VALUE || h > Integer.MAX_VALUE) {
             throw new ProtocolException("too_large", "image is " + w + "x" + h + " pixels; far beyond any limit");
         }
-        return new Info("png", (int) w, (int) h);
+        into.set("png", (int) w, (int) h);
     }
 
     private static long readU32(byte[] d, int o) {

@@ -3,6 +3,7 @@ package io.github.streaminfer.transport.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.streaminfer.session.InferenceResult;
+import io.github.streaminfer.session.IngressPolicy;
 import io.github.streaminfer.session.ResultListener;
 import io.github.streaminfer.session.SessionStats;
 import io.github.streaminfer.session.StreamingInferenceSession;
@@ -12,11 +13,11 @@ import io.github.streaminfer.transport.ActionEncoder;
 import io.github.streaminfer.transport.ActionOut;
 import io.github.streaminfer.transport.CloseCodes;
 import io.github.streaminfer.transport.SessionRejectedException;
+import io.github.streaminfer.transport.ServerLimits;
 import io.github.streaminfer.transport.SessionRequest;
 import io.github.streaminfer.transport.VlaEndpoint;
 import io.github.streaminfer.transport.VlaFrame;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -31,7 +32,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -56,7 +56,8 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     static final String ENDPOINT = "vla";
     private static final Set<String> AUTH_FIELDS = Set.of("type", "api_key", "model", "robot_type", "target_fps",
             "enable_smoothing", "enable_safety", "smoothing_alpha");
-    private static final int MAX_STATE = 4096;
+    /** Longest pose, and longest velocity, of a frame. */
+    static final int MAX_STATE = 4096;
 
     private enum State { CONNECTING, AWAIT_AUTH, OPENING, ACTIVE, CLOSING, CLOSED }
 
@@ -72,6 +73,8 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     private State state = State.CONNECTING;
     private ScheduledFuture<?> authTimer;
     private long frameSeq;
+    /** The connection's frames; created with the session, used by the worker's {@link #onResult}. */
+    private volatile VlaFramePool frames;
     private ObjectNode pendingMeta;
     private long pendingMetaSeq;
     private Object pendingMetaId;
@@ -146,15 +149,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     }
 
     private void onText(ByteBuf content, long arrival) {
-        if (pendingMeta != null) {
-            long seq = pendingMetaSeq;
-            Object id = pendingMetaId;
-            pendingMeta = null;
-            invalid();
-            sendError(id != null ? id : seq, "out_of_order",
-                    "expected the binary image for frame_metadata " + describe(id, seq)
-                            + ", got a text message; that frame is discarded");
-        }
+        discardPendingFrame();
         ObjectNode msg;
         try {
             msg = Json.parseObject(content);
@@ -175,7 +170,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
                 onAuth(msg);
                 break;
             case "frame":
-                onFrame(msg, null, arrival);
+                onFrame(msg, arrival);
                 break;
             case "frame_metadata":
                 onMetadata(msg);
@@ -194,6 +189,19 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         }
     }
 
+    /** A text message came while a frame_metadata waited for its image: that frame is discarded. */
+    private void discardPendingFrame() {
+        if (pendingMeta == null) {
+            return;
+        }
+        long seq = pendingMetaSeq;
+        Object id = pendingMetaId;
+        pendingMeta = null;
+        invalid();
+        sendError(id != null ? id : seq, "out_of_order", "expected the binary image for frame_metadata "
+                + describe(id, seq) + ", got a text message; that frame is discarded");
+    }
+
     private void onBinary(ByteBuf content, long arrival) {
         if (pendingMeta == null) {
             protocolError(null, new ProtocolException("out_of_order",
@@ -202,8 +210,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         }
         ObjectNode meta = pendingMeta;
         pendingMeta = null;
-        byte[] bytes = ByteBufUtil.getBytes(content);
-        onFrameWith(meta, bytes, pendingMetaSeq, pendingMetaId, arrival);
+        onFrameWith(meta, content, pendingMetaSeq, pendingMetaId, arrival);
     }
 
     private void onMetadata(ObjectNode msg) {
@@ -213,20 +220,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         }
         Object id;
         try {
-            id = FrameIds.parse(msg.get("frame_id"));
-            if (id == null && msg.hasNonNull("frameNumber")) {
-                JsonNode fn = msg.get("frameNumber");
-                if (!fn.isIntegralNumber()) {
-                    throw new ProtocolException("invalid_field", "field 'frameNumber' must be an integer, got "
-                            + Json.kind(fn));
-                }
-                id = fn.longValue();
-            }
-            String format = Json.text(msg, "format", "jpeg", 16);
-            if (!format.equals("jpeg") && !format.equals("jpg") && !format.equals("png")) {
-                throw new ProtocolException("invalid_field", "field 'format' is '" + Json.truncate(format, 16)
-                        + "'; allowed: jpeg, png");
-            }
+            id = metadataId(msg);
         } catch (ProtocolException e) {
             invalid();
             protocolError(seq, e);
@@ -240,7 +234,32 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         pendingMetaId = id;
     }
 
-    private void onFrame(ObjectNode msg, byte[] binary, long arrival) {
+    /**
+     * Validates what a frame_metadata message says about its image (the rest is checked with the image).
+     *
+     * @param msg the message
+     * @return the client's id of the frame ({@code frame_id}, else {@code frameNumber}), or null
+     * @throws ProtocolException if the id or the format is invalid
+     */
+    static Object metadataId(ObjectNode msg) throws ProtocolException {
+        Object id = FrameIds.parse(msg.get("frame_id"));
+        if (id == null && msg.hasNonNull("frameNumber")) {
+            JsonNode fn = msg.get("frameNumber");
+            if (!fn.isIntegralNumber()) {
+                throw new ProtocolException("invalid_field", "field 'frameNumber' must be an integer, got "
+                        + Json.kind(fn));
+            }
+            id = fn.longValue();
+        }
+        String format = Json.text(msg, "format", "jpeg", 16);
+        if (!format.equals("jpeg") && !format.equals("jpg") && !format.equals("png")) {
+            throw new ProtocolException("invalid_field", "field 'format' is '" + Json.truncate(format, 16)
+                    + "'; allowed: jpeg, png");
+        }
+        return id;
+    }
+
+    private void onFrame(ObjectNode msg, long arrival) {
         long seq = ++frameSeq;
         if (live != null) {
             live.framesReceived.increment();
@@ -253,54 +272,75 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
             protocolError(seq, e);
             return;
         }
-        onFrameWith(msg, binary, seq, id, arrival);
+        onFrameWith(msg, null, seq, id, arrival);
     }
 
-    private void onFrameWith(ObjectNode msg, byte[] binary, long seq, Object id, long arrival) {
+    private void onFrameWith(ObjectNode msg, ByteBuf binary, long seq, Object id, long arrival) {
         Object replyId = id != null ? id : seq;
         if (!requireActive(replyId)) {
             return;
         }
-        VlaFrame frame;
+        VlaFramePool.Slot slot = frames.acquire();
         try {
-            frame = parseFrame(msg, binary);
+            parseFrame(msg, binary, slot, server.limits, endpoint.maxStateLength());
         } catch (ProtocolException e) {
+            frames.release(slot);
             invalid();
             protocolError(replyId, e);
             return;
         }
+        slot.id(id);
+        submit(slot, seq, arrival);
+    }
+
+    private void submit(VlaFramePool.Slot slot, long seq, long arrival) {
         if (!gate.tryAcquire(arrival)) {
+            frames.release(slot);
             live.rateLimited.increment();
-            sendError(replyId, "rate_limited", "frame rejected: more than " + Json.fmt(gate.rate())
+            sendError(slot.replyId(seq), "rate_limited", "frame rejected: more than " + Json.fmt(gate.rate())
                     + " frames per second (tier '" + principal.tier().name() + "')");
             return;
         }
-        frameIds.put(seq, id);
-        SubmitStatus status = session.submit(frame, seq, arrival);
+        slot.putId(frameIds, seq);
+        SubmitStatus status = session.submit(slot.fillFrame(), seq, arrival);
+        frames.submitted(slot, seq, status);
         switch (status) {
             case ACCEPTED:
             case REPLACED_OLDEST:
                 break;
             case REJECTED_FULL:
-                sendError(replyId, "queue_full", "Frame queue full");
+                sendError(slot.replyId(seq), "queue_full", "Frame queue full");
                 break;
             case RATE_LIMITED:
-                sendError(replyId, "rate_limited", "frame rejected by the session's max_fps");
+                sendError(slot.replyId(seq), "rate_limited", "frame rejected by the session's max_fps");
                 break;
             default:
-                sendError(replyId, "session_closed", "session is " + session.state().name().toLowerCase()
+                sendError(slot.replyId(seq), "session_closed", "session is " + session.state().name().toLowerCase()
                         + "; frame not accepted");
         }
     }
 
-    private VlaFrame parseFrame(ObjectNode msg, byte[] binary) throws ProtocolException {
-        byte[] img = binary;
-        if (img == null) {
+    /**
+     * The general path: validates a frame message's tree (or a frame_metadata's, with its binary image) into
+     * {@code into}. Every error message about a frame's content comes from here.
+     *
+     * @param msg            the message
+     * @param binary         the binary image of a frame_metadata, or null for a frame message
+     * @param into           receives the frame (not its id)
+     * @param limits         the server's limits
+     * @param maxStateLength longest pose + velocity accepted (0: no check)
+     * @throws ProtocolException what is wrong with the frame
+     */
+    static void parseFrame(ObjectNode msg, ByteBuf binary, VlaFramePool.Slot into, ServerLimits limits,
+                           int maxStateLength) throws ProtocolException {
+        if (binary != null) {
+            into.copyImage(binary);
+        } else {
             String image = Json.requiredText(msg, "image");
-            img = ImageHeaders.decodeBase64("image", image, server.limits.maxWebSocketFrameBytes());
+            into.copyImage(ImageHeaders.decodeBase64("image", image, limits.maxWebSocketFrameBytes()));
         }
-        ImageHeaders.Info info = ImageHeaders.probe(img, img.length, server.limits.maxImagePixels());
-        String instruction = Json.text(msg, "instruction", "", 4096);
+        into.probeImage(limits.maxImagePixels());
+        into.instruction = Json.text(msg, "instruction", "", 4096);
         float[] pose = new float[0];
         float[] velocity = new float[0];
         JsonNode rs = msg.get("robot_state");
@@ -312,15 +352,14 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
             ObjectNode o = (ObjectNode) rs;
             pose = Json.floats(o, "pose", "robot_state.pose", MAX_STATE);
             velocity = Json.floats(o, "velocity", "robot_state.velocity", MAX_STATE);
-            int max = endpoint.maxStateLength();
-            if (max > 0 && pose.length + velocity.length > max) {
+            if (maxStateLength > 0 && pose.length + velocity.length > maxStateLength) {
                 throw new ProtocolException("invalid_state", "robot_state has " + (pose.length + velocity.length)
                         + " values (pose " + pose.length + " + velocity " + velocity.length
-                        + "); this model accepts at most " + max);
+                        + "); this model accepts at most " + maxStateLength);
             }
         }
-        return new VlaFrame(ByteBuffer.wrap(img), info.format(), info.width(), info.height(), instruction, pose,
-                velocity);
+        into.pose(pose);
+        into.velocity(velocity);
     }
 
     private boolean requireActive(Object frameId) {
@@ -434,6 +473,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     }
 
     private void opened(StreamingInferenceSession<VlaFrame, O> s) {
+        frames = new VlaFramePool(s.config().ingress().kind() == IngressPolicy.Kind.LATEST_ONLY);
         session = s;
         live.session = s;
         if (state != State.OPENING || !ctx.channel().isActive()) {
@@ -479,6 +519,17 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
 
     @Override
     public void onResult(InferenceResult<O> r) {
+        try {
+            sendResult(r);
+        } finally {
+            VlaFramePool f = frames;
+            if (f != null) {
+                f.completed(r.frameId()); // the session is done with this frame and every earlier one
+            }
+        }
+    }
+
+    private void sendResult(InferenceResult<O> r) {
         LiveSession ls = live;
         long latency = r.publishedNanos() - r.captureNanos();
         ByteBuf msg;

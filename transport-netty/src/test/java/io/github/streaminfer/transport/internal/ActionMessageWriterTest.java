@@ -150,6 +150,44 @@ class ActionMessageWriterTest {
     }
 
     @Test
+    void writingActionsAllocatesNothing() throws IOException {
+        ByteBuf reused = Unpooled.buffer(1024);
+        ByteBufAllocator same = new AbstractByteBufAllocator(false) { // hands out one buffer again and again
+            @Override
+            protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+                return reused.clear().retain();
+            }
+
+            @Override
+            protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+                return newHeapBuffer(initialCapacity, maxCapacity);
+            }
+
+            @Override
+            public boolean isDirectBufferPooled() {
+                return false;
+            }
+        };
+        ActionMessageWriter writer = new ActionMessageWriter();
+        FrameIds ids = new FrameIds();
+        ActionOut a = new ActionOut().chunk(new float[]{0.05f, -0.02f, 0.1f, 0, 0, 0.1f, 1f}, 0, 1, 7)
+                .safetyScore(0.95).smoothed(true);
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory
+                .getThreadMXBean();
+        long before = 0;
+        int n = 10_000;
+        for (int i = 1; i <= 3 * n; i++) {
+            if (i == 2 * n + 1) { // after warming up
+                before = mx.getThreadAllocatedBytes(Thread.currentThread().getId());
+            }
+            ids.putNumber(i, 1000L + i);
+            writer.action(same, ids, i, 1_699_564_845_123L + i, a, 45_012_345L + i).release();
+        }
+        double perMessage = (mx.getThreadAllocatedBytes(Thread.currentThread().getId()) - before) / (double) n;
+        assertThat(perMessage).as("bytes allocated per action written").isLessThan(8);
+    }
+
+    @Test
     void frameIdsEchoNumbersTextsOrTheSequenceNumber() {
         FrameIds ids = new FrameIds();
         ids.putNumber(1, 123);
