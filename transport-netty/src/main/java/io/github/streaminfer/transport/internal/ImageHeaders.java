@@ -1,11 +1,14 @@
 package io.github.streaminfer.transport.internal;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
 
 /**
  * Reads the format and size of an encoded JPEG or PNG from its header, so that oversize and non-image payloads are
- * refused on the I/O thread before anything decodes them; and decodes base64 images and data URLs.
+ * refused on the I/O thread before anything decodes them; and decodes base64 images and data URLs, from a
+ * {@code String} or, for the common case and without allocating, straight from a message's bytes.
  *
  * <p><b>Note:</b> stateless and thread-safe.
  */
@@ -37,7 +40,26 @@ public final class ImageHeaders {
         }
     }
 
+    /** Value of each base64 character, -1 for every other byte. */
+    private static final int[] BASE64 = new int[256];
+    /** The data URL prefixes after {@code data:} that {@link #decodeBase64(String, String, int)} accepts, lower case. */
+    private static final byte[][] DATA_URL_PREFIXES = {ascii("image/jpeg;base64,"), ascii("image/jpg;base64,"),
+        ascii("image/png;base64,")};
+    private static final byte[] DATA = ascii("data:");
+
+    static {
+        Arrays.fill(BASE64, -1);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (int i = 0; i < alphabet.length(); i++) {
+            BASE64[alphabet.charAt(i)] = i;
+        }
+    }
+
     private ImageHeaders() {
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     /**
@@ -79,6 +101,87 @@ public final class ImageHeaders {
             throw new ProtocolException("invalid_base64", "field '" + field + "' is not valid base64: "
                     + Json.truncate(e.getMessage(), 80));
         }
+    }
+
+    /**
+     * Where the base64 of an image value held in {@code b[from, to)} begins: after a data URL's
+     * {@code data:image/(jpeg|jpg|png);base64,} (media type and {@code ;base64} in any case, as
+     * {@link #decodeBase64(String, String, int)} takes them), or at {@code from} for plain base64.
+     *
+     * @param b    bytes of the value (ASCII)
+     * @param from first byte of the value
+     * @param to   end of the value
+     * @return the first base64 byte, or -1 for a data URL of any other form
+     */
+    static int base64Start(byte[] b, int from, int to) {
+        if (!Arrays.equals(b, from, Math.min(to, from + DATA.length), DATA, 0, DATA.length)) {
+            return from;
+        }
+        int p = from + DATA.length;
+        for (byte[] prefix : DATA_URL_PREFIXES) {
+            if (to - p >= prefix.length && equalsIgnoreAsciiCase(b, p, prefix)) {
+                return p + prefix.length;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean equalsIgnoreAsciiCase(byte[] b, int at, byte[] lower) {
+        for (int i = 0; i < lower.length; i++) {
+            int c = b[at + i];
+            if (c >= 'A' && c <= 'Z') {
+                c += 'a' - 'A';
+            }
+            if (c != lower[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Decodes canonical base64 (a multiple of 4 characters of the standard alphabet, {@code =} padding only at the
+     * end) from {@code src[from, to)} into {@code dst}. Any other input, which {@link Base64} may still accept
+     * (missing padding), is refused here and left to {@link #decodeBase64(String, String, int)}; every input accepted
+     * here decodes to the bytes {@link Base64#getDecoder()} gives.
+     *
+     * @param src  the base64 characters (ASCII)
+     * @param from first character
+     * @param to   end of the characters
+     * @param dst  receives the bytes; at least {@code (to - from) / 4 * 3} long
+     * @return the number of bytes decoded, or -1 if the input is not canonical base64
+     */
+    static int decodeBase64(byte[] src, int from, int to, byte[] dst) {
+        int n = to - from;
+        if (n == 0 || (n & 3) != 0) {
+            return -1;
+        }
+        int pad = src[to - 1] != '=' ? 0 : src[to - 2] != '=' ? 1 : 2;
+        int last = pad == 0 ? to : to - 4; // the padded quantum is decoded on its own
+        int o = 0;
+        for (int i = from; i < last; i += 4) {
+            int v = BASE64[src[i] & 0xFF] << 18 | BASE64[src[i + 1] & 0xFF] << 12 | BASE64[src[i + 2] & 0xFF] << 6
+                    | BASE64[src[i + 3] & 0xFF];
+            if (v < 0) { // a -1 anywhere sets the sign bit
+                return -1;
+            }
+            dst[o] = (byte) (v >> 16);
+            dst[o + 1] = (byte) (v >> 8);
+            dst[o + 2] = (byte) v;
+            o += 3;
+        }
+        if (pad > 0) {
+            int v = BASE64[src[last] & 0xFF] << 18 | BASE64[src[last + 1] & 0xFF] << 12
+                    | (pad == 1 ? BASE64[src[last + 2] & 0xFF] << 6 : 0);
+            if (v < 0) {
+                return -1;
+            }
+            dst[o++] = (byte) (v >> 16);
+            if (pad == 1) {
+                dst[o++] = (byte) (v >> 8);
+            }
+        }
+        return o;
     }
 
     /**

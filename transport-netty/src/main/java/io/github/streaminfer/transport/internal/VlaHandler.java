@@ -73,8 +73,11 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     private State state = State.CONNECTING;
     private ScheduledFuture<?> authTimer;
     private long frameSeq;
+    private final FrameMessageReader reader;
     /** The connection's frames; created with the session, used by the worker's {@link #onResult}. */
     private volatile VlaFramePool frames;
+    /** A frame_metadata waiting for its image: read by the reader (pendingSlot) or as a tree (pendingMeta). */
+    private VlaFramePool.Slot pendingSlot;
     private ObjectNode pendingMeta;
     private long pendingMetaSeq;
     private Object pendingMetaId;
@@ -92,6 +95,8 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     public VlaHandler(ServerContext server, VlaEndpoint<O> endpoint) {
         this.server = server;
         this.endpoint = endpoint;
+        this.reader = new FrameMessageReader(server.limits.maxWebSocketFrameBytes(), server.limits.maxImagePixels(),
+                endpoint.maxStateLength(), MAX_STATE);
     }
 
     @Override
@@ -150,6 +155,9 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
 
     private void onText(ByteBuf content, long arrival) {
         discardPendingFrame();
+        if (state == State.ACTIVE && readFrame(content, arrival)) {
+            return;
+        }
         ObjectNode msg;
         try {
             msg = Json.parseObject(content);
@@ -191,18 +199,53 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
 
     /** A text message came while a frame_metadata waited for its image: that frame is discarded. */
     private void discardPendingFrame() {
-        if (pendingMeta == null) {
+        if (pendingMeta == null && pendingSlot == null) {
             return;
         }
         long seq = pendingMetaSeq;
         Object id = pendingMetaId;
+        if (pendingSlot != null) {
+            id = pendingSlot.clientId();
+            frames.release(pendingSlot);
+        }
         pendingMeta = null;
+        pendingSlot = null;
         invalid();
         sendError(id != null ? id : seq, "out_of_order", "expected the binary image for frame_metadata "
                 + describe(id, seq) + ", got a text message; that frame is discarded");
     }
 
+    /**
+     * Reads a frame or frame_metadata message of the usual shape without a tree into a pooled frame
+     * ({@link FrameMessageReader}), and submits the frame or keeps it for its binary image.
+     *
+     * @return false if the message is left, untouched, to the general path
+     */
+    private boolean readFrame(ByteBuf content, long arrival) {
+        VlaFramePool.Slot slot = frames.acquire();
+        int kind = reader.read(content, slot);
+        if (kind == FrameMessageReader.NOT_HANDLED) {
+            frames.release(slot);
+            return false;
+        }
+        long seq = ++frameSeq;
+        if (live != null) {
+            live.framesReceived.increment();
+        }
+        if (kind == FrameMessageReader.METADATA) {
+            pendingSlot = slot;
+            pendingMetaSeq = seq;
+        } else {
+            submit(slot, seq, arrival);
+        }
+        return true;
+    }
+
     private void onBinary(ByteBuf content, long arrival) {
+        if (pendingSlot != null) {
+            onImage(content, arrival);
+            return;
+        }
         if (pendingMeta == null) {
             protocolError(null, new ProtocolException("out_of_order",
                     "binary message without a preceding frame_metadata message; send the JSON metadata first"));
@@ -211,6 +254,28 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         ObjectNode meta = pendingMeta;
         pendingMeta = null;
         onFrameWith(meta, content, pendingMetaSeq, pendingMetaId, arrival);
+    }
+
+    /** The binary image of a frame_metadata read by {@link #readFrame}. */
+    private void onImage(ByteBuf content, long arrival) {
+        VlaFramePool.Slot slot = pendingSlot;
+        pendingSlot = null;
+        long seq = pendingMetaSeq;
+        if (state != State.ACTIVE) {
+            frames.release(slot);
+            requireActive(slot.replyId(seq));
+            return;
+        }
+        slot.copyImage(content);
+        try {
+            slot.probeImage(server.limits.maxImagePixels());
+        } catch (ProtocolException e) {
+            frames.release(slot);
+            invalid();
+            protocolError(slot.replyId(seq), e);
+            return;
+        }
+        submit(slot, seq, arrival);
     }
 
     private void onMetadata(ObjectNode msg) {
