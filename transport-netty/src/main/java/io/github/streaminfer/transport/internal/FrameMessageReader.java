@@ -26,7 +26,8 @@ import java.util.Arrays;
  * are converted as Jackson converts them: integers through {@code long}, the others correctly rounded).
  *
  * <p><b>Note:</b> one instance per connection, used on its event loop. Messages that are not heap buffers are copied
- * into a scratch array, one per event-loop thread, as large as the largest message that thread has read.
+ * into a scratch array, one per event-loop thread, as large as the largest message that thread has read up to
+ * {@value VlaFramePool.Slot#RETAINED} bytes (a larger message is copied into an array of its own).
  */
 final class FrameMessageReader {
     static final int NOT_HANDLED = 0;
@@ -135,8 +136,11 @@ final class FrameMessageReader {
         }
         byte[] scratch = SCRATCH.get();
         if (scratch == null || scratch.length < n) {
-            scratch = new byte[Math.max(n, scratch == null ? 1024 : scratch.length + (scratch.length >> 1))];
-            SCRATCH.set(scratch);
+            int grown = scratch == null ? 1024 : scratch.length + (scratch.length >> 1);
+            scratch = new byte[Math.max(n, Math.min(grown, VlaFramePool.Slot.RETAINED))];
+            if (scratch.length <= VlaFramePool.Slot.RETAINED) {
+                SCRATCH.set(scratch); // a larger message gets an array of its own
+            }
         }
         message.getBytes(message.readerIndex(), scratch, 0, n);
         b = scratch;
@@ -622,7 +626,7 @@ final class FrameMessageReader {
         return negative ? -v : v;
     }
 
-    /** The number just read, as Jackson's tree holds it: an integer's {@code long}, else the correctly rounded double. */
+    /** The number just read as the tree holds it: an integer's {@code long}, else the correctly rounded double. */
     private double doubleValue() {
         if (numberIsLong()) {
             return longValue();

@@ -9,7 +9,7 @@ import java.nio.ByteBuffer;
 /**
  * The few {@link VlaFrame}s a VLA connection fills, submits and fills again, each with its own image buffer and state
  * arrays that grow only when a larger image or a longer state arrives, so that a steady stream of frames allocates
- * nothing.
+ * nothing (an image buffer beyond {@value Slot#RETAINED} bytes is kept only while images that large keep coming).
  *
  * <p>A frame handed to the session is not touched again until the session is done with it. The pool knows that
  * from three facts, none of which needs the session's help:
@@ -121,6 +121,8 @@ final class VlaFramePool {
      * it.
      */
     static final class Slot {
+        /** Largest image buffer kept once smaller images come again. */
+        static final int RETAINED = 1 << 20;
         private static final float[] NONE = new float[0];
         private final VlaFrame frame = new VlaFrame();
         final ImageHeaders.Header header = new ImageHeaders.Header();
@@ -137,12 +139,17 @@ final class VlaFramePool {
         private boolean held;
 
         /**
+         * The buffer grows for a larger image; a buffer beyond {@value #RETAINED} bytes is given up as soon as a
+         * smaller image comes, so that a rare huge image does not stay pinned for the connection's life.
+         *
          * @param capacity bytes the next image needs at most
          * @return the image buffer, at least {@code capacity} long
          */
         byte[] imageBuffer(int capacity) {
-            if (image.length < capacity) {
-                image = new byte[Math.max(capacity, image.length + (image.length >> 1))];
+            boolean oversized = image.length > RETAINED && capacity <= RETAINED;
+            if (image.length < capacity || oversized) {
+                int grown = image.length + (image.length >> 1);
+                image = new byte[Math.max(capacity, capacity <= RETAINED ? Math.min(grown, RETAINED) : grown)];
                 imageView = ByteBuffer.wrap(image);
             }
             return image;

@@ -91,4 +91,20 @@ class VlaFramePoolTest {
         pool.completed(VlaFramePool.MAX_POOLED + 5);
         assertThat(pool.acquire()).isSameAs(held.get(0));
     }
+
+    @Test
+    void aHugeImageBufferIsGivenUpWhenSmallerImagesComeAgain() {
+        VlaFramePool.Slot s = new VlaFramePool.Slot();
+        assertThat(s.imageBuffer(1000)).hasSizeGreaterThanOrEqualTo(1000);
+        byte[] grown = s.imageBuffer(5000);
+        assertThat(grown).hasSizeGreaterThanOrEqualTo(5000);
+        assertThat(s.imageBuffer(4000)).as("kept for a smaller image").isSameAs(grown);
+        assertThat(s.imageBuffer(3 * VlaFramePool.Slot.RETAINED)).hasSizeGreaterThanOrEqualTo(
+                3 * VlaFramePool.Slot.RETAINED);
+        assertThat(s.imageBuffer(2 * VlaFramePool.Slot.RETAINED)).as("still needed")
+                .hasSizeGreaterThanOrEqualTo(3 * VlaFramePool.Slot.RETAINED);
+        byte[] small = s.imageBuffer(5000);
+        assertThat(small.length).isBetween(5000, VlaFramePool.Slot.RETAINED);
+        assertThat(s.imageBuffer(5000)).isSameAs(small);
+    }
 }
