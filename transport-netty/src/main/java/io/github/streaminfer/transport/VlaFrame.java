@@ -10,9 +10,9 @@ import java.util.Objects;
  *
  * <p>A mutable holder, so that a producer can reuse a few frames instead of allocating one per message: the VLA
  * endpoint keeps a small pool per connection and refills a frame only once the session is done with it, that is
- * once the frame's result has been published or the frame was dropped. A task may therefore read a frame in
- * {@code preprocess} and, if it keeps a reference, until the frame's result is published; it must copy what it
- * needs for longer.
+ * once the result of that frame or of a later one has been published, or the frame was dropped. A task may read a
+ * frame in {@code preprocess}, and a reference it keeps stays valid until then; a task that keeps frames longer (a
+ * window of past images, say) must copy what it keeps.
  *
  * <p><b>Note:</b> not thread-safe; do not {@link #set} a frame while a session holds it. The arrays and the buffer are
  * not copied: do not modify them. Read {@link #image()} with absolute gets or a {@code duplicate()}.
