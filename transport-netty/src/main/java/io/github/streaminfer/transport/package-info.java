@@ -15,6 +15,10 @@
  * <p><b>Note:</b> inference never runs on a Netty event loop. Message parsing and validation run on the connection's
  * event loop; results are encoded on the session's worker and written with a conflating writer (a slow reader sees
  * the newest result; memory stays bounded by the write-buffer watermarks); session open and close run on a small
- * blocking executor.
+ * blocking executor. On the VLA endpoint's steady path the transport's own code allocates nothing per frame (Netty
+ * still makes its per-message objects): the usual {@code frame} and {@code frame_metadata} messages are read straight
+ * from their bytes into a few {@link io.github.streaminfer.transport.VlaFrame}s that each connection reuses (refilled
+ * only once the session is done with them), and {@code action} replies are written by one JSON generator per
+ * connection.
  */
 package io.github.streaminfer.transport;

@@ -1,11 +1,14 @@
 package io.github.streaminfer.transport.internal;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
 
 /**
  * Reads the format and size of an encoded JPEG or PNG from its header, so that oversize and non-image payloads are
- * refused on the I/O thread before anything decodes them; and decodes base64 images and data URLs.
+ * refused on the I/O thread before anything decodes them; and decodes base64 images and data URLs, from a
+ * {@code String} or, for the common case and without allocating, straight from a message's bytes.
  *
  * <p><b>Note:</b> stateless and thread-safe.
  */
@@ -21,7 +24,42 @@ public final class ImageHeaders {
     public record Info(String format, int width, int height) {
     }
 
+    /** The same facts in a holder that a caller reuses for every image it probes. */
+    static final class Header {
+        /** {@code jpeg} or {@code png}. */
+        String format = "jpeg";
+        /** Pixels. */
+        int width;
+        /** Pixels. */
+        int height;
+
+        private void set(String format, int width, int height) {
+            this.format = format;
+            this.width = width;
+            this.height = height;
+        }
+    }
+
+    /** Value of each base64 character, -1 for every other byte. */
+    private static final int[] BASE64 = new int[256];
+    /** The data URL prefixes after {@code data:} that {@link #decodeBase64(String, String, int)} accepts, lower case. */
+    private static final byte[][] DATA_URL_PREFIXES = {ascii("image/jpeg;base64,"), ascii("image/jpg;base64,"),
+        ascii("image/png;base64,")};
+    private static final byte[] DATA = ascii("data:");
+
+    static {
+        Arrays.fill(BASE64, -1);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (int i = 0; i < alphabet.length(); i++) {
+            BASE64[alphabet.charAt(i)] = i;
+        }
+    }
+
     private ImageHeaders() {
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     /**
@@ -66,6 +104,87 @@ public final class ImageHeaders {
     }
 
     /**
+     * Where the base64 of an image value held in {@code b[from, to)} begins: after a data URL's
+     * {@code data:image/(jpeg|jpg|png);base64,} (media type and {@code ;base64} in any case, as
+     * {@link #decodeBase64(String, String, int)} takes them), or at {@code from} for plain base64.
+     *
+     * @param b    bytes of the value (ASCII)
+     * @param from first byte of the value
+     * @param to   end of the value
+     * @return the first base64 byte, or -1 for a data URL of any other form
+     */
+    static int base64Start(byte[] b, int from, int to) {
+        if (!Arrays.equals(b, from, Math.min(to, from + DATA.length), DATA, 0, DATA.length)) {
+            return from;
+        }
+        int p = from + DATA.length;
+        for (byte[] prefix : DATA_URL_PREFIXES) {
+            if (to - p >= prefix.length && equalsIgnoreAsciiCase(b, p, prefix)) {
+                return p + prefix.length;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean equalsIgnoreAsciiCase(byte[] b, int at, byte[] lower) {
+        for (int i = 0; i < lower.length; i++) {
+            int c = b[at + i];
+            if (c >= 'A' && c <= 'Z') {
+                c += 'a' - 'A';
+            }
+            if (c != lower[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Decodes canonical base64 (a multiple of 4 characters of the standard alphabet, {@code =} padding only at the
+     * end) from {@code src[from, to)} into {@code dst}. Any other input, which {@link Base64} may still accept
+     * (missing padding), is refused here and left to {@link #decodeBase64(String, String, int)}; every input accepted
+     * here decodes to the bytes {@link Base64#getDecoder()} gives.
+     *
+     * @param src  the base64 characters (ASCII)
+     * @param from first character
+     * @param to   end of the characters
+     * @param dst  receives the bytes; at least {@code (to - from) / 4 * 3} long
+     * @return the number of bytes decoded, or -1 if the input is not canonical base64
+     */
+    static int decodeBase64(byte[] src, int from, int to, byte[] dst) {
+        int n = to - from;
+        if (n == 0 || (n & 3) != 0) {
+            return -1;
+        }
+        int pad = src[to - 1] != '=' ? 0 : src[to - 2] != '=' ? 1 : 2;
+        int last = pad == 0 ? to : to - 4; // the padded quantum is decoded on its own
+        int o = 0;
+        for (int i = from; i < last; i += 4) {
+            int v = BASE64[src[i] & 0xFF] << 18 | BASE64[src[i + 1] & 0xFF] << 12 | BASE64[src[i + 2] & 0xFF] << 6
+                    | BASE64[src[i + 3] & 0xFF];
+            if (v < 0) { // a -1 anywhere sets the sign bit
+                return -1;
+            }
+            dst[o] = (byte) (v >> 16);
+            dst[o + 1] = (byte) (v >> 8);
+            dst[o + 2] = (byte) v;
+            o += 3;
+        }
+        if (pad > 0) {
+            int v = BASE64[src[last] & 0xFF] << 18 | BASE64[src[last + 1] & 0xFF] << 12
+                    | (pad == 1 ? BASE64[src[last + 2] & 0xFF] << 6 : 0);
+            if (v < 0) {
+                return -1;
+            }
+            dst[o++] = (byte) (v >> 16);
+            if (pad == 1) {
+                dst[o++] = (byte) (v >> 8);
+            }
+        }
+        return o;
+    }
+
+    /**
      * @param data      encoded image
      * @param length    valid bytes of {@code data}
      * @param maxPixels largest width × height allowed
@@ -73,28 +192,41 @@ public final class ImageHeaders {
      * @throws ProtocolException if not a JPEG or PNG, truncated, zero-sized or too large
      */
     public static Info probe(byte[] data, int length, long maxPixels) throws ProtocolException {
-        Info info;
+        Header h = new Header();
+        probe(data, length, maxPixels, h);
+        return new Info(h.format, h.width, h.height);
+    }
+
+    /**
+     * {@link #probe(byte[], int, long)} without allocating (unless it fails).
+     *
+     * @param data      encoded image
+     * @param length    valid bytes of {@code data}
+     * @param maxPixels largest width × height allowed
+     * @param into      receives format and size
+     * @throws ProtocolException if not a JPEG or PNG, truncated, zero-sized or too large
+     */
+    static void probe(byte[] data, int length, long maxPixels, Header into) throws ProtocolException {
         if (length >= 2 && (data[0] & 0xFF) == 0xFF && (data[1] & 0xFF) == 0xD8) {
-            info = jpeg(data, length);
+            jpeg(data, length, into);
         } else if (length >= 8 && (data[0] & 0xFF) == 0x89 && data[1] == 'P' && data[2] == 'N' && data[3] == 'G'
                 && data[4] == 0x0D && data[5] == 0x0A && data[6] == 0x1A && data[7] == 0x0A) {
-            info = png(data, length);
+            png(data, length, into);
         } else {
             throw new ProtocolException("invalid_image", "image is neither JPEG nor PNG (" + length + " bytes)");
         }
-        if (info.width < 1 || info.height < 1) {
-            throw new ProtocolException("invalid_image", "corrupt " + info.format + " header: size " + info.width
-                    + "x" + info.height);
+        if (into.width < 1 || into.height < 1) {
+            throw new ProtocolException("invalid_image", "corrupt " + into.format + " header: size " + into.width
+                    + "x" + into.height);
         }
-        long pixels = (long) info.width * info.height;
+        long pixels = (long) into.width * into.height;
         if (pixels > maxPixels) {
-            throw new ProtocolException("too_large", "image is " + info.width + "x" + info.height + " = " + pixels
+            throw new ProtocolException("too_large", "image is " + into.width + "x" + into.height + " = " + pixels
                     + " pixels; allowed: at most " + maxPixels);
         }
-        return info;
     }
 
-    private static Info jpeg(byte[] d, int n) throws ProtocolException {
+    private static void jpeg(byte[] d, int n, Header into) throws ProtocolException {
         int i = 2;
         while (i < n) {
             if ((d[i] & 0xFF) != 0xFF) {
@@ -127,14 +259,15 @@ public final class ImageHeaders {
                 }
                 int h = ((d[i + 3] & 0xFF) << 8) | (d[i + 4] & 0xFF);
                 int w = ((d[i + 5] & 0xFF) << 8) | (d[i + 6] & 0xFF);
-                return new Info("jpeg", w, h);
+                into.set("jpeg", w, h);
+                return;
             }
             i += len;
         }
         throw new ProtocolException("invalid_image", "corrupt JPEG: truncated before its frame header (" + n + " bytes)");
     }
 
-    private static Info png(byte[] d, int n) throws ProtocolException {
+    private static void png(byte[] d, int n, Header into) throws ProtocolException {
         if (n < 24 || d[12] != 'I' || d[13] != 'H' || d[14] != 'D' || d[15] != 'R') {
             throw new ProtocolException("invalid_image", "corrupt PNG: missing IHDR header");
         }
@@ -143,7 +276,7 @@ public final class ImageHeaders {
         if (w > Integer.MAX_VALUE || h > Integer.MAX_VALUE) {
             throw new ProtocolException("too_large", "image is " + w + "x" + h + " pixels; far beyond any limit");
         }
-        return new Info("png", (int) w, (int) h);
+        into.set("png", (int) w, (int) h);
     }
 
     private static long readU32(byte[] d, int o) {

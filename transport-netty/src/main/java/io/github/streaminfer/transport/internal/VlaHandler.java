@@ -1,9 +1,9 @@
 package io.github.streaminfer.transport.internal;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.streaminfer.session.InferenceResult;
+import io.github.streaminfer.session.IngressPolicy;
 import io.github.streaminfer.session.ResultListener;
 import io.github.streaminfer.session.SessionStats;
 import io.github.streaminfer.session.StreamingInferenceSession;
@@ -13,11 +13,11 @@ import io.github.streaminfer.transport.ActionEncoder;
 import io.github.streaminfer.transport.ActionOut;
 import io.github.streaminfer.transport.CloseCodes;
 import io.github.streaminfer.transport.SessionRejectedException;
+import io.github.streaminfer.transport.ServerLimits;
 import io.github.streaminfer.transport.SessionRequest;
 import io.github.streaminfer.transport.VlaEndpoint;
 import io.github.streaminfer.transport.VlaFrame;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -32,7 +32,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -57,13 +56,15 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     static final String ENDPOINT = "vla";
     private static final Set<String> AUTH_FIELDS = Set.of("type", "api_key", "model", "robot_type", "target_fps",
             "enable_smoothing", "enable_safety", "smoothing_alpha");
-    private static final int MAX_STATE = 4096;
+    /** Longest pose, and longest velocity, of a frame. */
+    static final int MAX_STATE = 4096;
 
     private enum State { CONNECTING, AWAIT_AUTH, OPENING, ACTIVE, CLOSING, CLOSED }
 
     private final ServerContext server;
     private final VlaEndpoint<O> endpoint;
     private final ActionOut action = new ActionOut();
+    private final ActionMessageWriter replies = new ActionMessageWriter();
     private volatile ActionEncoder<O> encoder;
     private final FrameIds frameIds = new FrameIds();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -72,6 +73,11 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     private State state = State.CONNECTING;
     private ScheduledFuture<?> authTimer;
     private long frameSeq;
+    private final FrameMessageReader reader;
+    /** The connection's frames; created with the session, used by the worker's {@link #onResult}. */
+    private volatile VlaFramePool frames;
+    /** A frame_metadata waiting for its image: read by the reader (pendingSlot) or as a tree (pendingMeta). */
+    private VlaFramePool.Slot pendingSlot;
     private ObjectNode pendingMeta;
     private long pendingMetaSeq;
     private Object pendingMetaId;
@@ -89,6 +95,8 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     public VlaHandler(ServerContext server, VlaEndpoint<O> endpoint) {
         this.server = server;
         this.endpoint = endpoint;
+        this.reader = new FrameMessageReader(server.limits.maxWebSocketFrameBytes(), server.limits.maxImagePixels(),
+                endpoint.maxStateLength(), MAX_STATE);
     }
 
     @Override
@@ -146,14 +154,9 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     }
 
     private void onText(ByteBuf content, long arrival) {
-        if (pendingMeta != null) {
-            long seq = pendingMetaSeq;
-            Object id = pendingMetaId;
-            pendingMeta = null;
-            invalid();
-            sendError(id != null ? id : seq, "out_of_order",
-                    "expected the binary image for frame_metadata " + describe(id, seq)
-                            + ", got a text message; that frame is discarded");
+        discardPendingFrame();
+        if (state == State.ACTIVE && readFrame(content, arrival)) {
+            return;
         }
         ObjectNode msg;
         try {
@@ -175,7 +178,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
                 onAuth(msg);
                 break;
             case "frame":
-                onFrame(msg, null, arrival);
+                onFrame(msg, arrival);
                 break;
             case "frame_metadata":
                 onMetadata(msg);
@@ -194,7 +197,55 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         }
     }
 
+    /** A text message came while a frame_metadata waited for its image: that frame is discarded. */
+    private void discardPendingFrame() {
+        if (pendingMeta == null && pendingSlot == null) {
+            return;
+        }
+        long seq = pendingMetaSeq;
+        Object id = pendingMetaId;
+        if (pendingSlot != null) {
+            id = pendingSlot.clientId();
+            frames.release(pendingSlot);
+        }
+        pendingMeta = null;
+        pendingSlot = null;
+        invalid();
+        sendError(id != null ? id : seq, "out_of_order", "expected the binary image for frame_metadata "
+                + describe(id, seq) + ", got a text message; that frame is discarded");
+    }
+
+    /**
+     * Reads a frame or frame_metadata message of the usual shape without a tree into a pooled frame
+     * ({@link FrameMessageReader}), and submits the frame or keeps it for its binary image.
+     *
+     * @return false if the message is left, untouched, to the general path
+     */
+    private boolean readFrame(ByteBuf content, long arrival) {
+        VlaFramePool.Slot slot = frames.acquire();
+        int kind = reader.read(content, slot);
+        if (kind == FrameMessageReader.NOT_HANDLED) {
+            frames.release(slot);
+            return false;
+        }
+        long seq = ++frameSeq;
+        if (live != null) {
+            live.framesReceived.increment();
+        }
+        if (kind == FrameMessageReader.METADATA) {
+            pendingSlot = slot;
+            pendingMetaSeq = seq;
+        } else {
+            submit(slot, seq, arrival);
+        }
+        return true;
+    }
+
     private void onBinary(ByteBuf content, long arrival) {
+        if (pendingSlot != null) {
+            onImage(content, arrival);
+            return;
+        }
         if (pendingMeta == null) {
             protocolError(null, new ProtocolException("out_of_order",
                     "binary message without a preceding frame_metadata message; send the JSON metadata first"));
@@ -202,8 +253,29 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         }
         ObjectNode meta = pendingMeta;
         pendingMeta = null;
-        byte[] bytes = ByteBufUtil.getBytes(content);
-        onFrameWith(meta, bytes, pendingMetaSeq, pendingMetaId, arrival);
+        onFrameWith(meta, content, pendingMetaSeq, pendingMetaId, arrival);
+    }
+
+    /** The binary image of a frame_metadata read by {@link #readFrame}. */
+    private void onImage(ByteBuf content, long arrival) {
+        VlaFramePool.Slot slot = pendingSlot;
+        pendingSlot = null;
+        long seq = pendingMetaSeq;
+        if (state != State.ACTIVE) {
+            frames.release(slot);
+            requireActive(slot.replyId(seq));
+            return;
+        }
+        slot.copyImage(content);
+        try {
+            slot.probeImage(server.limits.maxImagePixels());
+        } catch (ProtocolException e) {
+            frames.release(slot);
+            invalid();
+            protocolError(slot.replyId(seq), e);
+            return;
+        }
+        submit(slot, seq, arrival);
     }
 
     private void onMetadata(ObjectNode msg) {
@@ -213,20 +285,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         }
         Object id;
         try {
-            id = FrameIds.parse(msg.get("frame_id"));
-            if (id == null && msg.hasNonNull("frameNumber")) {
-                JsonNode fn = msg.get("frameNumber");
-                if (!fn.isIntegralNumber()) {
-                    throw new ProtocolException("invalid_field", "field 'frameNumber' must be an integer, got "
-                            + Json.kind(fn));
-                }
-                id = fn.longValue();
-            }
-            String format = Json.text(msg, "format", "jpeg", 16);
-            if (!format.equals("jpeg") && !format.equals("jpg") && !format.equals("png")) {
-                throw new ProtocolException("invalid_field", "field 'format' is '" + Json.truncate(format, 16)
-                        + "'; allowed: jpeg, png");
-            }
+            id = metadataId(msg);
         } catch (ProtocolException e) {
             invalid();
             protocolError(seq, e);
@@ -240,7 +299,32 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         pendingMetaId = id;
     }
 
-    private void onFrame(ObjectNode msg, byte[] binary, long arrival) {
+    /**
+     * Validates what a frame_metadata message says about its image (the rest is checked with the image).
+     *
+     * @param msg the message
+     * @return the client's id of the frame ({@code frame_id}, else {@code frameNumber}), or null
+     * @throws ProtocolException if the id or the format is invalid
+     */
+    static Object metadataId(ObjectNode msg) throws ProtocolException {
+        Object id = FrameIds.parse(msg.get("frame_id"));
+        if (id == null && msg.hasNonNull("frameNumber")) {
+            JsonNode fn = msg.get("frameNumber");
+            if (!fn.isIntegralNumber()) {
+                throw new ProtocolException("invalid_field", "field 'frameNumber' must be an integer, got "
+                        + Json.kind(fn));
+            }
+            id = fn.longValue();
+        }
+        String format = Json.text(msg, "format", "jpeg", 16);
+        if (!format.equals("jpeg") && !format.equals("jpg") && !format.equals("png")) {
+            throw new ProtocolException("invalid_field", "field 'format' is '" + Json.truncate(format, 16)
+                    + "'; allowed: jpeg, png");
+        }
+        return id;
+    }
+
+    private void onFrame(ObjectNode msg, long arrival) {
         long seq = ++frameSeq;
         if (live != null) {
             live.framesReceived.increment();
@@ -253,54 +337,75 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
             protocolError(seq, e);
             return;
         }
-        onFrameWith(msg, binary, seq, id, arrival);
+        onFrameWith(msg, null, seq, id, arrival);
     }
 
-    private void onFrameWith(ObjectNode msg, byte[] binary, long seq, Object id, long arrival) {
+    private void onFrameWith(ObjectNode msg, ByteBuf binary, long seq, Object id, long arrival) {
         Object replyId = id != null ? id : seq;
         if (!requireActive(replyId)) {
             return;
         }
-        VlaFrame frame;
+        VlaFramePool.Slot slot = frames.acquire();
         try {
-            frame = parseFrame(msg, binary);
+            parseFrame(msg, binary, slot, server.limits, endpoint.maxStateLength());
         } catch (ProtocolException e) {
+            frames.release(slot);
             invalid();
             protocolError(replyId, e);
             return;
         }
+        slot.id(id);
+        submit(slot, seq, arrival);
+    }
+
+    private void submit(VlaFramePool.Slot slot, long seq, long arrival) {
         if (!gate.tryAcquire(arrival)) {
+            frames.release(slot);
             live.rateLimited.increment();
-            sendError(replyId, "rate_limited", "frame rejected: more than " + Json.fmt(gate.rate())
+            sendError(slot.replyId(seq), "rate_limited", "frame rejected: more than " + Json.fmt(gate.rate())
                     + " frames per second (tier '" + principal.tier().name() + "')");
             return;
         }
-        frameIds.put(seq, id);
-        SubmitStatus status = session.submit(frame, seq, arrival);
+        slot.putId(frameIds, seq);
+        SubmitStatus status = session.submit(slot.fillFrame(), seq, arrival);
+        frames.submitted(slot, seq, status);
         switch (status) {
             case ACCEPTED:
             case REPLACED_OLDEST:
                 break;
             case REJECTED_FULL:
-                sendError(replyId, "queue_full", "Frame queue full");
+                sendError(slot.replyId(seq), "queue_full", "Frame queue full");
                 break;
             case RATE_LIMITED:
-                sendError(replyId, "rate_limited", "frame rejected by the session's max_fps");
+                sendError(slot.replyId(seq), "rate_limited", "frame rejected by the session's max_fps");
                 break;
             default:
-                sendError(replyId, "session_closed", "session is " + session.state().name().toLowerCase()
+                sendError(slot.replyId(seq), "session_closed", "session is " + session.state().name().toLowerCase()
                         + "; frame not accepted");
         }
     }
 
-    private VlaFrame parseFrame(ObjectNode msg, byte[] binary) throws ProtocolException {
-        byte[] img = binary;
-        if (img == null) {
+    /**
+     * The general path: validates a frame message's tree (or a frame_metadata's, with its binary image) into
+     * {@code into}. Every error message about a frame's content comes from here.
+     *
+     * @param msg            the message
+     * @param binary         the binary image of a frame_metadata, or null for a frame message
+     * @param into           receives the frame (not its id)
+     * @param limits         the server's limits
+     * @param maxStateLength longest pose + velocity accepted (0: no check)
+     * @throws ProtocolException what is wrong with the frame
+     */
+    static void parseFrame(ObjectNode msg, ByteBuf binary, VlaFramePool.Slot into, ServerLimits limits,
+                           int maxStateLength) throws ProtocolException {
+        if (binary != null) {
+            into.copyImage(binary);
+        } else {
             String image = Json.requiredText(msg, "image");
-            img = ImageHeaders.decodeBase64("image", image, server.limits.maxWebSocketFrameBytes());
+            into.copyImage(ImageHeaders.decodeBase64("image", image, limits.maxWebSocketFrameBytes()));
         }
-        ImageHeaders.Info info = ImageHeaders.probe(img, img.length, server.limits.maxImagePixels());
-        String instruction = Json.text(msg, "instruction", "", 4096);
+        into.probeImage(limits.maxImagePixels());
+        into.instruction = Json.text(msg, "instruction", "", 4096);
         float[] pose = new float[0];
         float[] velocity = new float[0];
         JsonNode rs = msg.get("robot_state");
@@ -312,15 +417,14 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
             ObjectNode o = (ObjectNode) rs;
             pose = Json.floats(o, "pose", "robot_state.pose", MAX_STATE);
             velocity = Json.floats(o, "velocity", "robot_state.velocity", MAX_STATE);
-            int max = endpoint.maxStateLength();
-            if (max > 0 && pose.length + velocity.length > max) {
+            if (maxStateLength > 0 && pose.length + velocity.length > maxStateLength) {
                 throw new ProtocolException("invalid_state", "robot_state has " + (pose.length + velocity.length)
                         + " values (pose " + pose.length + " + velocity " + velocity.length
-                        + "); this model accepts at most " + max);
+                        + "); this model accepts at most " + maxStateLength);
             }
         }
-        return new VlaFrame(ByteBuffer.wrap(img), info.format(), info.width(), info.height(), instruction, pose,
-                velocity);
+        into.pose(pose);
+        into.velocity(velocity);
     }
 
     private boolean requireActive(Object frameId) {
@@ -434,6 +538,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     }
 
     private void opened(StreamingInferenceSession<VlaFrame, O> s) {
+        frames = new VlaFramePool(s.config().ingress().kind() == IngressPolicy.Kind.LATEST_ONLY);
         session = s;
         live.session = s;
         if (state != State.OPENING || !ctx.channel().isActive()) {
@@ -479,30 +584,36 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
 
     @Override
     public void onResult(InferenceResult<O> r) {
+        try {
+            sendResult(r);
+        } finally {
+            VlaFramePool f = frames;
+            if (f != null) {
+                f.completed(r.frameId()); // the session is done with this frame and every earlier one
+            }
+        }
+    }
+
+    private void sendResult(InferenceResult<O> r) {
         LiveSession ls = live;
         long latency = r.publishedNanos() - r.captureNanos();
-        ByteBuf buf = ctx.alloc().buffer(256);
-        try (JsonGenerator g = Json.generator(buf)) {
+        ByteBuf msg;
+        try {
             if (r.isSuccess()) {
                 action.clear();
                 encoder.encode(r, action);
-                writeAction(g, r.frameId(), latency);
+                msg = replies.action(ctx.alloc(), frameIds, r.frameId(), System.currentTimeMillis(), action, latency);
                 if (ls != null) {
                     ls.latencySumNanos.add(latency);
                     ls.latencyCount.increment();
                 }
                 server.latency.recordValue(Math.max(0, latency));
             } else {
-                g.writeStartObject();
-                g.writeStringField("type", "error");
-                g.writeStringField("code", r.failure() == InferenceResult.Failure.INVALID_INPUT
-                        ? "invalid_input" : "inference_failed");
-                g.writeStringField("message", failureMessage(r));
-                frameIds.write(g, r.frameId());
-                g.writeEndObject();
+                String code = r.failure() == InferenceResult.Failure.INVALID_INPUT ? "invalid_input"
+                        : "inference_failed";
+                msg = replies.error(ctx.alloc(), frameIds, r.frameId(), code, failureMessage(r));
             }
         } catch (IOException | RuntimeException e) {
-            buf.release();
             LOG.warn("VLA session {}: could not encode the result of frame {}", ls == null ? "?" : ls.id(),
                     r.frameId(), e);
             ObjectNode o = Json.object();
@@ -518,7 +629,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
             out.send(new TextWebSocketFrame(Json.encode(ctx.alloc(), o)));
             return;
         }
-        out.send(new TextWebSocketFrame(buf));
+        out.send(new TextWebSocketFrame(msg));
     }
 
     static String failureMessage(InferenceResult<?> r) {
@@ -528,39 +639,6 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
             return "invalid frame: " + Json.truncate(m, 300);
         }
         return "inference failed: " + Json.truncate(m, 300);
-    }
-
-    private void writeAction(JsonGenerator g, long seq, long latencyNanos) throws IOException {
-        g.writeStartObject();
-        g.writeStringField("type", "action");
-        frameIds.write(g, seq);
-        g.writeNumberField("timestamp", Json.unixSeconds());
-        g.writeArrayFieldStart("action");
-        float[] v = action.values();
-        int dim = action.dim();
-        for (int i = 0; i < dim; i++) {
-            g.writeNumber(v[i]);
-        }
-        g.writeEndArray();
-        g.writeNumberField("safety_score", action.safetyScore());
-        g.writeNumberField("latency_ms", Json.millis(latencyNanos));
-        g.writeBooleanField("smoothed", action.smoothed());
-        g.writeBooleanField("executable", action.executable());
-        if (action.interventions() != 0) {
-            g.writeNumberField("interventions", action.interventions());
-        }
-        if (action.horizon() > 1) {
-            g.writeArrayFieldStart("action_chunk");
-            for (int h = 0; h < action.horizon(); h++) {
-                g.writeStartArray();
-                for (int i = 0; i < dim; i++) {
-                    g.writeNumber(v[h * dim + i]);
-                }
-                g.writeEndArray();
-            }
-            g.writeEndArray();
-        }
-        g.writeEndObject();
     }
 
     // ------------------------------------------------------------------------------------------------ stats & close
