@@ -20,7 +20,7 @@ import java.util.Map;
  * {@link ProtocolException} with a message; never anything else, whatever the bytes: random, or valid messages with
  * random bytes flipped and random truncation.
  */
-class UntrustedBytesProperties {
+class UntrustedBytesPropertiesTest {
     private static final byte[] MSGPACK = Msgpack.encode(Map.of("observation/state",
             NdArray.ofFloats(new float[]{1, 2, 3, 4}, 4), "prompt", "pick", "images", Map.of("cam",
                     new NdArray("|u1", new long[]{2, 2, 3}, java.nio.ByteBuffer.wrap(new byte[12])))));
