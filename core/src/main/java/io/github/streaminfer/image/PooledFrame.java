@@ -140,13 +140,13 @@ public final class PooledFrame {
      * @param elementOffset first element
      * @param geometry      receives where the image landed
      * @return {@code geometry}
-     * @throws InvalidImageException if the frame was superseded before it was read, or is not a valid image
+     * @throws FrameSupersededException if the source reclaimed the frame for a newer one before it was read
+     * @throws InvalidImageException     if the frame is not a valid image
      */
     public ImageGeometry writeInto(ImageDecoder decoder, ImageSpec spec, Tensor tensor, long elementOffset,
                                    ImageGeometry geometry) {
         if (!tryAcquire()) {
-            throw new InvalidImageException("frame " + sequence + " was reused by its source before it was read"
-                    + " (the source's frame pool is smaller than the frames in flight)");
+            throw new FrameSupersededException(sequence);
         }
         try {
             ByteBuffer view = data.clear().limit(length);

@@ -45,6 +45,7 @@ class ImageDecodersTest {
         f.release();
         assertThat(f.tryClaim()).isTrue();
         assertThatThrownBy(() -> f.writeInto(new JavaImageDecoder(), ImageSpec.builder(2, 2).build(), null, 0,
-                new ImageGeometry())).isInstanceOf(InvalidImageException.class).hasMessageContaining("reused");
+                new ImageGeometry())).isInstanceOf(FrameSupersededException.class)
+                .hasMessageContaining("reclaimed by its source");
     }
 }

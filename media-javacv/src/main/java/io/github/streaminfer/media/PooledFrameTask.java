@@ -1,7 +1,6 @@
 package io.github.streaminfer.media;
 
 import io.github.streaminfer.backend.ModelSignature;
-import io.github.streaminfer.image.InvalidImageException;
 import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.image.PooledFrame;
 import io.github.streaminfer.task.ImageFrame;
@@ -17,7 +16,9 @@ import java.util.Objects;
  * Lets a {@link FrameSource} feed a built-in image task ({@code ClassifierTask}, {@code DetectionTask},
  * {@code PolicyTask}, or any {@code InferenceTask<ImageFrame, O>}): each {@link PooledFrame} is acquired, shown
  * to the wrapped task as an {@link ImageFrame} (encoded bytes in place; raw pixels copied into a reused BGR/RGB
- * array), preprocessed, and released back to its source's pool.
+ * array), preprocessed, and released back to its source's pool. A frame its source reclaimed for a newer one before
+ * the worker reached it (see {@link io.github.streaminfer.image.FrameSupersededException}) is skipped: the session
+ * counts it as consumed without a result ({@code buffered}), not as a failure.
  *
  * <pre>{@code
  * var task = PooledFrameTask.wrap(ClassifierTask.builder(spec).build());
@@ -36,6 +37,7 @@ public final class PooledFrameTask<O> implements InferenceTask<PooledFrame, O> {
     private final ImageFrame view = new ImageFrame();
     private byte[] pixels = new byte[0];
     private RawImage raw;
+    private boolean superseded;
 
     private PooledFrameTask(InferenceTask<ImageFrame, O> inner) {
         this.inner = Objects.requireNonNull(inner, "inner");
@@ -72,9 +74,11 @@ public final class PooledFrameTask<O> implements InferenceTask<PooledFrame, O> {
 
     @Override
     public void preprocess(PooledFrame frame, Tensor[] inputs) {
-        if (!frame.tryAcquire()) {
-            throw new InvalidImageException("frame " + frame.sequence() + " was reused by its source before it was"
-                    + " read (the source's frame pool is smaller than the frames in flight)");
+        // a frame its source reclaimed for a newer one before this worker reached it is skipped, not reported: no
+        // byte of it was read, and the newer frame is already queued or on its way
+        superseded = !frame.tryAcquire();
+        if (superseded) {
+            return;
         }
         try {
             if (frame.isEncoded()) {
@@ -126,12 +130,17 @@ public final class PooledFrameTask<O> implements InferenceTask<PooledFrame, O> {
 
     @Override
     public boolean ready() {
-        return inner.ready();
+        return !superseded && inner.ready();
     }
 
     @Override
     public void reset() {
         inner.reset();
+    }
+
+    @Override
+    public void close() {
+        inner.close();
     }
 
     @Override

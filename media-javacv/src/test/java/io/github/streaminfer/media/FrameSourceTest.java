@@ -3,7 +3,10 @@ package io.github.streaminfer.media;
 import io.github.streaminfer.testkit.TestImages;
 
 import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.image.FrameSupersededException;
 import io.github.streaminfer.image.ImageDecoder;
+import io.github.streaminfer.task.ImageFrame;
+import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.image.ImageDecoders;
 import io.github.streaminfer.image.PooledFrame;
 import io.github.streaminfer.image.ImageGeometry;
@@ -29,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,9 +49,15 @@ class FrameSourceTest {
         final ImageSpec spec = ImageSpec.builder(16, 16).scale(1f).build();
         final ImageDecoder decoder = ImageDecoders.best();
         final ImageGeometry geometry = new ImageGeometry();
+        boolean superseded;
 
         @Override
         public void bind(ModelSignature model) {
+        }
+
+        @Override
+        public boolean ready() {
+            return !superseded;
         }
 
         @Override
@@ -57,7 +67,12 @@ class FrameSourceTest {
 
         @Override
         public void preprocess(PooledFrame frame, Tensor[] inputs) {
-            frame.writeInto(decoder, spec, inputs[0], 0, geometry);
+            try {
+                frame.writeInto(decoder, spec, inputs[0], 0, geometry);
+                superseded = false;
+            } catch (FrameSupersededException e) {
+                superseded = true; // nothing was read; the newer frame is queued
+            }
         }
 
         @Override
@@ -316,6 +331,45 @@ class FrameSourceTest {
         }
         assertThat(errors).isEmpty();
         assertThat(means).isNotEmpty();
+    }
+
+    @Test
+    void pooledFrameTaskSkipsAFrameItsSourceReclaimedAndReadsTheNextOne() {
+        AtomicInteger reads = new AtomicInteger();
+        InferenceTask<ImageFrame, float[]> inner = new InferenceTask<>() {
+            @Override
+            public void bind(ModelSignature model) {
+            }
+
+            @Override
+            public float[] newOutput() {
+                return new float[1];
+            }
+
+            @Override
+            public void preprocess(ImageFrame frame, Tensor[] inputs) {
+                reads.incrementAndGet();
+            }
+
+            @Override
+            public void decode(Tensor[] outputs, float[] into) {
+            }
+        };
+        PooledFrameTask<float[]> task = PooledFrameTask.wrap(inner);
+        PooledFrame frame = new PooledFrame();
+        assertThat(frame.tryClaim()).isTrue();
+        frame.ensureCapacity(4);
+        frame.publishPixels(PixelFormat.GRAY, 2, 2, 2, 1, 0);
+        // the worker has taken the frame from the queue; before it reads, the source reclaims it
+        assertThat(frame.tryClaim()).isTrue();
+        task.preprocess(frame, new Tensor[0]);
+        assertThat(task.ready()).as("skipped, not inferred").isFalse();
+        assertThat(reads).hasValue(0);
+        frame.publishPixels(PixelFormat.GRAY, 2, 2, 2, 2, 0);
+        task.preprocess(frame, new Tensor[0]);
+        assertThat(task.ready()).isTrue();
+        assertThat(reads).hasValue(1);
+        assertThat(frame.tryClaim()).as("released after reading").isTrue();
     }
 
     @Test

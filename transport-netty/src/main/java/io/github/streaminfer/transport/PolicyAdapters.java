@@ -165,5 +165,10 @@ public final class PolicyAdapters {
         public void reset() {
             task.reset();
         }
+
+        @Override
+        public void close() {
+            task.close();
+        }
     }
 }

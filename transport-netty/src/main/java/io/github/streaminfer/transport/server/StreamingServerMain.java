@@ -326,6 +326,11 @@ public final class StreamingServerMain {
         public void reset() {
             task.reset();
         }
+
+        @Override
+        public void close() {
+            task.close();
+        }
     }
 
     /** Names and sizes of the policy's inputs and outputs, from the model and the flags. */
