@@ -54,7 +54,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * {@code latency_ms} (frame arrival → result published, measured in the session), which leaves what the transport
  * adds: JSON parse and validation, the event-loop hops, encoding, the socket both ways and the client's own parse.
  * It counts frames sent, actions received, errors by code, and frames with no answer (lost), and samples the heap
- * after a GC at the start and end.
+ * after a GC at the start and once a minute.
  *
  * <pre>
  * java -cp jmh/target/benchmarks.jar io.github.streaminfer.jmh.VlaLoadTool [sessions=100] [hz=50] [seconds=300]
@@ -98,7 +98,7 @@ public final class VlaLoadTool {
     /** Outcome of a run. */
     record Result(int sessions, double hz, int seconds, long sent, long actions, long errors, long dropped,
                   long lost,
-                  Histogram rtt, Histogram server, Histogram overhead, long heapStart, long heapEnd) {
+                  Histogram rtt, Histogram server, Histogram overhead, long[] heapAfterGc) {
         String report() {
             return String.format(Locale.ROOT, "VLA load: %d sessions x %.0f Hz for %d s (after warm-up)%n"
                             + "frames sent %d, actions %d, errors %d; whole run: dropped by the session's policy %d, "
@@ -106,12 +106,20 @@ public final class VlaLoadTool {
                             + "client round trip   p50 %.3f ms  p99 %.3f ms  max %.3f ms%n"
                             + "server latency_ms   p50 %.3f ms  p99 %.3f ms%n"
                             + "transport overhead  p50 %.3f ms  p99 %.3f ms  max %.3f ms%n"
-                            + "heap after GC: start %.1f MiB, end %.1f MiB",
+                            + "heap after GC, once a minute: %s MiB",
                     sessions, hz, seconds, sent, actions, errors, dropped, lost,
                     ms(rtt.getValueAtPercentile(50)), ms(rtt.getValueAtPercentile(99)), ms(rtt.getMaxValue()),
                     ms(server.getValueAtPercentile(50)), ms(server.getValueAtPercentile(99)),
                     ms(overhead.getValueAtPercentile(50)), ms(overhead.getValueAtPercentile(99)),
-                    ms(overhead.getMaxValue()), heapStart / 1048576.0, heapEnd / 1048576.0);
+                    ms(overhead.getMaxValue()), heapTrend());
+        }
+
+        private String heapTrend() {
+            StringBuilder b = new StringBuilder();
+            for (long used : heapAfterGc) {
+                b.append(b.length() == 0 ? "" : " → ").append(String.format(Locale.ROOT, "%.1f", used / 1048576.0));
+            }
+            return b.toString();
         }
 
         private static double ms(long nanos) {
@@ -138,8 +146,7 @@ public final class VlaLoadTool {
         AtomicLong actions = new AtomicLong();
         AtomicLong errors = new AtomicLong();
         String image = "data:image/jpeg;base64," + Base64.getEncoder().encodeToString(jpeg());
-        long heapStart;
-        long heapEnd;
+        List<Long> heap = new ArrayList<>();
         long lost = 0;
         long dropped = 0;
         try (StreamingServer s = StreamingServer.builder().host("127.0.0.1").port(0)
@@ -169,9 +176,13 @@ public final class VlaLoadTool {
             long sentBefore = sent.get();
             long actionsBefore = actions.get();
             long errorsBefore = errors.get();
-            heapStart = usedHeapAfterGc();
-            Thread.sleep(seconds * 1000L);
-            heapEnd = usedHeapAfterGc();
+            heap.add(usedHeapAfterGc());
+            for (int done = 0; done < seconds; ) {
+                int step = Math.min(60, seconds - done);
+                Thread.sleep(step * 1000L);
+                done += step;
+                heap.add(usedHeapAfterGc());
+            }
             long sentDuring = sent.get() - sentBefore;
             tasks.forEach(t -> t.cancel(false));
             ticker.shutdown();
@@ -192,7 +203,8 @@ public final class VlaLoadTool {
             Histogram h2 = server.getIntervalHistogram();
             Histogram h3 = overhead.getIntervalHistogram();
             Result r = new Result(sessions, hz, seconds, sentDuring, actions.get() - actionsBefore,
-                    errors.get() - errorsBefore, dropped, lost, h1, h2, h3, heapStart, heapEnd);
+                    errors.get() - errorsBefore, dropped, lost, h1, h2, h3,
+                    heap.stream().mapToLong(Long::longValue).toArray());
             pool.close();
             model.close();
             return r;
