@@ -107,16 +107,12 @@ public final class ClassifierTask implements InferenceTask<ImageFrame, Classific
     }
 
     /** Builder for {@link ClassifierTask}. */
-    public static final class Builder {
+    public static final class Builder extends TaskBuilder.Scores<Builder> {
         private final ImageSpec spec;
         private ImageDecoder decoder;
-        private String inputName;
-        private String outputName;
-        private Activation activation = Activation.NONE;
-        private int topK = 5;
-        private List<String> labels = List.of();
 
         private Builder(ImageSpec spec) {
+            super(5);
             this.spec = Objects.requireNonNull(spec, "spec");
         }
 
@@ -127,54 +123,6 @@ public final class ClassifierTask implements InferenceTask<ImageFrame, Classific
          */
         public Builder decoder(ImageDecoder decoder) {
             this.decoder = decoder;
-            return this;
-        }
-
-        /**
-         * @param name image input name (default: the first input)
-         * @return this
-         */
-        public Builder inputName(String name) {
-            this.inputName = name;
-            return this;
-        }
-
-        /**
-         * @param name scores output name (default: the first output)
-         * @return this
-         */
-        public Builder outputName(String name) {
-            this.outputName = name;
-            return this;
-        }
-
-        /**
-         * @param activation applied to the raw scores (default NONE)
-         * @return this
-         */
-        public Builder activation(Activation activation) {
-            this.activation = Objects.requireNonNull(activation, "activation");
-            return this;
-        }
-
-        /**
-         * @param k number of best classes kept, {@code >= 1} (default 5)
-         * @return this
-         */
-        public Builder topK(int k) {
-            if (k < 1) {
-                throw new IllegalArgumentException("topK is " + k + "; allowed: >= 1");
-            }
-            this.topK = k;
-            return this;
-        }
-
-        /**
-         * @param labels class names by index
-         * @return this
-         */
-        public Builder labels(List<String> labels) {
-            this.labels = List.copyOf(labels);
             return this;
         }
 

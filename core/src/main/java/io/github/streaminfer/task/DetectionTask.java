@@ -424,7 +424,7 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
     }
 
     /** Builder for {@link DetectionTask}. */
-    public static final class Builder {
+    public static final class Builder extends TaskBuilder<Builder> {
         private final ImageSpec spec;
         private ImageDecoder decoder;
         private Layout layout = Layout.YOLOV8;
@@ -432,9 +432,6 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
         private float iou = 0.45f;
         private int maxDetections = 100;
         private boolean classAgnostic;
-        private List<String> labels = List.of();
-        private String inputName;
-        private String outputName;
         private float trackIou;
         private int trackMaxAge = 30;
 
@@ -503,33 +500,6 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
          */
         public Builder classAgnosticNms(boolean agnostic) {
             this.classAgnostic = agnostic;
-            return this;
-        }
-
-        /**
-         * @param labels class names by index
-         * @return this
-         */
-        public Builder labels(List<String> labels) {
-            this.labels = List.copyOf(labels);
-            return this;
-        }
-
-        /**
-         * @param name image input (default: the first input)
-         * @return this
-         */
-        public Builder inputName(String name) {
-            this.inputName = name;
-            return this;
-        }
-
-        /**
-         * @param name detections output (default: the first output)
-         * @return this
-         */
-        public Builder outputName(String name) {
-            this.outputName = name;
             return this;
         }
 

@@ -312,20 +312,16 @@ public final class SignalWindowTask implements InferenceTask<float[], Classifica
     }
 
     /** Builder for {@link SignalWindowTask}. */
-    public static final class Builder {
+    public static final class Builder extends TaskBuilder.Scores<Builder> {
         private final int channels;
         private final int window;
         private final int hop;
         private Layout layout = Layout.CHANNELS_FIRST;
         private Normalization normalization = Normalization.NONE;
-        private String inputName;
-        private String outputName;
-        private Activation activation = Activation.NONE;
-        private int topK = 3;
-        private List<String> labels = List.of();
         private final Map<String, Number> constants = new LinkedHashMap<>();
 
         private Builder(int channels, int window, int hop) {
+            super(3);
             if (channels < 1) {
                 throw new IllegalArgumentException("channels is " + channels + "; allowed: >= 1");
             }
@@ -355,54 +351,6 @@ public final class SignalWindowTask implements InferenceTask<float[], Classifica
          */
         public Builder normalization(Normalization normalization) {
             this.normalization = Objects.requireNonNull(normalization, "normalization");
-            return this;
-        }
-
-        /**
-         * @param name the signal input (default: the first input)
-         * @return this
-         */
-        public Builder inputName(String name) {
-            this.inputName = name;
-            return this;
-        }
-
-        /**
-         * @param name the scores output (default: the first output)
-         * @return this
-         */
-        public Builder outputName(String name) {
-            this.outputName = name;
-            return this;
-        }
-
-        /**
-         * @param activation applied to the scores (default NONE)
-         * @return this
-         */
-        public Builder activation(Activation activation) {
-            this.activation = Objects.requireNonNull(activation, "activation");
-            return this;
-        }
-
-        /**
-         * @param k best classes kept, {@code >= 1} (default 3)
-         * @return this
-         */
-        public Builder topK(int k) {
-            if (k < 1) {
-                throw new IllegalArgumentException("topK is " + k + "; allowed: >= 1");
-            }
-            this.topK = k;
-            return this;
-        }
-
-        /**
-         * @param labels class names by index
-         * @return this
-         */
-        public Builder labels(List<String> labels) {
-            this.labels = List.copyOf(labels);
             return this;
         }
 
