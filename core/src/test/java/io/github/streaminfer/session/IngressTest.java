@@ -6,12 +6,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The bounded ingress on its own, driven from one thread: slots, order, and the worker's grouped slot return. */
 class IngressTest {
-    private static final java.util.function.BooleanSupplier OPEN = () -> false;
+    private static final BooleanSupplier OPEN = () -> false;
 
     private static Ingress block(int capacity, IngressQueueType type) {
         return Ingress.create(IngressPolicy.block(capacity), ProducerMode.SINGLE, type, new SessionCounters());
