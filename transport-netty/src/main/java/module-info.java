@@ -7,6 +7,7 @@ module io.github.streaminfer.transport.netty {
     requires io.netty.common;
     requires io.netty.buffer;
     requires io.netty.transport;
+    requires io.netty.transport.classes.epoll;
     requires transitive io.netty.handler; // SslContext is part of StreamingServer.Builder
     requires io.netty.codec;
     requires io.netty.codec.http;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.streaminfer.transport.internal.ConnectionGuard;
 import io.github.streaminfer.transport.internal.DetectionService;
 import io.github.streaminfer.transport.internal.Http;
+import io.github.streaminfer.transport.internal.IoTransport;
 import io.github.streaminfer.transport.internal.Json;
 import io.github.streaminfer.transport.internal.Metrics;
 import io.github.streaminfer.transport.internal.OpenPiHandler;
@@ -22,9 +23,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -79,6 +78,7 @@ public final class StreamingServer implements AutoCloseable {
     private final ServerContext ctx;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
+    private final IoTransport io;
     private final Channel serverChannel;
     private final boolean tls;
     private final String host;
@@ -89,8 +89,9 @@ public final class StreamingServer implements AutoCloseable {
     private volatile boolean closing;
 
     private StreamingServer(Builder b) {
-        this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        this.workers = new MultiThreadIoEventLoopGroup(b.ioThreads, NioIoHandler.newFactory());
+        this.io = IoTransport.select(b.nativeTransport);
+        this.boss = new MultiThreadIoEventLoopGroup(1, io.ioFactory());
+        this.workers = new MultiThreadIoEventLoopGroup(b.ioThreads, io.ioFactory());
         this.ctx = new ServerContext(b.limits, b.access, workers, b.blockingThreads);
         this.tls = b.sslContext != null;
         Metrics metrics = new Metrics(ctx);
@@ -140,7 +141,7 @@ public final class StreamingServer implements AutoCloseable {
         ServerLimits limits = b.limits;
         ServerBootstrap sb = new ServerBootstrap()
                 .group(boss, workers)
-                .channel(NioServerSocketChannel.class)
+                .channel(io.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 512)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
@@ -228,6 +229,16 @@ public final class StreamingServer implements AutoCloseable {
     /** @return a builder */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** {@return the socket layer the event loops run on: {@code "epoll"} or {@code "nio"}} */
+    public String ioTransport() {
+        return io.name();
+    }
+
+    /** {@return why the native epoll transport is not used, or null when it is} */
+    public String ioTransportFallbackCause() {
+        return io.fallbackCause();
     }
 
     /** @return the bound port (useful when built with port 0) */
@@ -342,7 +353,8 @@ public final class StreamingServer implements AutoCloseable {
         private DetectionEndpoint<?> detection;
         private SignalEndpoint<?> signal;
         private OpenPiEndpoint<?> openPi;
-        private int ioThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        private int ioThreads = defaultIoThreads(Runtime.getRuntime().availableProcessors());
+        private boolean nativeTransport = true;
         private int blockingThreads = 4;
 
         private Builder() {
@@ -449,7 +461,10 @@ public final class StreamingServer implements AutoCloseable {
         }
 
         /**
-         * @param threads Netty I/O threads (default min(4, cores))
+         * Sets the number of Netty event loops. The default, {@link #defaultIoThreads(int) half the cores}, leaves
+         * the other half to the sessions' workers, so event loops plus workers do not oversubscribe the machine.
+         *
+         * @param threads Netty I/O threads, {@code >= 1}
          * @return this
          */
         public Builder ioThreads(int threads) {
@@ -458,6 +473,27 @@ public final class StreamingServer implements AutoCloseable {
             }
             this.ioThreads = threads;
             return this;
+        }
+
+        /**
+         * Chooses Linux's native epoll transport when its library loads (the default) or Java NIO always.
+         *
+         * @param preferNative false forces NIO
+         * @return this
+         */
+        public Builder nativeTransport(boolean preferNative) {
+            this.nativeTransport = preferNative;
+            return this;
+        }
+
+        /**
+         * {@return the default number of event loops for a machine with {@code cores} cores: half of them, at least
+         * one, at most four}
+         *
+         * @param cores available processors
+         */
+        public static int defaultIoThreads(int cores) {
+            return Math.max(1, Math.min(4, cores / 2));
         }
 
         /**
