@@ -21,7 +21,9 @@ import java.util.Objects;
  *                               (0 = no ring; listeners and the latest mailbox still work)
  * @param maxConsecutiveFailures backend failures in a row after which the session becomes
  *                               {@link SessionState#FAILED}
- * @param idleStrategy           what a dedicated worker does when there is no frame
+ * @param idleStrategy           what a dedicated worker does when there is no frame (default
+ *                               {@link IdleStrategy#parking()}: sleeps until a frame, a reset or a close wakes it;
+ *                               a {@link WorkerPool}'s threads use the pool's own strategy)
  * @param closeTimeout           how long {@code close()} waits for an inference in progress
  * @param warmupIterations       model runs on the session's own tensors before it accepts frames (inputs
  *                               zero except what {@link io.github.streaminfer.task.InferenceTask#prepareWarmup}
@@ -32,7 +34,10 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
                             int maxConsecutiveFailures, IdleStrategy idleStrategy, Duration closeTimeout,
                             int warmupIterations) {
 
-    /** LATEST_ONLY, multi-producer, unpaced, unlimited, 64 results, fails after 10 failures in a row. */
+    /**
+     * LATEST_ONLY, multi-producer, unpaced, unlimited, 64 results, fails after 10 failures in a row, and a worker that
+     * sleeps while idle.
+     */
     public static final SessionConfig DEFAULT = builder().build();
 
     /**
@@ -107,7 +112,7 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
         private double maxFps;
         private int resultsCapacity = 64;
         private int maxConsecutiveFailures = 10;
-        private IdleStrategy idleStrategy = IdleStrategy.backoff();
+        private IdleStrategy idleStrategy = IdleStrategy.parking();
         private Duration closeTimeout = Duration.ofSeconds(5);
         private int warmupIterations;
 
@@ -187,7 +192,8 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
         }
 
         /**
-         * @param idleStrategy idle strategy of a dedicated worker
+         * @param idleStrategy idle strategy of a dedicated worker; busy-spin and yielding only for a worker that owns
+         *                     a dedicated core
          * @return this
          */
         public Builder idleStrategy(IdleStrategy idleStrategy) {

@@ -4,6 +4,7 @@ import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelSignature;
 import io.github.streaminfer.backend.Tensors;
 import io.github.streaminfer.concurrent.IdleStrategy;
+import io.github.streaminfer.concurrent.WakeSignal;
 import io.github.streaminfer.task.InferenceTask;
 import io.github.streaminfer.tensor.Shapes;
 import io.github.streaminfer.tensor.Tensor;
@@ -44,7 +45,9 @@ import static io.github.streaminfer.session.SessionCounters.*;
  * {@link InferenceTask#decode} into a pooled {@link InferenceResult}, and publishes it three ways: to the
  * {@linkplain Builder#listener listeners} (on the worker), to a single-consumer results ring
  * ({@link #pollResult()}, {@link #drainResults}), and to a latest-value mailbox ({@link #acquireLatest()}).
- * Inference never runs on the caller's thread.
+ * Inference never runs on the caller's thread. An idle worker sleeps (by default,
+ * {@link io.github.streaminfer.concurrent.IdleStrategy#parking()}) and the {@code submit} that hands it a frame
+ * wakes it; while a paced frame ({@link SessionConfig#targetFps()}) waits, it sleeps until the frame is due.
  *
  * <p><b>Failures.</b> A frame whose preprocess, run or decode throws becomes a failed result, is counted and is
  * passed to the {@link ErrorHandler}; the session goes on. After {@link SessionConfig#maxConsecutiveFailures()}
@@ -62,6 +65,8 @@ import static io.github.streaminfer.session.SessionCounters.*;
  */
 public final class StreamingInferenceSession<I, O> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingInferenceSession.class);
+    /** How often a worker waiting for a paced frame looks at a clock other than {@link NanoClock#SYSTEM}. */
+    private static final long FOREIGN_CLOCK_POLL_NANOS = 1_000_000;
 
     private final SessionConfig config;
     private final LoadedModel model;
@@ -86,6 +91,10 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
     private final BooleanSupplier closingCheck;
     private final WorkerPool pool;
     private final Thread dedicatedThread;
+    /** The worker's signal: its own for a dedicated thread, its pool thread's otherwise. Producers wake it. */
+    private final WakeSignal wakeSignal;
+    /** Longest timed sleep while a paced frame waits: exact on the system clock, short polls on any other. */
+    private final long maxTimedParkNanos;
     private final int maxBatch;
 
     private final AtomicBoolean cleanedUp = new AtomicBoolean();
@@ -164,11 +173,14 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         w.nextStartNanos = startNanos;
         this.pool = b.pool;
         this.maxBatch = pool != null ? 1 : 64;
+        // an injected clock need not follow real time, so a paced frame's due time cannot become a sleep length
+        this.maxTimedParkNanos = clock == NanoClock.SYSTEM ? Long.MAX_VALUE - 1 : FOREIGN_CLOCK_POLL_NANOS;
         if (pool != null) {
             this.dedicatedThread = null;
-            pool.register(this);
+            this.wakeSignal = pool.register(this);
         } else {
             IdleStrategy idle = config.idleStrategy().copy();
+            this.wakeSignal = new WakeSignal(() -> closing ? 0 : parkNanos());
             this.dedicatedThread = new Thread(() -> runDedicated(idle), "streaminfer-" + config.name());
             dedicatedThread.setDaemon(true);
             dedicatedThread.start();
@@ -216,6 +228,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         Objects.requireNonNull(observation, "observation");
         long seq = counters.enterProducer();
         long id = frameId < 0 ? seq : frameId;
+        SubmitStatus status = null;
         try {
             if (closing || draining || state != SessionState.RUNNING) {
                 counters.increment(REJECTED_CLOSED);
@@ -225,9 +238,16 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
                 counters.increment(RATE_LIMITED);
                 return SubmitStatus.RATE_LIMITED;
             }
-            return ingress.offer(observation, id, captureNanos, now, closingCheck);
+            status = ingress.offer(observation, id, captureNanos, now, closingCheck);
+            return status;
         } finally {
-            if (counters.exitProducer() && closing && counters.noWorkerInside()) {
+            // the exit count's atomic increment is also the full fence that orders the frame's publication before
+            // the wake-up's read of the worker's parked flag (see WakeSignal)
+            boolean lastOut = counters.exitProducer();
+            if (status == SubmitStatus.ACCEPTED || status == SubmitStatus.REPLACED_OLDEST) {
+                wakeSignal.wake();
+            }
+            if (lastOut && closing && counters.noWorkerInside()) {
                 cleanup();
             }
         }
@@ -332,6 +352,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             performReset();
             return;
         }
+        wakeSignal.wake();
         long deadline = System.nanoTime() + config.closeTimeout().toNanos();
         for (int waits = 0; resetsDone < request && !closing; waits++) {
             if (System.nanoTime() - deadline > 0) {
@@ -359,6 +380,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         }
         if (pool != null) {
             pool.deregister(this);
+        } else {
+            wakeSignal.wake(); // a parked dedicated worker must see the flag and end
         }
         if (counters.noWorkerInside() && counters.noProducerInside()) {
             cleanup();
@@ -473,12 +496,37 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
                 onWorkerError(t);
                 work = 0;
             }
-            idle.idle(work);
+            idle.idle(work, wakeSignal);
         }
         // a close that timed out while an inference ran is finished here
         if (counters.noWorkerInside() && counters.noProducerInside()) {
             cleanup();
         }
+    }
+
+    /**
+     * Asked on the worker's thread, with its parked flag set, before it sleeps.
+     *
+     * @return 0 if a cycle now would find work (a reset to apply, or a frame that is due), the nanoseconds until a
+     *         waiting paced frame is due, or {@link Long#MAX_VALUE} if nothing happens until a producer, a reset or
+     *         a close wakes the worker
+     */
+    long parkNanos() {
+        if (closing) {
+            // a dedicated worker checks the flag itself; a pool drops the session as close() deregisters it
+            return Long.MAX_VALUE;
+        }
+        if (resetsDone != resetRequests.get()) {
+            return 0;
+        }
+        if (state != SessionState.RUNNING || ingress.size() == 0) {
+            return Long.MAX_VALUE;
+        }
+        if (paceIntervalNanos == 0) {
+            return 0;
+        }
+        long wait = w.nextStartNanos - clock.nanoTime();
+        return wait <= 0 ? 0 : Math.min(wait, maxTimedParkNanos);
     }
 
     void onWorkerError(Throwable t) {

@@ -32,7 +32,9 @@ import java.util.concurrent.TimeUnit;
  * The session's own cost, with a backend that does nothing: submit → ingress → worker → preprocess → run →
  * decode → listener. Two queue implementations side by side ({@code queue} param): the JCTools ingress the
  * session uses and a {@link java.util.concurrent.ArrayBlockingQueue} baseline. Each benchmark builds only its own
- * session, so exactly one busy-spinning worker shares the machine with the benchmark's threads.
+ * session, so exactly one worker shares the machine with the benchmark's threads. The {@code idle} param picks the
+ * worker's idle strategy: {@code busySpin} (a worker on its own core: the pipeline's floor) or {@code parking} (the
+ * default: each frame that finds the worker asleep pays a wake-up).
  *
  * <ul>
  *   <li>{@code roundTrip} (sample time): one frame submitted, then spin until its result reaches the listener;
@@ -56,6 +58,9 @@ public class SessionPipelineBenchmark {
         @Param({"JCTOOLS", "JDK_ARRAY_BLOCKING"})
         public IngressQueueType queue;
 
+        @Param({"busySpin", "parking"})
+        public String idle;
+
         StreamingInferenceSession<float[], FloatVector> session;
         volatile long lastResultFrame;
 
@@ -71,13 +76,21 @@ public class SessionPipelineBenchmark {
                     .input("state", DType.FLOAT32, 1, 7).output("action", DType.FLOAT32, 1, 7)
                     .script(ScriptedModel.Script.noop()).build();
             SessionConfig.Builder base = SessionConfig.DEFAULT.toBuilder().ingressQueueType(queue)
-                    .idleStrategy(IdleStrategy.busySpin()).resultsCapacity(0);
+                    .idleStrategy(idleStrategy(idle)).resultsCapacity(0);
             StreamingInferenceSession.Builder<float[], FloatVector> b = StreamingInferenceSession
                     .builder(model, FloatArrayTask.firstInputOutput()).config(configure(base).build());
             if (listens()) {
                 b.listener(r -> lastResultFrame = r.frameId());
             }
             session = b.build();
+        }
+
+        private static IdleStrategy idleStrategy(String name) {
+            return switch (name) {
+                case "busySpin" -> IdleStrategy.busySpin();
+                case "parking" -> IdleStrategy.parking();
+                default -> throw new IllegalArgumentException("idle is " + name + "; allowed: busySpin, parking");
+            };
         }
 
         @TearDown(Level.Trial)

@@ -52,7 +52,7 @@ class IngressAccountingTest {
         ScriptedModel model = SessionTestSupport.affine(4).build();
         AtomicLong seenByListener = new AtomicLong();
         SessionConfig config = SessionConfig.DEFAULT.toBuilder().name("accounting").ingress(policy)
-                .ingressQueueType(type).producerMode(ProducerMode.MULTI).idleStrategy(IdleStrategy.yielding())
+                .ingressQueueType(type).producerMode(ProducerMode.MULTI).idleStrategy(IdleStrategy.parking())
                 .resultsCapacity(0).build();
         try (StreamingInferenceSession<float[], FloatVector> s = StreamingInferenceSession
                 .builder(model, FloatArrayTask.firstInputOutput()).config(config)

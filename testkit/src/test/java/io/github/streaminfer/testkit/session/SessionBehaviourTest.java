@@ -39,7 +39,7 @@ class SessionBehaviourTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     private static SessionConfig.Builder config(IngressPolicy policy) {
-        return SessionConfig.DEFAULT.toBuilder().name("test").ingress(policy).idleStrategy(IdleStrategy.yielding());
+        return SessionConfig.DEFAULT.toBuilder().name("test").ingress(policy).idleStrategy(IdleStrategy.parking());
     }
 
     /** A model that holds its first run until released, so frames can pile up deterministically. */
