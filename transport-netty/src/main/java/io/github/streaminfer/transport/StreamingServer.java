@@ -2,6 +2,7 @@ package io.github.streaminfer.transport;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.streaminfer.session.WorkerPool;
 import io.github.streaminfer.transport.internal.ConnectionGuard;
 import io.github.streaminfer.transport.internal.DetectionService;
 import io.github.streaminfer.transport.internal.Http;
@@ -353,7 +354,7 @@ public final class StreamingServer implements AutoCloseable {
         private DetectionEndpoint<?> detection;
         private SignalEndpoint<?> signal;
         private OpenPiEndpoint<?> openPi;
-        private int ioThreads = defaultIoThreads(Runtime.getRuntime().availableProcessors());
+        private int ioThreads = WorkerPool.serverEventLoops();
         private boolean nativeTransport = true;
         private int blockingThreads = 4;
 
@@ -461,8 +462,9 @@ public final class StreamingServer implements AutoCloseable {
         }
 
         /**
-         * Sets the number of Netty event loops. The default, {@link #defaultIoThreads(int) half the cores}, leaves
-         * the other half to the sessions' workers, so event loops plus workers do not oversubscribe the machine.
+         * Sets the number of Netty event loops. The default, {@link WorkerPool#serverEventLoops()} (a quarter of
+         * the cores, at least one), pairs with a {@link WorkerPool#forServer(String, int)} pool for the sessions, so
+         * event loops plus workers do not oversubscribe the machine.
          *
          * @param threads Netty I/O threads, {@code >= 1}
          * @return this
@@ -484,16 +486,6 @@ public final class StreamingServer implements AutoCloseable {
         public Builder nativeTransport(boolean preferNative) {
             this.nativeTransport = preferNative;
             return this;
-        }
-
-        /**
-         * {@return the default number of event loops for a machine with {@code cores} cores: half of them, at least
-         * one, at most four}
-         *
-         * @param cores available processors
-         */
-        public static int defaultIoThreads(int cores) {
-            return Math.max(1, Math.min(4, cores / 2));
         }
 
         /**
