@@ -90,10 +90,28 @@ record OpenVinoRuntime(Path directory, OpenVinoC c, String version, ElementTypes
             if (sb.length() > 0) {
                 sb.append(" <- ");
             }
-            sb.append(c instanceof UnsatisfiedLinkError || c instanceof IllegalStateException ? c.getMessage()
-                    : c.toString());
+            sb.append(c instanceof UnsatisfiedLinkError ? loaderText(c.getMessage())
+                    : c instanceof IllegalStateException ? c.getMessage() : c.toString());
         }
         return sb.toString();
+    }
+
+    /**
+     * Shortens JNA's loader message to the loader's own text: JNA repeats the {@code dlopen} error and appends every
+     * class-path entry it searched for a bundled copy, which says nothing about an absolute path.
+     */
+    static String loaderText(String message) {
+        if (message == null) {
+            return "no message";
+        }
+        java.util.LinkedHashSet<String> lines = new java.util.LinkedHashSet<>();
+        for (String line : message.split("\\R")) {
+            String l = line.strip();
+            if (!l.isEmpty() && !l.startsWith("Native library (")) {
+                lines.add(l);
+            }
+        }
+        return String.join(" ", lines);
     }
 
     /** {@return true if the library loaded and answered} */
