@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The stand-in {@code libopenvino_c} (src/test/c/fake_openvino_c.c), compiled with gcc once per test JVM, and its
+ * The stand-in {@code libopenvino_c} (the C sources in src/test/c), compiled with gcc once per test JVM, and its
  * test-only functions: allocation counts by kind, recorded arguments, injected failures.
  *
  * <p><b>Note:</b> the stand-in's records are process-wide; tests that read them run one at a time (JUnit's default).
@@ -45,14 +45,16 @@ final class FakeOpenVino {
     }
 
     private static Path compile(String variant, String fileName, String... defines) {
-        Path src = Path.of(System.getProperty("streaminfer.openvino.fake.src", "src/test/c"))
-                .resolve("fake_openvino_c.c");
+        Path src = Path.of(System.getProperty("streaminfer.openvino.fake.src", "src/test/c"));
         Path out = Path.of(System.getProperty("streaminfer.openvino.fake.out", "target/fake-openvino")).resolve(variant);
         List<String> cmd = new ArrayList<>(List.of("gcc", "-shared", "-fPIC", "-O1", "-Wall", "-Wextra", "-Werror",
-                "-pthread"));
+                "-pthread", "-fvisibility=hidden"));
         cmd.addAll(List.of(defines));
-        cmd.addAll(List.of("-o", out.resolve(fileName).toString(), src.toString()));
+        cmd.addAll(List.of("-o", out.resolve(fileName).toString()));
         try {
+            try (var sources = Files.list(src)) {
+                sources.filter(f -> f.toString().endsWith(".c")).sorted().forEach(f -> cmd.add(f.toString()));
+            }
             Files.createDirectories(out);
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
