@@ -29,7 +29,10 @@ import java.util.Objects;
  *   <li>{@value #PROPERTY_PREFIX}{@code KEY}: passed to OpenVINO verbatim as property {@code KEY}.</li>
  * </ul>
  * Other {@code openvino.*} keys are refused; keys of other backends are ignored, so one {@link ModelOptions} can
- * serve several backends.
+ * serve several backends. Users set these through {@link ModelOptions.Builder#property(String, String)}; this record
+ * is what the backend derives from them.
+ *
+ * <p><b>Note:</b> immutable and thread-safe.
  *
  * @param device     OpenVINO device string, e.g. {@code CPU}, {@code GPU.1}, {@code AUTO:GPU,CPU}
  * @param properties compile properties in the order they are passed

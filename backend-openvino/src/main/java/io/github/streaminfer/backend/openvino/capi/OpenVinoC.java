@@ -220,47 +220,27 @@ public final class OpenVinoC {
         }
     }
 
-    /**
-     * {@code ov_core_create(ov_core_t** core)}.
-     *
-     * @param core receives the core
-     * @return the status code
-     */
+    /** {@code ov_core_create(ov_core_t** core)}. */
     public int coreCreate(Pointer core) {
         return coreCreate.invokeInt(new Object[] {core});
     }
 
-    /**
-     * {@code ov_core_free(ov_core_t*)}; also clears OpenVINO's last error text.
-     *
-     * @param core the core
-     */
+    /** {@code ov_core_free(ov_core_t*)}; also clears OpenVINO's last error text. */
     public void coreFree(Pointer core) {
         coreFree.invokeVoid(new Object[] {core});
     }
 
     /**
-     * {@code ov_core_read_model(core, model_path, bin_path, ov_model_t** model)}.
-     *
-     * @param core      the core
-     * @param modelPath {@code .xml} (IR) or {@code .onnx} file
-     * @param binPath   the IR weights file, or null to let OpenVINO look for one beside the {@code .xml}
-     * @param model     receives the model
-     * @return the status code
+     * {@code ov_core_read_model(core, model_path, bin_path, ov_model_t** model)}; a null {@code bin_path} lets OpenVINO
+     * look for the IR weights beside the {@code .xml}.
      */
     public int coreReadModel(Pointer core, String modelPath, String binPath, Pointer model) {
         return coreReadModel.invokeInt(new Object[] {core, modelPath, binPath, model});
     }
 
     /**
-     * {@code ov_core_compile_model(core, model, device_name, property_args_size, compiled_model, ...)}.
-     *
-     * @param core          the core
-     * @param model         the model read by {@link #coreReadModel}
-     * @param deviceName    the device, e.g. {@code CPU}, {@code GPU.1}, {@code AUTO:GPU,CPU}
-     * @param keysAndValues property keys and values, alternating
-     * @param compiledModel receives the compiled model
-     * @return the status code
+     * {@code ov_core_compile_model(core, model, device_name, property_args_size, compiled_model, ...)}, with the
+     * properties as alternating keys and values, passed as C variadic arguments.
      */
     public int coreCompileModel(Pointer core, Pointer model, String deviceName, List<String> keysAndValues,
                                 Pointer compiledModel) {
@@ -268,22 +248,13 @@ public final class OpenVinoC {
                 keysAndValues.toArray());
     }
 
-    /**
-     * {@code ov_model_free(ov_model_t*)}.
-     *
-     * @param model the model
-     */
+    /** {@code ov_model_free(ov_model_t*)}. */
     public void modelFree(Pointer model) {
         modelFree.invokeVoid(new Object[] {model});
     }
 
     /**
-     * {@code ov_compiled_model_inputs_size} or {@code ov_compiled_model_outputs_size}.
-     *
-     * @param compiledModel the compiled model
-     * @param outputs       false for inputs, true for outputs
-     * @param size          receives the count as a 64-bit {@code size_t}
-     * @return the status code
+     * {@code ov_compiled_model_inputs_size} or {@code ov_compiled_model_outputs_size}, into a 64-bit {@code size_t}.
      */
     public int compiledModelPortCount(Pointer compiledModel, boolean outputs, Pointer size) {
         return (outputs ? compiledModelOutputsSize : compiledModelInputsSize).invokeInt(new Object[] {compiledModel,
@@ -291,57 +262,30 @@ public final class OpenVinoC {
     }
 
     /**
-     * {@code ov_compiled_model_input_by_index} or {@code ov_compiled_model_output_by_index}.
-     *
-     * @param compiledModel the compiled model
-     * @param outputs       false for an input port, true for an output port
-     * @param index         the port index
-     * @param port          receives an {@code ov_output_const_port_t*}, freed with {@link #outputConstPortFree}
-     * @return the status code
+     * {@code ov_compiled_model_input_by_index} or {@code ov_compiled_model_output_by_index}: the port received is
+     * freed with {@link #outputConstPortFree}.
      */
     public int compiledModelPort(Pointer compiledModel, boolean outputs, long index, Pointer port) {
         return (outputs ? compiledModelOutputByIndex : compiledModelInputByIndex).invokeInt(new Object[] {
             compiledModel, index, port});
     }
 
-    /**
-     * {@code ov_compiled_model_create_infer_request(compiled_model, ov_infer_request_t** infer_request)}.
-     *
-     * @param compiledModel the compiled model
-     * @param request       receives the request
-     * @return the status code
-     */
+    /** {@code ov_compiled_model_create_infer_request(compiled_model, ov_infer_request_t** infer_request)}. */
     public int compiledModelCreateInferRequest(Pointer compiledModel, Pointer request) {
         return compiledModelCreateInferRequest.invokeInt(new Object[] {compiledModel, request});
     }
 
-    /**
-     * {@code ov_compiled_model_free(ov_compiled_model_t*)}.
-     *
-     * @param compiledModel the compiled model
-     */
+    /** {@code ov_compiled_model_free(ov_compiled_model_t*)}. */
     public void compiledModelFree(Pointer compiledModel) {
         compiledModelFree.invokeVoid(new Object[] {compiledModel});
     }
 
-    /**
-     * {@code ov_port_get_any_name(port, char** tensor_name)}; the name is freed with {@link #free(Pointer)}.
-     *
-     * @param port the port
-     * @param name receives the name
-     * @return the status code
-     */
+    /** {@code ov_port_get_any_name(port, char** tensor_name)}; the name is freed with {@link #free(Pointer)}. */
     public int portGetAnyName(Pointer port, Pointer name) {
         return portGetAnyName.invokeInt(new Object[] {port, name});
     }
 
-    /**
-     * {@code ov_port_get_element_type(port, ov_element_type_e* tensor_type)}.
-     *
-     * @param port the port
-     * @param type receives the 32-bit element type code
-     * @return the status code
-     */
+    /** {@code ov_port_get_element_type(port, ov_element_type_e* tensor_type)}. */
     public int portGetElementType(Pointer port, Pointer type) {
         return portGetElementType.invokeInt(new Object[] {port, type});
     }
@@ -350,29 +294,17 @@ public final class OpenVinoC {
      * {@code ov_port_get_partial_shape(port, ov_partial_shape_t* partial_shape)}: the 24-byte struct receives
      * {@code rank.min}, {@code rank.max} and a {@code dims} array of {min, max} pairs, freed with
      * {@link #partialShapeFree}.
-     *
-     * @param port         the port
-     * @param partialShape receives the partial shape
-     * @return the status code
      */
     public int portGetPartialShape(Pointer port, Pointer partialShape) {
         return portGetPartialShape.invokeInt(new Object[] {port, partialShape});
     }
 
-    /**
-     * {@code ov_partial_shape_free(ov_partial_shape_t*)}: frees the dimensions array, not the struct.
-     *
-     * @param partialShape the partial shape
-     */
+    /** {@code ov_partial_shape_free(ov_partial_shape_t*)}: frees the dimensions array, not the struct. */
     public void partialShapeFree(Pointer partialShape) {
         partialShapeFree.invokeVoid(new Object[] {partialShape});
     }
 
-    /**
-     * {@code ov_output_const_port_free(ov_output_const_port_t*)}.
-     *
-     * @param port the port
-     */
+    /** {@code ov_output_const_port_free(ov_output_const_port_t*)}. */
     public void outputConstPortFree(Pointer port) {
         outputConstPortFree.invokeVoid(new Object[] {port});
     }
@@ -380,99 +312,48 @@ public final class OpenVinoC {
     /**
      * {@code ov_tensor_create_from_host_ptr(type, shape, host_ptr, ov_tensor_t** tensor)}: a tensor over memory the
      * caller owns, without a copy; the memory must outlive every use of the tensor.
-     *
-     * @param type    the element type code
-     * @param shape   the shape, by value
-     * @param hostPtr the caller's memory
-     * @param tensor  receives the tensor
-     * @return the status code
      */
     public int tensorCreateFromHostPtr(int type, OvShape shape, Pointer hostPtr, Pointer tensor) {
         return tensorCreateFromHostPtr.invokeInt(new Object[] {type, shape, hostPtr, tensor});
     }
 
-    /**
-     * {@code ov_tensor_get_shape(tensor, ov_shape_t* shape)}; the dimensions are freed with {@link #shapeFree}.
-     *
-     * @param tensor the tensor
-     * @param shape  receives the 16-byte {@code ov_shape_t}
-     * @return the status code
-     */
+    /** {@code ov_tensor_get_shape(tensor, ov_shape_t* shape)}; the dimensions are freed with {@link #shapeFree}. */
     public int tensorGetShape(Pointer tensor, Pointer shape) {
         return tensorGetShape.invokeInt(new Object[] {tensor, shape});
     }
 
-    /**
-     * {@code ov_tensor_data(tensor, void** data)}.
-     *
-     * @param tensor the tensor
-     * @param data   receives the data pointer
-     * @return the status code
-     */
+    /** {@code ov_tensor_data(tensor, void** data)}. */
     public int tensorData(Pointer tensor, Pointer data) {
         return tensorData.invokeInt(new Object[] {tensor, data});
     }
 
-    /**
-     * {@code ov_tensor_free(ov_tensor_t*)}: frees the handle; memory from a host pointer stays the caller's.
-     *
-     * @param tensor the tensor
-     */
+    /** {@code ov_tensor_free(ov_tensor_t*)}: frees the handle; memory from a host pointer stays the caller's. */
     public void tensorFree(Pointer tensor) {
         tensorFree.invokeVoid(new Object[] {tensor});
     }
 
-    /**
-     * {@code ov_shape_free(ov_shape_t*)}: frees the dimensions array, not the struct.
-     *
-     * @param shape the shape
-     * @return the status code
-     */
+    /** {@code ov_shape_free(ov_shape_t*)}: frees the dimensions array, not the struct. */
     public int shapeFree(Pointer shape) {
         return shapeFree.invokeInt(new Object[] {shape});
     }
 
-    /**
-     * {@code ov_infer_request_set_input_tensor_by_index} or {@code ov_infer_request_set_output_tensor_by_index}.
-     *
-     * @param request the request
-     * @param output  false for an input, true for an output
-     * @param index   the port index
-     * @param tensor  the tensor; the request keeps its own reference
-     * @return the status code
-     */
+    /** {@code ov_infer_request_set_input_tensor_by_index} or {@code ov_infer_request_set_output_tensor_by_index}. */
     public int inferRequestSetTensor(Pointer request, boolean output, long index, Pointer tensor) {
         return (output ? setOutputTensorByIndex : setInputTensorByIndex).invokeInt(new Object[] {request, index,
             tensor});
     }
 
-    /**
-     * {@code ov_infer_request_get_output_tensor_by_index(request, idx, ov_tensor_t** tensor)}.
-     *
-     * @param request the request
-     * @param index   the output index
-     * @param tensor  receives a new handle to the output, freed with {@link #tensorFree}
-     * @return the status code
-     */
+    /** {@code ov_infer_request_get_output_tensor_by_index(request, idx, ov_tensor_t** tensor)}. */
     public int inferRequestGetOutputTensor(Pointer request, long index, Pointer tensor) {
         return getOutputTensorByIndex.invokeInt(new Object[] {request, index, tensor});
     }
 
-    /**
-     * {@code ov_infer_request_infer(ov_infer_request_t*)}: runs synchronously.
-     *
-     * @param request the request
-     * @return the status code
-     */
+    /** {@code ov_infer_request_infer(ov_infer_request_t*)}: runs synchronously. */
     public int inferRequestInfer(Pointer request) {
         return infer.invokeInt(new Object[] {request});
     }
 
-    /**
-     * {@code ov_infer_request_free(ov_infer_request_t*)}.
-     *
-     * @param request the request
-     */
+    /** {@code ov_infer_request_free(ov_infer_request_t*)}. */
     public void inferRequestFree(Pointer request) {
         inferRequestFree.invokeVoid(new Object[] {request});
     }
