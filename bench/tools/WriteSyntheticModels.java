@@ -1,4 +1,4 @@
-import io.github.streaminfer.testkit.onnx.SyntheticModels;
+import io.github.streaminfer.synthetic.SyntheticModels;
 
 import java.io.IOException;
 import java.nio.file.Files;

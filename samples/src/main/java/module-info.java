@@ -1,7 +1,7 @@
 /** Runnable StreamInfer demos. */
 module io.github.streaminfer.samples {
     requires io.github.streaminfer.core;
-    requires io.github.streaminfer.testkit;
+    requires io.github.streaminfer.synthetic;
 
     exports io.github.streaminfer.samples;
 }

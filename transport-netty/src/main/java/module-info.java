@@ -16,8 +16,6 @@ module io.github.streaminfer.transport.netty {
     requires org.slf4j;
     requires HdrHistogram;
     requires jdk.management;
-    requires static io.github.streaminfer.testkit;
 
     exports io.github.streaminfer.transport;
-    exports io.github.streaminfer.transport.server;
 }

@@ -25,9 +25,11 @@ import java.util.Objects;
  *                               {@link IdleStrategy#parking()}: sleeps until a frame, a reset or a close wakes it;
  *                               a {@link WorkerPool}'s threads use the pool's own strategy)
  * @param closeTimeout           how long {@code close()} waits for an inference in progress
- * @param warmupIterations       model runs on the session's own tensors before it accepts frames (inputs
- *                               zero except what {@link io.github.streaminfer.task.InferenceTask#prepareWarmup}
- *                               sets)
+ * @param warmupIterations       runs on the session's own tensors before it accepts frames: whole-path runs of the
+ *                               builder's {@code warmupObservation} if it has one, else model runs on inputs that
+ *                               are zero except what
+ *                               {@link io.github.streaminfer.task.InferenceTask#prepareWarmup} sets; never counted
+ *                               in the session's statistics
  */
 public record SessionConfig(String name, IngressPolicy ingress, ProducerMode producerMode,
                             IngressQueueType ingressQueueType, double targetFps, double maxFps, int resultsCapacity,

@@ -159,16 +159,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         }
         this.closingCheck = () -> closing;
 
-        if (config.warmupIterations() > 0) {
-            // on the session's own tensors: the shapes the task will use, values the task says the model accepts
-            task.prepareWarmup(inputs);
-            for (int i = 0; i < config.warmupIterations(); i++) {
-                model.run(inputs, outputs);
-            }
-            for (Tensor t : inputs) {
-                t.zero();
-            }
-        }
+        SessionWarmup.run(model, task, inputs, outputs, config.warmupIterations(), b.warmupObservation);
         this.startNanos = clock.nanoTime();
         w.nextStartNanos = startNanos;
         this.pool = b.pool;
@@ -805,6 +796,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         private boolean closeModel;
         private final List<String> stateOutputs = new ArrayList<>();
         private final List<String> stateInputs = new ArrayList<>();
+        private I warmupObservation;
 
         private Builder(LoadedModel model, InferenceTask<I, O> task) {
             this.model = Objects.requireNonNull(model, "model");
@@ -877,6 +869,20 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         public Builder<I, O> recurrentState(String outputName, String inputName) {
             stateOutputs.add(Objects.requireNonNull(outputName, "outputName"));
             stateInputs.add(Objects.requireNonNull(inputName, "inputName"));
+            return this;
+        }
+
+        /**
+         * Sets a representative observation for warm-up: each of {@link SessionConfig#warmupIterations()} runs then
+         * takes the whole path a frame takes (preprocess, model, decode) instead of the model alone. Warm-up
+         * frames reach no listener and no statistic; the task is reset after them.
+         *
+         * @param observation an observation the task accepts (for example an image of the model's size); the
+         *                    session reads it only while it is built
+         * @return this
+         */
+        public Builder<I, O> warmupObservation(I observation) {
+            this.warmupObservation = Objects.requireNonNull(observation, "observation");
             return this;
         }
 

@@ -15,7 +15,7 @@ import io.github.streaminfer.session.StreamingInferenceSession;
 import io.github.streaminfer.session.WorkerPool;
 import io.github.streaminfer.task.ActionChunk;
 import io.github.streaminfer.task.PolicyTask;
-import io.github.streaminfer.testkit.onnx.SyntheticModels;
+import io.github.streaminfer.synthetic.SyntheticModels;
 import io.github.streaminfer.transport.ActionEncoder;
 import io.github.streaminfer.transport.PolicyAdapters;
 import io.github.streaminfer.transport.SessionFactory;

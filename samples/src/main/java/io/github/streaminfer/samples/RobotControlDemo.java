@@ -29,7 +29,7 @@ import io.github.streaminfer.task.ImageFrame;
 import io.github.streaminfer.task.PolicyObservation;
 import io.github.streaminfer.task.PolicyTask;
 import io.github.streaminfer.task.RawImage;
-import io.github.streaminfer.testkit.onnx.SyntheticModels;
+import io.github.streaminfer.synthetic.SyntheticModels;
 
 import java.io.PrintStream;
 import java.time.Duration;

@@ -54,6 +54,15 @@ public abstract class BackendContractTest {
      */
     protected abstract void checkOutputs(Tensor[] inputs, Tensor[] outputs);
 
+    /**
+     * {@return whether production lookups ({@link Backends}) find this backend}: true for a real backend, which its
+     * module provides through {@code META-INF/services} and {@code module-info}; false for a test double that must
+     * stay out of production lookups, such as {@link ScriptedBackend}.
+     */
+    protected boolean discoverable() {
+        return true;
+    }
+
     /** @return options to load with; the defaults unless overridden */
     protected ModelOptions options() {
         return ModelOptions.DEFAULT;
@@ -108,8 +117,13 @@ public abstract class BackendContractTest {
     }
 
     @Test
-    void isFoundByServiceLoader() {
-        assertThat(Backends.find(backend().id())).as("META-INF/services or module-info provides it").isPresent();
+    void isFoundByServiceLoaderExactlyWhenDiscoverable() {
+        if (discoverable()) {
+            assertThat(Backends.find(backend().id())).as("META-INF/services or module-info provides it").isPresent();
+        } else {
+            assertThat(Backends.find(backend().id())).as("a test double is not provided to production lookups")
+                    .isEmpty();
+        }
     }
 
     @Test

@@ -22,12 +22,18 @@ import java.util.Locale;
  * </pre>
  *
  * Programmatic users build a {@link ScriptedModel} directly.
+ *
+ * <p>Tests create it with {@code new ScriptedBackend()}. It is deliberately not registered with
+ * {@link java.util.ServiceLoader} ({@code provides} or {@code META-INF/services}): a test double on the class path
+ * must never answer a production {@link io.github.streaminfer.backend.Backends} lookup.
+ *
+ * <p><b>Note:</b> stateless and thread-safe; each loaded model has its own threading contract.
  */
 public final class ScriptedBackend implements InferenceBackend {
     /** The backend id. */
     public static final String ID = "scripted";
 
-    /** Public no-argument constructor for {@link java.util.ServiceLoader}. */
+    /** Creates the backend; it holds no state. */
     public ScriptedBackend() {
     }
 

@@ -16,6 +16,11 @@ class ScriptedBackendContractTest extends BackendContractTest {
     }
 
     @Override
+    protected boolean discoverable() {
+        return false;
+    }
+
+    @Override
     protected ModelSource model() {
         String text = """
                 # y = 2x + 1

@@ -10,7 +10,7 @@ import io.github.streaminfer.session.SessionConfig;
 import io.github.streaminfer.session.StreamingInferenceSession;
 import io.github.streaminfer.task.ActionChunk;
 import io.github.streaminfer.task.PolicyTask;
-import io.github.streaminfer.testkit.onnx.SyntheticModels;
+import io.github.streaminfer.synthetic.SyntheticModels;
 import io.github.streaminfer.time.NanoClock;
 import io.github.streaminfer.transport.TestSupport.Ws;
 import org.junit.jupiter.api.Test;

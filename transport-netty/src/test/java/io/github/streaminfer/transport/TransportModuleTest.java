@@ -23,7 +23,7 @@ class TransportModuleTest {
                 List.of("core", "transport-netty"), deps);
         Module m = layer.findModule("io.github.streaminfer.transport.netty").orElseThrow();
         assertThat(m.getDescriptor().exports()).extracting(e -> e.source())
-                .containsExactlyInAnyOrder("io.github.streaminfer.transport", "io.github.streaminfer.transport.server");
+                .containsExactlyInAnyOrder("io.github.streaminfer.transport");
         assertThat(m.getPackages()).contains("io.github.streaminfer.transport.internal");
         Class<?> server = layer.findLoader("io.github.streaminfer.transport.netty")
                 .loadClass(StreamingServer.class.getName());

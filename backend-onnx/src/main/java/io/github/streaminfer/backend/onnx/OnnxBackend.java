@@ -12,6 +12,7 @@ import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelLoadException;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
+import io.github.streaminfer.backend.NativeLoaderThread;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.TensorSpec;
 import org.slf4j.Logger;
@@ -37,6 +38,10 @@ import java.util.Objects;
  * {@link ModelOptions#providers()} as an ordered fallback list ({@code tensorrt}, {@code cuda}, {@code openvino},
  * {@code cpu}); see {@link OnnxProviders} for the keys each one understands.
  *
+ * <p>The native library is loaded, and every session created, on a {@link NativeLoaderThread} with a large stack
+ * of its own: graph optimisation at session creation recurses deeply in native code, and on a caller with a small
+ * or already deep stack ({@code -Xss768k}, a busy main thread) it would overflow the stack and crash the JVM.
+ *
  * <p><b>Note:</b> thread-safe.
  */
 public final class OnnxBackend implements InferenceBackend {
@@ -45,6 +50,7 @@ public final class OnnxBackend implements InferenceBackend {
 
     private static final Logger LOG = LoggerFactory.getLogger(OnnxBackend.class);
     private static final Object LOCK = new Object();
+    private static final String LOADER = "streaminfer-onnx-loader";
     private static volatile boolean checked;
     private static volatile OrtEnvironment environment;
     private static volatile Throwable cause;
@@ -100,7 +106,7 @@ public final class OnnxBackend implements InferenceBackend {
                 return;
             }
             try {
-                environment = OrtEnvironment.getEnvironment();
+                environment = NativeLoaderThread.call(LOADER, OrtEnvironment::getEnvironment);
                 cause = null;
             } catch (Throwable t) { // UnsatisfiedLinkError, ExceptionInInitializerError, NoClassDefFoundError, ...
                 environment = null;
@@ -123,11 +129,20 @@ public final class OnnxBackend implements InferenceBackend {
         return sb.toString();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The session is created on a {@link NativeLoaderThread}; the calling thread waits for it.
+     */
     @Override
     public LoadedModel load(ModelSource source, ModelOptions options) {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(options, "options");
         ensureAvailability();
+        return NativeLoaderThread.call(LOADER, () -> createModel(source, options));
+    }
+
+    private static LoadedModel createModel(ModelSource source, ModelOptions options) {
         OrtEnvironment env = environment;
         List<String> providers = OnnxProviders.resolve(options);
         byte[] bytes = null;

@@ -17,7 +17,7 @@ import io.github.streaminfer.task.PolicyObservation;
 import io.github.streaminfer.task.PolicyTask;
 import io.github.streaminfer.task.RawImage;
 import io.github.streaminfer.testkit.models.RealModel;
-import io.github.streaminfer.testkit.onnx.SyntheticModels;
+import io.github.streaminfer.synthetic.SyntheticModels;
 import org.junit.jupiter.api.Test;
 
 import java.awt.Color;

@@ -4,7 +4,7 @@ import io.github.streaminfer.backend.InferenceBackend;
 import io.github.streaminfer.backend.ModelSource;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.testkit.BackendContractTest;
-import io.github.streaminfer.testkit.onnx.SyntheticModels;
+import io.github.streaminfer.synthetic.SyntheticModels;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

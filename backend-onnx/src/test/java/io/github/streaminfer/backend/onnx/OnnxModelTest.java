@@ -14,8 +14,8 @@ import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
 import io.github.streaminfer.testkit.models.RealModel;
-import io.github.streaminfer.testkit.onnx.OnnxGraphBuilder;
-import io.github.streaminfer.testkit.onnx.SyntheticModels;
+import io.github.streaminfer.synthetic.OnnxGraphBuilder;
+import io.github.streaminfer.synthetic.SyntheticModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

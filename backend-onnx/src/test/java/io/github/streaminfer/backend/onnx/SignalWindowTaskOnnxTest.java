@@ -13,7 +13,7 @@ import io.github.streaminfer.task.Classification;
 import io.github.streaminfer.task.InvalidInputException;
 import io.github.streaminfer.task.SignalWindowTask;
 import io.github.streaminfer.testkit.models.RealModel;
-import io.github.streaminfer.testkit.onnx.SyntheticModels.EmgClassifier;
+import io.github.streaminfer.synthetic.SyntheticModels.EmgClassifier;
 import org.junit.jupiter.api.Test;
 
 import java.nio.FloatBuffer;

@@ -1,4 +1,4 @@
-package io.github.streaminfer.testkit.onnx;
+package io.github.streaminfer.synthetic;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;

@@ -4,4 +4,4 @@
  *
  * <p>Threading: builders are single-threaded; model objects are immutable after construction.
  */
-package io.github.streaminfer.testkit.onnx;
+package io.github.streaminfer.synthetic;

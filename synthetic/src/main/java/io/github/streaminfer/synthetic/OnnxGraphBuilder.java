@@ -1,4 +1,4 @@
-package io.github.streaminfer.testkit.onnx;
+package io.github.streaminfer.synthetic;
 
 import com.google.protobuf.CodedOutputStream;
 import io.github.streaminfer.tensor.DType;
@@ -174,7 +174,7 @@ public final class OnnxGraphBuilder {
         });
         return message(out -> {
             out.writeInt64(1, IR_VERSION);
-            out.writeString(2, "streaminfer-testkit");
+            out.writeString(2, "streaminfer-synthetic");
             out.writeString(3, "1");
             out.writeByteArray(7, graph);
             out.writeByteArray(8, opset);

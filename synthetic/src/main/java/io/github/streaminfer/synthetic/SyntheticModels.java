@@ -1,7 +1,7 @@
-package io.github.streaminfer.testkit.onnx;
+package io.github.streaminfer.synthetic;
 
+import io.github.streaminfer.synthetic.OnnxGraphBuilder.Attribute;
 import io.github.streaminfer.tensor.DType;
-import io.github.streaminfer.testkit.onnx.OnnxGraphBuilder.Attribute;
 
 import java.util.ArrayList;
 import java.util.List;

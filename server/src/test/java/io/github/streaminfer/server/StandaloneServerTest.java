@@ -1,4 +1,4 @@
-package io.github.streaminfer.transport.server;
+package io.github.streaminfer.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The standalone server end to end on the ONNX backend: a synthetic policy written at start, PolicyTask with the
- * image decoder, the action controller (smoothing + safety), and the openpi endpoint with raw camera arrays.
+ * OpenCV image decoder, the action controller (smoothing + safety), the openpi endpoint with raw camera arrays, and
+ * sessions warmed up before their first frame without the warm-up showing in the client's statistics.
  */
 class StandaloneServerTest {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -83,7 +84,7 @@ class StandaloneServerTest {
 
     @Test
     void servesThePolicyOnOnnxWithSmoothingAndSafety() throws Exception {
-        StreamingServerMain.Options o = StreamingServerMain.Options.parse(new String[]{"--port", "0",
+        ServerOptions o = ServerOptions.parse(new String[]{"--port", "0",
                 "--api-key", "standalone_key_123:pro"});
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (StreamingServerMain.Running r = StreamingServerMain.start(o, new PrintStream(log, true,
@@ -91,7 +92,9 @@ class StandaloneServerTest {
             String printed = log.toString(StandardCharsets.UTF_8);
             int port = r.server().port();
             assertThat(printed).contains("ws://127.0.0.1:" + port + "/v1/stream").contains("/stream/sessions")
-                    .contains("/infer/stream").contains("/metrics").contains("backend 'onnx'");
+                    .contains("/infer/stream").contains("/metrics").contains("backend 'onnx'")
+                    .contains("image decoder: opencv").contains("threads: ").contains("inference worker")
+                    .contains("warm-up: 20 frames per new session").endsWith("streaminfer-server: ready\n");
             HttpClient http = HttpClient.newHttpClient();
             Client c = new Client();
             WebSocket ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/stream"),
@@ -115,6 +118,13 @@ class StandaloneServerTest {
                 assertThat(a.get("safety_score").asDouble()).isBetween(0.0, 1.0);
                 assertThat(a.has("executable")).isTrue();
             }
+            ws.sendText("{\"type\":\"stats\"}", true).join();
+            JsonNode stats = JSON.readTree((String) c.next());
+            assertThat(stats.get("type").asText()).isEqualTo("stats");
+            assertThat(stats.get("total_frames").asLong()).as("the 20 warm-up frames are not the client's: %s", stats)
+                    .isEqualTo(3);
+            assertThat(stats.get("actions_sent").asLong()).as(stats.toString()).isEqualTo(3);
+            assertThat(stats.get("dropped_frames").asLong()).as(stats.toString()).isZero();
             ws.sendText("{\"type\":\"frame\",\"image\":\"" + image + "\",\"robot_state\":{\"pose\":"
                     + "[1,2,3,4,5,6,7],\"velocity\":[1,2,3,4,5,6]}}", true).join();
             JsonNode e = JSON.readTree((String) c.next());
@@ -166,9 +176,9 @@ class StandaloneServerTest {
     void servesAModelFileWithAnInstructionInputAndActionChunks(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         java.nio.file.Path model = dir.resolve("chunk-policy.onnx");
-        java.nio.file.Files.write(model, new io.github.streaminfer.testkit.onnx.SyntheticModels.Policy(64, 64, 6, 4, 8)
+        java.nio.file.Files.write(model, new io.github.streaminfer.synthetic.SyntheticModels.Policy(64, 64, 6, 4, 8)
                 .bytes());
-        StreamingServerMain.Options o = StreamingServerMain.Options.parse(new String[]{"--port", "0", "--model",
+        ServerOptions o = ServerOptions.parse(new String[]{"--port", "0", "--model",
                 model.toString()});
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (StreamingServerMain.Running r = StreamingServerMain.start(o, new PrintStream(log, true,
@@ -193,13 +203,30 @@ class StandaloneServerTest {
 
     @Test
     void badCommandLinesAreRefusedWithTheReason() {
-        assertThatThrownBy(() -> StreamingServerMain.Options.parse(new String[]{"--port", "x"}))
+        assertThatThrownBy(() -> ServerOptions.parse(new String[]{"--port", "x"}))
                 .hasMessageContaining("--port 'x' is not a number");
-        assertThatThrownBy(() -> StreamingServerMain.Options.parse(new String[]{"--tls-cert", "a.pem"}))
+        assertThatThrownBy(() -> ServerOptions.parse(new String[]{"--tls-cert", "a.pem"}))
                 .hasMessageContaining("go together");
-        assertThatThrownBy(() -> StreamingServerMain.Options.parse(new String[]{"--model", "/nonexistent.onnx"}))
+        assertThatThrownBy(() -> ServerOptions.parse(new String[]{"--model", "/nonexistent.onnx"}))
                 .hasMessageContaining("not a readable file");
-        assertThatThrownBy(() -> StreamingServerMain.Options.parse(new String[]{"--frobnicate"}))
+        assertThatThrownBy(() -> ServerOptions.parse(new String[]{"--frobnicate"}))
                 .hasMessageContaining("unknown option");
+        assertThatThrownBy(() -> ServerOptions.parse(new String[]{"--warmup", "-1"}))
+                .hasMessageContaining("--warmup is -1; allowed: 0 to 10000");
+        assertThatThrownBy(() -> ServerOptions.parse(new String[]{"--workers", "0"}))
+                .hasMessageContaining("--workers is 0; allowed: 1 to 1024");
+        assertThat(ServerOptions.parse(new String[0]).warmup).as("warm-up is on by default")
+                .isEqualTo(ServerOptions.DEFAULT_WARMUP).isPositive();
+    }
+
+    @Test
+    void anUnknownBackendIsRefusedWithEveryBackendListed() {
+        ServerOptions o = ServerOptions.parse(new String[]{"--port", "0", "--backend", "nosuch"});
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> StreamingServerMain.start(o, quiet))
+                .isInstanceOf(io.github.streaminfer.backend.BackendUnavailableException.class)
+                .hasMessageContaining("no backend 'nosuch' found")
+                .hasMessageContaining("backends found:")
+                .hasMessageContaining("onnx: available");
     }
 }

@@ -1,0 +1,136 @@
+package io.github.streaminfer.server;
+
+import io.github.streaminfer.session.WorkerPool;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The standalone server's command line, parsed. Every option is validated as it is read; a bad one fails with an
+ * {@link IllegalArgumentException} naming the option, the value and what is allowed.
+ *
+ * <p><b>Note:</b> mutable while {@link #parse} fills it, then only read; confined to the thread that starts the
+ * server.
+ */
+final class ServerOptions {
+    /** Default whole-path warm-up frames per session. */
+    static final int DEFAULT_WARMUP = 20;
+
+    static final String USAGE = String.join("\n",
+            "usage: streaminfer-server [options]",
+            "  --port N                 port (default 8000; 0 = any free port)",
+            "  --host ADDR              address to bind (default 127.0.0.1)",
+            "  --backend ID             inference backend (default onnx); the error lists every backend found",
+            "  --model PATH             ONNX policy: image [1,3,H,W] float + state [1,S] float (+ optional int64",
+            "                           instruction [1,L]) -> action [1,D] or chunk [1,H,D]; default: a synthetic one",
+            "  --image-input NAME       override the image input (default: the 4-d float input)",
+            "  --state-input NAME       override the state input (default: the 2-d float input)",
+            "  --instruction-input NAME override the instruction input (default: the int64 input, if any)",
+            "  --action-output NAME     override the action output (default: the first output)",
+            "  --image-size WxH         image size when the model's image input has dynamic dimensions",
+            "  --warmup N               synthetic frames each new session runs through decode, model and reply",
+            "                           decoding before it reports ready (default " + DEFAULT_WARMUP + "; 0 = none);",
+            "                           with N > 0 the server also warms every endpoint's path once at start",
+            "  --io-threads N           Netty event loops (default a quarter of the cores, at least 1)",
+            "  --workers N              inference worker threads shared by all sessions (default the cores",
+            "                           left beside the event loops, at least 1)",
+            "  --api-key KEY[:TIER]     API key, repeatable; TIER = free|pro|enterprise (default enterprise).",
+            "                           Without any key the server is open to every client.",
+            "  --tls-cert PEM           certificate chain for TLS (with --tls-key)",
+            "  --tls-key PEM            PKCS#8 private key for TLS",
+            "  --help                   this text");
+
+    int port = 8000;
+    String host = "127.0.0.1";
+    String backend = "onnx";
+    String model;
+    String imageInput;
+    String stateInput;
+    String instructionInput;
+    String actionOutput;
+    int imageWidth;
+    int imageHeight;
+    int warmup = DEFAULT_WARMUP;
+    int ioThreads = WorkerPool.serverEventLoops();
+    int workers = -1; // resolved against ioThreads once the options are read
+    final List<String> apiKeys = new ArrayList<>();
+    String tlsCert;
+    String tlsKey;
+    boolean help;
+
+    /**
+     * {@return the options {@code args} give}
+     *
+     * @param args the command line
+     * @throws IllegalArgumentException naming the bad option and what is allowed
+     */
+    static ServerOptions parse(String[] args) {
+        ServerOptions o = new ServerOptions();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--help", "-h" -> o.help = true;
+                case "--port" -> o.port = number(args, ++i, a, 0, 65535);
+                case "--host" -> o.host = value(args, ++i, a);
+                case "--backend" -> o.backend = value(args, ++i, a);
+                case "--model" -> {
+                    o.model = value(args, ++i, a);
+                    if (!Files.isRegularFile(Path.of(o.model))) {
+                        throw new IllegalArgumentException("--model '" + o.model + "' is not a readable file");
+                    }
+                }
+                case "--image-input" -> o.imageInput = value(args, ++i, a);
+                case "--state-input" -> o.stateInput = value(args, ++i, a);
+                case "--instruction-input" -> o.instructionInput = value(args, ++i, a);
+                case "--action-output" -> o.actionOutput = value(args, ++i, a);
+                case "--image-size" -> {
+                    String sz = value(args, ++i, a);
+                    String[] wh = sz.split("x");
+                    try {
+                        o.imageWidth = Integer.parseInt(wh[0]);
+                        o.imageHeight = Integer.parseInt(wh[1]);
+                    } catch (RuntimeException e) {
+                        throw new IllegalArgumentException("--image-size '" + sz + "'; expected WxH, e.g. 224x224");
+                    }
+                }
+                case "--warmup" -> o.warmup = number(args, ++i, a, 0, 10_000);
+                case "--io-threads" -> o.ioThreads = number(args, ++i, a, 1, 1024);
+                case "--workers" -> o.workers = number(args, ++i, a, 1, 1024);
+                case "--api-key" -> o.apiKeys.add(value(args, ++i, a));
+                case "--tls-cert" -> o.tlsCert = value(args, ++i, a);
+                case "--tls-key" -> o.tlsKey = value(args, ++i, a);
+                default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+            }
+        }
+        if ((o.tlsCert == null) != (o.tlsKey == null)) {
+            throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+        }
+        if (o.workers < 0) {
+            o.workers = WorkerPool.workersBeside(Runtime.getRuntime().availableProcessors(), o.ioThreads);
+        }
+        return o;
+    }
+
+    private static int number(String[] args, int i, String option, int min, int max) {
+        String v = value(args, i, option);
+        int n;
+        try {
+            n = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " '" + v + "' is not a number");
+        }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException(option + " is " + n + "; allowed: " + min + " to " + max);
+        }
+        return n;
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+}

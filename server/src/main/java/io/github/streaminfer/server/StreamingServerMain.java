@@ -1,0 +1,334 @@
+package io.github.streaminfer.server;
+
+import io.github.streaminfer.action.SafetyConfig;
+import io.github.streaminfer.backend.LoadedModel;
+import io.github.streaminfer.backend.NativeLoaderThread;
+import io.github.streaminfer.image.ImageDecoders;
+import io.github.streaminfer.image.ImageSpec;
+import io.github.streaminfer.session.IngressPolicy;
+import io.github.streaminfer.session.ResultListener;
+import io.github.streaminfer.session.SessionConfig;
+import io.github.streaminfer.session.StreamingInferenceSession;
+import io.github.streaminfer.session.WorkerPool;
+import io.github.streaminfer.task.ActionChunk;
+import io.github.streaminfer.task.Activation;
+import io.github.streaminfer.task.Classification;
+import io.github.streaminfer.task.DetectionTask;
+import io.github.streaminfer.task.Detections;
+import io.github.streaminfer.task.InferenceTask;
+import io.github.streaminfer.task.PolicyTask;
+import io.github.streaminfer.task.SignalWindowTask;
+import io.github.streaminfer.time.NanoClock;
+import io.github.streaminfer.transport.AccessPolicy;
+import io.github.streaminfer.transport.ActionEncoder;
+import io.github.streaminfer.transport.ClassificationEncoder;
+import io.github.streaminfer.transport.ControlledActionEncoder;
+import io.github.streaminfer.transport.DetectionEncoder;
+import io.github.streaminfer.transport.DetectionEndpoint;
+import io.github.streaminfer.transport.DetectionSettings;
+import io.github.streaminfer.transport.ImageFrame;
+import io.github.streaminfer.transport.OpenPiEndpoint;
+import io.github.streaminfer.transport.OpenPiObservation;
+import io.github.streaminfer.transport.PolicyAdapters;
+import io.github.streaminfer.transport.ServerLimits;
+import io.github.streaminfer.transport.SessionFactory;
+import io.github.streaminfer.transport.SessionRequest;
+import io.github.streaminfer.transport.SignalEndpoint;
+import io.github.streaminfer.transport.StreamingServer;
+import io.github.streaminfer.transport.Tier;
+import io.github.streaminfer.transport.VlaEndpoint;
+import io.github.streaminfer.transport.VlaFrame;
+
+import java.io.File;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs a {@link StreamingServer} from the command line with every endpoint mounted: the VLA WebSocket and the
+ * openpi-compatible WebSocket on a policy, the detection WebSocket and REST + SSE API on a detector, and the signal
+ * SSE stream on an EMG classifier. Without {@code --model} the policy is a synthetic ONNX model (image
+ * {@code [1,3,96,96]} + state {@code [1,12]} → action {@code [1,7]}) written at start; the detector and the EMG
+ * classifier are always synthetic. {@link ServerOptions#USAGE} lists the options.
+ *
+ * <p>Start-up: native libraries (OpenCV, the backend's runtime) load and models are created on a
+ * {@link NativeLoaderThread}, whose large stack does not depend on the main thread's {@code -Xss}; every endpoint's
+ * path is then warmed once; each new session runs {@code --warmup} synthetic frames through its whole path before
+ * it reports ready. Warm-up frames never appear in a client's statistics. The server prints the image decoder,
+ * the backend and its threads, then "ready".
+ *
+ * <p><b>Note:</b> {@link #main} blocks the calling thread until SIGTERM/SIGINT; a shutdown hook closes the server
+ * gracefully (accepted frames finish, clients get final stats and close 1001).
+ */
+public final class StreamingServerMain {
+    private static final String LOG_PREFIX = "streaminfer-server: ";
+    /** Whole-path frames per endpoint at start, per {@code --warmup} frame of a session. */
+    private static final int START_WARMUP_FACTOR = 5;
+
+    private StreamingServerMain() {
+    }
+
+    /**
+     * Parses the command line, starts the server and blocks until the JVM is asked to stop.
+     *
+     * @param args command line, see {@link ServerOptions#USAGE}
+     * @throws InterruptedException if the main thread is interrupted while it waits
+     */
+    public static void main(String[] args) throws InterruptedException {
+        ServerOptions o;
+        try {
+            o = ServerOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.err.println(ServerOptions.USAGE);
+            System.exit(2);
+            return;
+        }
+        if (o.help) {
+            System.out.println(ServerOptions.USAGE);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Running r;
+        try {
+            r = start(o, System.out);
+        } catch (RuntimeException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println(LOG_PREFIX + "shutting down, finishing in-flight frames");
+            r.close();
+            System.out.println(LOG_PREFIX + "stopped");
+            stopped.countDown();
+        }, "streaminfer-shutdown"));
+        stopped.await();
+    }
+
+    /**
+     * A started server and what it owns.
+     *
+     * @param server the server
+     * @param pool   the inference workers its sessions share
+     * @param models the models it serves
+     */
+    record Running(StreamingServer server, WorkerPool pool, List<LoadedModel> models) implements AutoCloseable {
+        @Override
+        public void close() {
+            server.close();
+            pool.close();
+            for (LoadedModel m : models) {
+                m.close();
+            }
+        }
+    }
+
+    /**
+     * Loads the models, warms every endpoint, binds, and prints the decoder, backend, threads and endpoint URLs.
+     *
+     * @param o   options
+     * @param log where to print
+     * @return the running server
+     */
+    static Running start(ServerOptions o, PrintStream log) {
+        AccessPolicy access = access(o.apiKeys);
+        ServerModels models = NativeLoaderThread.call("streaminfer-loader", () -> ServerModels.load(o, log));
+        WorkerPool pool = WorkerPool.create("streaminfer-sessions", o.workers);
+        try {
+            ServerLimits limits = ServerLimits.DEFAULT;
+            Endpoints e = new Endpoints(models, limits, pool, o.warmup, new WarmupFrames(models.shape()));
+            long warmNanos = 0;
+            if (o.warmup > 0) {
+                long t0 = System.nanoTime();
+                NativeLoaderThread.run("streaminfer-warmup", () -> e.warmEveryPath(o.warmup * START_WARMUP_FACTOR));
+                warmNanos = System.nanoTime() - t0;
+            }
+            StreamingServer server = e.mount(StreamingServer.builder().host(o.host).port(o.port).access(access)
+                    .limits(limits).ioThreads(o.ioThreads), o);
+            PolicyShape shape = models.shape();
+            log.println(LOG_PREFIX + "image decoder: " + models.decoder());
+            log.println(LOG_PREFIX + "backend '" + models.backend().id() + "' (" + models.backend().description()
+                    + "), policy '" + models.policyName() + "' (" + shape + ")");
+            log.println(LOG_PREFIX + "threads: " + o.ioThreads + " event loop" + (o.ioThreads == 1 ? "" : "s") + ", "
+                    + o.workers + " inference worker" + (o.workers == 1 ? "" : "s") + " (" + cores() + " cores)");
+            log.println(LOG_PREFIX + (o.warmup == 0 ? "warm-up: off" : String.format(java.util.Locale.ROOT,
+                    "warm-up: %d frames per new session; every endpoint warmed with %d frames at start (%.0f ms)",
+                    o.warmup, o.warmup * START_WARMUP_FACTOR, warmNanos / 1e6)));
+            if (o.apiKeys.isEmpty()) {
+                log.println(LOG_PREFIX + "WARNING no --api-key given: the server is open to every client");
+            }
+            log.println(LOG_PREFIX + "listening; endpoints:");
+            for (String u : server.endpointUrls()) {
+                log.println("  " + u);
+            }
+            log.println(LOG_PREFIX + "ready");
+            return new Running(server, pool, models.all());
+        } catch (RuntimeException ex) {
+            pool.close();
+            models.all().forEach(LoadedModel::close);
+            throw ex;
+        }
+    }
+
+    private static int cores() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    private static AccessPolicy access(List<String> apiKeys) {
+        AccessPolicy.Builder access = AccessPolicy.builder();
+        for (String k : apiKeys) {
+            int colon = k.lastIndexOf(':');
+            Tier tier = Tier.ENTERPRISE;
+            String key = k;
+            if (colon > 0) {
+                String t = k.substring(colon + 1);
+                Tier parsed = t.equals("free") ? Tier.FREE : t.equals("pro") ? Tier.PRO
+                        : t.equals("enterprise") ? Tier.ENTERPRISE : null;
+                if (parsed != null) {
+                    tier = parsed;
+                    key = k.substring(0, colon);
+                }
+            }
+            access.apiKey(key, tier);
+        }
+        return access.build();
+    }
+
+    /** The sessions behind each endpoint: tasks, session settings and warm-up frames. */
+    private static final class Endpoints {
+        private final ServerModels models;
+        private final ServerLimits limits;
+        private final WorkerPool pool;
+        private final int warmup;
+        private final WarmupFrames frames;
+
+        Endpoints(ServerModels models, ServerLimits limits, WorkerPool pool, int warmup, WarmupFrames frames) {
+            this.models = models;
+            this.limits = limits;
+            this.pool = pool;
+            this.warmup = warmup;
+            this.frames = frames;
+        }
+
+        StreamingInferenceSession<VlaFrame, ActionChunk> vla(String name, int warm, ResultListener<ActionChunk> l) {
+            return session(models.policy(), PolicyAdapters.vla(policyTask()), name, l, IngressPolicy.LATEST_ONLY,
+                    warm, frames.vla());
+        }
+
+        StreamingInferenceSession<OpenPiObservation, ActionChunk> openPi(String name, int warm,
+                ResultListener<ActionChunk> l) {
+            return session(models.policy(), PolicyAdapters.openPi(policyTask(), List.of("observation/image"),
+                    "observation/state", "prompt"), name, l, IngressPolicy.rejectNewest(2), warm, frames.openPi());
+        }
+
+        StreamingInferenceSession<ImageFrame, Detections> detection(String name, int warm, double confidence,
+                double iou, int maxDetections, boolean track, ResultListener<Detections> l) {
+            DetectionTask.Builder b = DetectionTask.builder(ImageSpec.builder(SyntheticServerModels.DETECTOR_SIZE,
+                            SyntheticServerModels.DETECTOR_SIZE).resize(ImageSpec.ResizeMode.LETTERBOX)
+                            .maxPixels(limits.maxImagePixels()).build())
+                    .decoder(ImageDecoders.best())
+                    .layout(DetectionTask.Layout.XYXY_SCORE_CLASS)
+                    .labels(List.of("crack", "pothole"))
+                    .confidenceThreshold((float) Math.min(confidence, 1.0))
+                    .iouThreshold((float) iou)
+                    .maxDetections(maxDetections);
+            if (track) {
+                b.track(0.3f, 5);
+            }
+            return session(models.detector(), new DetectorAdapter(b.build()), name, l, IngressPolicy.rejectNewest(4),
+                    warm, frames.detection());
+        }
+
+        StreamingInferenceSession<float[], Classification> emg(String name, int warm, boolean normalise,
+                ResultListener<Classification> l) {
+            SignalWindowTask task = SignalWindowTask.builder(SyntheticServerModels.EMG_CHANNELS,
+                            SyntheticServerModels.EMG_WINDOW, SyntheticServerModels.EMG_WINDOW)
+                    .layout(SignalWindowTask.Layout.CHANNELS_FIRST)
+                    .normalization(normalise ? SignalWindowTask.Normalization.ZSCORE
+                            : SignalWindowTask.Normalization.NONE)
+                    .activation(Activation.SOFTMAX).topK(3).build();
+            return session(models.emg(), task, name, l, IngressPolicy.LATEST_ONLY, warm, frames.emg());
+        }
+
+        /** Runs {@code n} whole-path frames through a throwaway session of every endpoint, for the JIT. */
+        void warmEveryPath(int n) {
+            vla("warmup-vla", n, r -> { }).close();
+            openPi("warmup-openpi", n, r -> { }).close();
+            detection("warmup-detection", n, 0.5, 0.45, 50, true, r -> { }).close();
+            emg("warmup-emg", n, true, r -> { }).close();
+        }
+
+        StreamingServer mount(StreamingServer.Builder b, ServerOptions o) {
+            String backendId = models.backend().id();
+            String policyName = models.policyName();
+            PolicyShape shape = models.shape();
+            SessionFactory<VlaFrame, ActionChunk> vla = SessionFactory.named(backendId, policyName,
+                    (req, l) -> vla(name(req), warmup, l));
+            SessionFactory<OpenPiObservation, ActionChunk> openpi = SessionFactory.named(backendId, policyName,
+                    (req, l) -> openPi(name(req), warmup, l));
+            SessionFactory<ImageFrame, Detections> det = SessionFactory.named(backendId, "synthetic-detector",
+                    (req, l) -> detection(name(req), warmup, req.number("confidence_threshold", 0.5),
+                            req.number("iou_threshold", 0.45), (int) req.number("max_detections", 50),
+                            req.flag("enable_tracking", true), l));
+            Map<String, SessionFactory<float[], Classification>> signalBackends = new LinkedHashMap<>();
+            signalBackends.put(backendId, SessionFactory.named(backendId, "synthetic-emg",
+                    (req, l) -> emg(name(req), warmup, req.flag("preprocess", true), l)));
+
+            Map<String, Object> meta = new LinkedHashMap<>();
+            meta.put("server", "streaminfer");
+            meta.put("model", policyName);
+            meta.put("backend", backendId);
+            meta.put("action_horizon", shape.horizon);
+            meta.put("action_dim", shape.dim);
+            Map<String, Object> obsSpec = new LinkedHashMap<>();
+            obsSpec.put("observation/image", Map.of("dtype", "|u1", "shape", List.of(shape.height, shape.width, 3)));
+            obsSpec.put("observation/state", Map.of("dtype", "<f4", "shape", List.of(shape.stateLength)));
+            obsSpec.put("prompt", Map.of("dtype", "str"));
+            meta.put("observation", obsSpec);
+
+            b.vla(VlaEndpoint.of(vla, new ControlledActionEncoder(SafetyConfig.DEFAULT, Duration.ofMillis(20),
+                            NanoClock.SYSTEM)).withMaxStateLength(shape.stateLength))
+                    .detection(new DetectionEndpoint<>(det, DetectionEncoder.detections(), null,
+                            DetectionSettings.DEFAULT, 64))
+                    .signal(SignalEndpoint.synthetic(signalBackends, ClassificationEncoder.classification(1, 7))
+                            .interleavedBlocks())
+                    .openPi(new OpenPiEndpoint<>("/", openpi, ActionEncoder.actionChunk(), meta));
+            if (o.tlsCert != null) {
+                b.tls(new File(o.tlsCert), new File(o.tlsKey));
+            }
+            return b.start();
+        }
+
+        private PolicyTask policyTask() {
+            PolicyShape shape = models.shape();
+            PolicyTask.Builder b = PolicyTask.builder()
+                    .image(shape.image, ImageSpec.builder(shape.width, shape.height)
+                            .maxPixels(limits.maxImagePixels()).build())
+                    .state(shape.state).action(shape.action).decoder(ImageDecoders.best());
+            if (shape.instruction != null) {
+                b.instruction(shape.instruction);
+            }
+            return b.build();
+        }
+
+        private static String name(SessionRequest req) {
+            return req.endpoint() + "-" + req.sessionId();
+        }
+
+        private <I, O> StreamingInferenceSession<I, O> session(LoadedModel model, InferenceTask<I, O> task,
+                String name, ResultListener<O> listener, IngressPolicy ingress, int warm, I warmupObservation) {
+            SessionConfig cfg = SessionConfig.DEFAULT.toBuilder().name(name).ingress(ingress).warmupIterations(warm)
+                    .build();
+            StreamingInferenceSession.Builder<I, O> b = StreamingInferenceSession.builder(model, task).config(cfg)
+                    .listener(listener).workerPool(pool);
+            if (warm > 0) {
+                b.warmupObservation(warmupObservation);
+            }
+            return b.build();
+        }
+    }
+}

@@ -1,0 +1,11 @@
+/**
+ * Synthetic ONNX models for StreamInfer: a model writer on protobuf-java alone and models with known weights and
+ * plain-Java references. The standalone server, the samples and the benchmarks run them; tests check backends
+ * against them.
+ */
+module io.github.streaminfer.synthetic {
+    requires transitive io.github.streaminfer.core;
+    requires com.google.protobuf;
+
+    exports io.github.streaminfer.synthetic;
+}
