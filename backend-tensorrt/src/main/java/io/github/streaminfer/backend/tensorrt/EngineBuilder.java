@@ -147,6 +147,10 @@ final class EngineBuilder {
                 writeAtomically(cached, bytes, key.canonical());
             }
             return bytes;
+        } catch (ModelLoadException | IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) { // a C++ exception JavaCPP turned into a RuntimeException
+            throw new ModelLoadException("cannot build a TensorRT engine from " + source.name() + ": " + e, e);
         } finally {
             free(plan);
             free(timing);
@@ -291,6 +295,16 @@ final class EngineBuilder {
         }
     }
 
+    /**
+     * Releases a TensorRT object through JavaCPP. With the 10.15-1.5.13 preset this frees only objects JavaCPP
+     * allocated itself: the pointers TensorRT's factories return carry no deallocator and TensorRT 10 has no
+     * {@code destroy()}, so there is no way from Java to delete them (bytedeco/javacpp-presets#1699). What this module
+     * allocates with CUDA (buffers, streams, context scratch memory) it frees with CUDA; the engine, context and runtime
+     * objects stay until the process ends. Safe to call either way: it becomes a real delete once the preset attaches
+     * deallocators.
+     *
+     * @param p the object, may be null
+     */
     static void free(Pointer p) {
         if (p != null && !p.isNull()) {
             p.deallocate();

@@ -11,6 +11,7 @@ import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.tensorrt.global.nvinfer;
 import org.bytedeco.tensorrt.nvinfer.Dims64;
 import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
 import org.slf4j.Logger;
@@ -44,6 +45,7 @@ final class ExecutionSlot {
     private final long[] inBytes;
     private final long[][] boundShape;
     private final Dims64[] inDims;
+    private Pointer scratch;
     private final Pointer[] outDevice;
     private final Pointer[] outHost;
     private final ByteBuffer[] outPinned;
@@ -73,13 +75,20 @@ final class ExecutionSlot {
         outShape = new long[nOut][];
         graphWanted = model.cudaGraph();
         model.device().makeCurrent();
-        context = model.engine().createExecutionContext();
+        // the context's scratch memory is ours (kUSER_MANAGED), so close() frees it with cudaFree: the preset cannot
+        // delete TensorRT's own objects (see EngineBuilder.free)
+        context = model.engine().createExecutionContext(nvinfer.ExecutionContextAllocationStrategy.kUSER_MANAGED);
         if (context == null || context.isNull()) {
             throw new ModelLoadException("TensorRT model " + model.modelName() + ": createExecutionContext failed: "
                     + TrtLogger.get().errorsSince(0));
         }
         boolean ok = false;
         try {
+            long scratchBytes = model.engine().getDeviceMemorySizeV2();
+            if (scratchBytes > 0) {
+                scratch = deviceAlloc(scratchBytes, "execution context scratch");
+                context.setDeviceMemoryV2(scratch, scratchBytes);
+            }
             cuda(cudart.cudaStreamCreateWithFlags(stream, cudart.cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
             for (int i = 0; i < nIn; i++) {
                 TensorSpec s = model.inputs().get(i);
@@ -320,5 +329,8 @@ final class ExecutionSlot {
             cudart.cudaStreamDestroy(stream);
         }
         EngineBuilder.free(context);
+        if (scratch != null && !scratch.isNull()) {
+            cudart.cudaFree(scratch);
+        }
     }
 }

@@ -117,10 +117,14 @@ public final class TensorRtBackend implements InferenceBackend {
             TensorRtModel model = new TensorRtModel(runtime, engine, source.name(), device, trt.cudaGraph());
             LOG.info("TensorRT model {} loaded on {}: {}", source.name(), model.deviceDescription(), model.signature());
             return model;
-        } catch (RuntimeException | Error e) {
+        } catch (ModelLoadException | IllegalArgumentException e) {
             EngineBuilder.free(engine);
             EngineBuilder.free(runtime);
             throw e;
+        } catch (RuntimeException e) { // a C++ exception JavaCPP turned into a RuntimeException, a CUDA failure
+            EngineBuilder.free(engine);
+            EngineBuilder.free(runtime);
+            throw new ModelLoadException("cannot load TensorRT model " + source.name() + ": " + e.getMessage(), e);
         }
     }
 
