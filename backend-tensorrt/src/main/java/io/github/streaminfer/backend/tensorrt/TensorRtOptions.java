@@ -88,6 +88,14 @@ public record TensorRtOptions(int deviceIndex, String precision, boolean int8Qua
         if (workspaceBytes < 0) {
             throw new IllegalArgumentException(WORKSPACE + " is " + workspaceBytes + "; allowed: >= 0 (0: TensorRT's default)");
         }
+        if (cacheDir != null && java.nio.file.Files.isRegularFile(cacheDir)) {
+            throw new IllegalArgumentException(CACHE_DIR + " is '" + cacheDir + "', a file; allowed: a directory (created "
+                    + "when missing) or none");
+        }
+        if (timingCache != null && java.nio.file.Files.isDirectory(timingCache)) {
+            throw new IllegalArgumentException(TIMING_CACHE + " is '" + timingCache + "', a directory; allowed: a file "
+                    + "(created when missing) or none");
+        }
         if (int8Quantized && !precision.equals("int8")) {
             throw new IllegalArgumentException(INT8_QUANTIZED + " is true with precision " + precision
                     + "; allowed: only with precision int8");

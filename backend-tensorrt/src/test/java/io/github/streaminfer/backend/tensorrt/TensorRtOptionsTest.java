@@ -142,6 +142,28 @@ class TensorRtOptionsTest {
     }
 
     @Test
+    void cacheLocationsOfTheWrongKindAreRefused(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("not-a-dir"), "x");
+        assertThatThrownBy(() -> TensorRtOptions.from(gpu().property(TensorRtOptions.CACHE_DIR, file.toString()).build()))
+                .hasMessage("tensorrt.cacheDir is '" + file + "', a file; allowed: a directory (created when missing) "
+                        + "or none");
+        assertThatThrownBy(() -> TensorRtOptions.from(gpu().property(TensorRtOptions.TIMING_CACHE, dir.toString())
+                .build()))
+                .hasMessage("tensorrt.timingCache is '" + dir + "', a directory; allowed: a file (created when missing) "
+                        + "or none");
+        assertThat(TensorRtOptions.from(gpu().property(TensorRtOptions.CACHE_DIR, dir.resolve("new").toString())
+                .build()).cacheDir()).isEqualTo(dir.resolve("new"));
+    }
+
+    @Test
+    void aDeviceIndexBeyondTheGpusFoundIsRefusedBeforeAnyCudaCall() {
+        assertThatThrownBy(() -> DeviceInfo.select(1, 1))
+                .hasMessage("device is cuda:1; allowed: cuda:0 (1 GPU found)");
+        assertThatThrownBy(() -> DeviceInfo.select(4, 2))
+                .hasMessage("device is cuda:4; allowed: cuda:0 .. cuda:1 (2 GPUs found)");
+    }
+
+    @Test
     void negativeValuesAreRefusedInTheBuilder() {
         assertThatThrownBy(() -> TensorRtOptions.builder().deviceIndex(-1).build())
                 .hasMessage("deviceIndex is -1; allowed: >= 0");
