@@ -1,6 +1,5 @@
 package io.github.streaminfer.backend.tensorrt;
 
-import io.github.streaminfer.backend.BackendUnavailableException;
 import io.github.streaminfer.backend.InferenceBackend;
 import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelLoadException;
@@ -126,14 +125,6 @@ public final class TensorRtBackend implements InferenceBackend {
             EngineBuilder.free(runtime);
             throw new ModelLoadException("cannot load TensorRT model " + source.name() + ": " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * @return a message for an unavailable backend, as {@link #ensureAvailability()} would throw it
-     */
-    BackendUnavailableException unavailable() {
-        return new BackendUnavailableException("backend '" + ID + "' is unavailable: "
-                + unavailabilityCause().getMessage(), unavailabilityCause());
     }
 
     @Override

@@ -136,10 +136,6 @@ public final class TensorRtModel implements LoadedModel {
         return cudaGraph;
     }
 
-    long[] maxShape(int input) {
-        return maxShape[input].clone();
-    }
-
     /**
      * @param input input index
      * @return the smallest shape the engine's profile accepts for it
@@ -152,7 +148,7 @@ public final class TensorRtModel implements LoadedModel {
      * @param input input index
      * @return the largest shape the engine's profile accepts for it; buffers are sized for it
      */
-    public long[] maxShapeOf(int input) {
+    public long[] maxShape(int input) {
         return maxShape[input].clone();
     }
 
