@@ -2,8 +2,13 @@ package io.github.streaminfer.transport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.streaminfer.backend.ModelSignature;
 import io.github.streaminfer.session.IngressPolicy;
+import io.github.streaminfer.session.StreamingInferenceSession;
+import io.github.streaminfer.task.FloatVector;
+import io.github.streaminfer.task.InferenceTask;
 import io.github.streaminfer.tensor.DType;
+import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.testkit.ScriptedModel;
 import io.github.streaminfer.transport.TestSupport.Msg;
 import io.github.streaminfer.transport.TestSupport.Ws;
@@ -192,6 +197,64 @@ class VlaReplyInvariantTest {
             assertThat(r.byId.get("3").get(0).get("code").asText()).isEqualTo("session_closed");
             assertThat(r.stats.get("refused_frames").asLong()).isEqualTo(2);
             assertThat(r.actions).isZero();
+        }
+    }
+
+    @Test
+    void framesTheTaskConsumesWithoutAResultAreAnsweredWithTheNextResult() throws Exception {
+        ScriptedModel model = TestSupport.vlaModel(0);
+        SessionFactory<VlaFrame, FloatVector> factory = (req, l) -> StreamingInferenceSession
+                .builder(model, new EveryOtherFrameTask())
+                .config(TestSupport.config(req, IngressPolicy.rejectNewest(16))).listener(l).build();
+        try (StreamingServer s = StreamingServer.builder().host("127.0.0.1").port(0).ioThreads(1)
+                .vla(VlaEndpoint.of(factory, ActionEncoder.floatVector()).withMaxStateLength(12)).start();
+             Ws c = Ws.vla(s)) {
+            c.auth(null, 10);
+            List<String> ids = new ArrayList<>();
+            for (int i = 1; i <= 10; i++) {
+                c.send(vlaFrame(IMAGE_SMALL, POSE, VEL));
+                ids.add(String.valueOf(i));
+            }
+            Replies r = new Replies();
+            r.closeAndCollect(c);
+            r.assertOneReplyEach(ids, "superseded");
+            for (int i = 1; i <= 10; i++) {
+                JsonNode reply = r.byId.get(String.valueOf(i)).get(0);
+                assertThat(reply.get("type").asText()).as("frame %d", i).isEqualTo(i % 2 == 0 ? "action" : "error");
+            }
+            assertThat(r.count("superseded")).isEqualTo(5);
+        }
+    }
+
+    /** Produces a result for every second frame only, as a task that batches or skips frames does. */
+    static final class EveryOtherFrameTask implements InferenceTask<VlaFrame, FloatVector> {
+        private final TestSupport.VlaTestTask task = new TestSupport.VlaTestTask();
+        private int frames;
+
+        @Override
+        public void bind(ModelSignature model) {
+            task.bind(model);
+        }
+
+        @Override
+        public FloatVector newOutput() {
+            return task.newOutput();
+        }
+
+        @Override
+        public void preprocess(VlaFrame observation, Tensor[] inputs) {
+            frames++;
+            task.preprocess(observation, inputs);
+        }
+
+        @Override
+        public boolean ready() {
+            return frames % 2 == 0;
+        }
+
+        @Override
+        public void decode(Tensor[] outputs, FloatVector into) {
+            task.decode(outputs, into);
         }
     }
 
