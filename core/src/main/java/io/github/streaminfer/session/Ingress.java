@@ -33,6 +33,11 @@ import java.util.function.BooleanSupplier;
  */
 abstract class Ingress {
     final SessionCounters counters;
+    /**
+     * The id of the frame that the last offer returning {@link SubmitStatus#REPLACED_OLDEST} dropped. Written by
+     * that offer's producer, for that producer to read next: exact with one producer.
+     */
+    long replacedFrameId = -1;
 
     Ingress(SessionCounters counters) {
         this.counters = counters;
@@ -125,6 +130,7 @@ abstract class Ingress {
                 return SubmitStatus.ACCEPTED;
             }
             previous.observation = null;
+            replacedFrameId = previous.frameId; // before the slot goes back to the pool, where producers reuse it
             pool.offer(previous);
             counters.increment(SessionCounters.DROPPED_REPLACED);
             return SubmitStatus.REPLACED_OLDEST;
@@ -199,6 +205,7 @@ abstract class Ingress {
                             IngressSlot oldest = queue.poll();
                             if (oldest != null) {
                                 oldest.observation = null;
+                                replacedFrameId = oldest.frameId;
                                 counters.increment(SessionCounters.DROPPED_REPLACED);
                                 status = SubmitStatus.REPLACED_OLDEST;
                                 s = oldest;

@@ -244,6 +244,16 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         }
     }
 
+    /**
+     * {@return the id of the frame that this producer's last submit dropped, when that submit returned
+     * REPLACED_OLDEST} The queue never hands a dropped frame to the worker, so a caller that answers every frame
+     * knows which one will get no result. Exact for a single producer, which reads it after its own submit; with
+     * several producers another's submit may have overwritten it. Allocation-free; -1 before any drop.
+     */
+    public long replacedFrameId() {
+        return ingress.replacedFrameId;
+    }
+
     // ---------------------------------------------------------------------------------------------- consumer side
 
     /**

@@ -106,4 +106,30 @@ class IngressTest {
         assertThat(ingress.offer("o", 8, 0, 0, OPEN)).isEqualTo(SubmitStatus.ACCEPTED);
         assertThat(ingress.offer("o", 9, 0, 0, OPEN)).isEqualTo(SubmitStatus.REJECTED_FULL);
     }
+
+    @ParameterizedTest
+    @EnumSource(IngressQueueType.class)
+    void aReplacingOfferNamesTheFrameItDropped(IngressQueueType type) {
+        Ingress dropOldest = Ingress.create(IngressPolicy.dropOldest(2), ProducerMode.SINGLE, type,
+                new SessionCounters());
+        IngressSlot frame = new IngressSlot();
+        dropOldest.offer("o", 10, 0, 0, OPEN);
+        dropOldest.offer("o", 11, 0, 0, OPEN);
+        assertThat(dropOldest.offer("o", 12, 0, 0, OPEN)).isEqualTo(SubmitStatus.REPLACED_OLDEST);
+        assertThat(dropOldest.replacedFrameId).isEqualTo(10);
+        dropOldest.poll(frame); // the worker takes 11: the next drop is 12
+        dropOldest.offer("o", 13, 0, 0, OPEN);
+        assertThat(dropOldest.offer("o", 14, 0, 0, OPEN)).isEqualTo(SubmitStatus.REPLACED_OLDEST);
+        assertThat(frame.frameId).isEqualTo(11);
+        assertThat(dropOldest.replacedFrameId).isEqualTo(12);
+
+        Ingress latest = Ingress.create(IngressPolicy.LATEST_ONLY, ProducerMode.SINGLE, type, new SessionCounters());
+        latest.offer("o", 20, 0, 0, OPEN);
+        assertThat(latest.offer("o", 21, 0, 0, OPEN)).isEqualTo(SubmitStatus.REPLACED_OLDEST);
+        assertThat(latest.replacedFrameId).isEqualTo(20);
+        latest.poll(frame); // 21 is taken, so the next frame replaces nothing
+        assertThat(latest.offer("o", 22, 0, 0, OPEN)).isEqualTo(SubmitStatus.ACCEPTED);
+        assertThat(latest.offer("o", 23, 0, 0, OPEN)).isEqualTo(SubmitStatus.REPLACED_OLDEST);
+        assertThat(latest.replacedFrameId).isEqualTo(22);
+    }
 }

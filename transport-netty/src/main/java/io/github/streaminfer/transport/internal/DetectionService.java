@@ -132,6 +132,10 @@ public final class DetectionService<O> {
         volatile long lastActivity = System.nanoTime();
         volatile boolean closed;
         private final AtomicLong seq = new AtomicLong();
+        /** The WebSocket's owed replies (every frame gets exactly one); null for REST sessions. */
+        final ReplyLedger ledger;
+        /** Set by {@link #submit} (WebSocket only): the frame the queue replaced, whose reply the caller owes; or 0. */
+        long superseded;
         // worker-confined encode state
         private JsonGenerator gen;
         private int emitted;
@@ -143,6 +147,8 @@ public final class DetectionService<O> {
             this.sse = sse;
             this.gate = new RateGate(effectiveFps(settings.fpsLimit()));
             this.live = server.register(ENDPOINT, principal);
+            this.ledger = sse ? null : new ReplyLedger();
+            live.replies = ledger;
         }
 
         double effectiveFps(double fps) {
@@ -156,6 +162,9 @@ public final class DetectionService<O> {
                     "iou_threshold", settings.iouThreshold(), "enable_tracking", settings.enableTracking(),
                     "quality_mode", settings.qualityMode(), "max_detections", (long) settings.maxDetections()));
             StreamingInferenceSession<ImageFrame, O> s = endpoint.factory().open(req, this);
+            if (ledger != null) {
+                ledger.open(s.config().ingress().capacity());
+            }
             session = s;
             live.session = s;
         }
@@ -184,12 +193,37 @@ public final class DetectionService<O> {
                 server.counter("invalid_frames_total{endpoint=\"detection\"}").increment();
                 throw e;
             }
+            frameIds.put(n, clientId);
             if (!gate.tryAcquire(arrival)) {
                 live.rateLimited.increment();
                 return SubmitStatus.RATE_LIMITED;
             }
-            frameIds.put(n, clientId);
-            return session.submit(frame, n, arrival);
+            ReplyLedger l = ledger;
+            if (l == null) {
+                return session.submit(frame, n, arrival);
+            }
+            superseded = 0;
+            int entry = l.record(n);
+            if (entry < 0) {
+                return SubmitStatus.REJECTED_FULL;
+            }
+            SubmitStatus status = session.submit(frame, n, arrival);
+            if (!status.isAccepted()) {
+                l.cancel(entry, n);
+            } else if (status == SubmitStatus.REPLACED_OLDEST) {
+                // the WebSocket is the session's only producer: the id is the frame this submit dropped, unless the
+                // worker answered it first (see onResult)
+                long replaced = session.replacedFrameId();
+                if (l.claim(replaced)) {
+                    superseded = replaced;
+                }
+            }
+            return status;
+        }
+
+        /** @return the number of the frame last submitted */
+        long lastSeq() {
+            return seq.get();
         }
 
         Object replyId(Object clientId) {
@@ -202,6 +236,22 @@ public final class DetectionService<O> {
             if (o == null) {
                 live.undelivered.increment();
                 return;
+            }
+            ReplyLedger l = ledger;
+            if (l != null) {
+                // frames are taken in submission order: every earlier frame still owed was dropped unread
+                for (long d; (d = l.claimBefore(r.frameId())) != 0; ) {
+                    l.superseded.increment();
+                    sendError(o, d, ReplyLedger.SUPERSEDED, ReplyLedger.QUEUE_FULL_MESSAGE);
+                }
+                if (!l.claim(r.frameId())) {
+                    return;
+                }
+                if (r.isSuccess()) {
+                    l.actions.increment();
+                } else {
+                    l.failed.increment();
+                }
             }
             long latency = r.publishedNanos() - r.captureNanos();
             ByteBuf buf = o.channel().alloc().buffer(512);
@@ -241,6 +291,41 @@ public final class DetectionService<O> {
                 return;
             }
             o.send(sse ? Http.sseEvent(buf) : new TextWebSocketFrame(buf));
+        }
+
+        /**
+         * Sends a WebSocket {@code error} about frame {@code n} with a code. Any thread.
+         */
+        void sendError(Outbound o, long n, String code, String message) {
+            server.counter("errors_sent_total{endpoint=\"detection\",code=\"" + code + "\"}").increment();
+            if (!o.channel().isActive()) {
+                return;
+            }
+            ObjectNode e = Json.object();
+            e.put("type", "error");
+            e.put("error", message);
+            e.put("code", code);
+            Object id = frameIds.get(n);
+            if (id instanceof String s) {
+                e.put("frame_id", s);
+            } else {
+                e.put("frame_id", ((Number) id).longValue());
+            }
+            e.put("timestamp", Json.unixSeconds());
+            o.send(new TextWebSocketFrame(Json.encode(o.channel().alloc(), e)));
+        }
+
+        /** Answers every frame still owed with {@code session_closed}: the session will not. Any thread. */
+        void answerOwed() {
+            ReplyLedger l = ledger;
+            Outbound o = out;
+            if (l == null || o == null) {
+                return;
+            }
+            for (long n; (n = l.claimBefore(Long.MAX_VALUE)) != 0; ) {
+                l.refused.increment();
+                sendError(o, n, "session_closed", "session closed before the frame was inferred");
+            }
         }
 
         @Override
@@ -299,10 +384,18 @@ public final class DetectionService<O> {
             o.put("uptime_seconds", VlaHandler.round3(live.uptimeSeconds()));
             o.put("frames_received", live.framesReceived.sum());
             o.put("frames_processed", st == null ? 0 : st.inferred());
-            long dropped = live.rateLimited.sum() + (st == null ? 0 : st.dropped() + st.rejected() + st.rateLimited());
-            o.put("frames_dropped", dropped);
-            o.put("invalid_frames", live.invalidFrames.sum());
-            o.put("failed_frames", st == null ? 0 : st.failed());
+            ReplyLedger l = ledger;
+            if (l != null) {
+                // the WebSocket: frames_dropped counts its "Frame queue full" errors
+                o.put("frames_dropped", l.dropped());
+                l.putBreakdown(o, live.framesReceived.sum(), live.invalidFrames.sum(), "results_with_frame");
+            } else {
+                long dropped = live.rateLimited.sum()
+                        + (st == null ? 0 : st.dropped() + st.rejected() + st.rateLimited());
+                o.put("frames_dropped", dropped);
+                o.put("invalid_frames", live.invalidFrames.sum());
+                o.put("failed_frames", st == null ? 0 : st.failed());
+            }
             Outbound ob = out;
             o.put("results_sent", ob == null ? 0 : ob.sent());
             o.put("results_superseded", ob == null ? 0 : ob.conflated());
@@ -327,6 +420,7 @@ public final class DetectionService<O> {
             StreamingInferenceSession<ImageFrame, O> s = session;
             if (s != null) {
                 s.drainAndClose(server.limits.closeDrainTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                answerOwed();
             }
             server.unregister(live);
             server.releaseSlot(principal);
@@ -960,20 +1054,29 @@ public final class DetectionService<O> {
             }
             try {
                 SubmitStatus st = core.submit(msg, binary, id, arrival);
-                Object reply = core.replyId(id);
+                long n = core.lastSeq();
+                ReplyLedger l = core.ledger;
                 switch (st) {
                     case ACCEPTED:
                     case REPLACED_OLDEST:
+                        if (core.superseded != 0) {
+                            l.superseded.increment();
+                            core.sendError(core.out, core.superseded, ReplyLedger.SUPERSEDED,
+                                    ReplyLedger.QUEUE_FULL_MESSAGE);
+                        }
                         break;
                     case REJECTED_FULL:
-                        sendError(reply, "Frame queue full");
+                        l.queueFull.increment();
+                        core.sendError(core.out, n, ReplyLedger.QUEUE_FULL, ReplyLedger.QUEUE_FULL_MESSAGE);
                         break;
                     case RATE_LIMITED:
-                        sendError(reply, "frame rejected: more than " + Json.fmt(core.gate.rate())
-                                + " frames per second");
+                        l.rateLimited.increment();
+                        core.sendError(core.out, n, ReplyLedger.RATE_LIMITED, ReplyLedger.QUEUE_FULL_MESSAGE);
                         break;
                     default:
-                        sendError(reply, "session is closed");
+                        l.refused.increment();
+                        core.sendError(core.out, n, "session_closed", "session is closed");
+                        core.answerOwed(); // a failed session will not answer the frames it cleared
                 }
             } catch (ProtocolException e) {
                 sendError(core.replyId(id), e.getMessage());

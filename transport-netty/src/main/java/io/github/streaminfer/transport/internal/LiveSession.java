@@ -18,6 +18,8 @@ public final class LiveSession {
     final long openedNanos = System.nanoTime();
     volatile StreamingInferenceSession<?, ?> session;
     volatile Outbound outbound;
+    /** The connection's reply accounting, where the endpoint keeps one (the WebSockets), else null. */
+    volatile ReplyLedger replies;
     /** Frame messages received, valid or not. */
     public final LongAdder framesReceived = new LongAdder();
     /** Frames refused before submission because they were malformed. */

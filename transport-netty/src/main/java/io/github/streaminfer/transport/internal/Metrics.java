@@ -91,7 +91,8 @@ public final class Metrics {
             inferred.append(P).append("session_frames_inferred_total").append(l).append(' ')
                     .append(st.inferred()).append('\n');
             dropped.append(P).append("session_frames_dropped_total").append(l).append(' ')
-                    .append(st.dropped() + st.rejected() + st.rateLimited() + s.rateLimited.sum()).append('\n');
+                    .append(s.replies != null ? s.replies.dropped()
+                            : st.dropped() + st.rejected() + st.rateLimited() + s.rateLimited.sum()).append('\n');
             failed.append(P).append("session_frames_failed_total").append(l).append(' ')
                     .append(st.failed()).append('\n');
             queued.append(P).append("session_queue_depth").append(l).append(' ').append(st.queued()).append('\n');

@@ -38,11 +38,16 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The VLA seed's WebSocket protocol for one connection: {@code auth}, {@code frame} (base64 image or the binary
  * pair {@code frame_metadata} + JPEG), {@code stats}, {@code close} in; {@code connected}, {@code action},
  * {@code stats}, {@code error} out.
+ *
+ * <p>Every frame message gets exactly one reply, its {@code action} or an {@code error}: a frame the queue replaced,
+ * refused or the rate limits turned away gets the seed's "Frame queue full" with a code naming the reason, and
+ * {@link ReplyLedger} makes sure that the worker, this connection and the close never both answer one frame.
  *
  * <p><b>Note:</b> message handling runs on the connection's event loop; results arrive on the session's worker
  * ({@link #onResult}) and are written with {@link Outbound}; session open and close run on the server's blocking
@@ -64,7 +69,13 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     private final ServerContext server;
     private final VlaEndpoint<O> endpoint;
     private final ActionOut action = new ActionOut();
+    /** Writes results and the errors of frames dropped unread: the session's worker only. */
     private final ActionMessageWriter replies = new ActionMessageWriter();
+    /** Writes the "Frame queue full" errors the event loop sends. */
+    private final ActionMessageWriter loopReplies = new ActionMessageWriter();
+    private final LongAdder supersededErrors;
+    private final LongAdder queueFullErrors;
+    private final LongAdder rateLimitedErrors;
     private volatile ActionEncoder<O> encoder;
     private final FrameIds frameIds = new FrameIds();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -86,6 +97,8 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     private AccessPolicy.Principal principal;
     private volatile LiveSession live;
     private volatile StreamingInferenceSession<VlaFrame, O> session;
+    /** The session's owed replies and reply counts; a new one per auth. */
+    private volatile ReplyLedger ledger;
     private Map<String, Object> connectedConfig;
 
     /**
@@ -97,6 +110,13 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         this.endpoint = endpoint;
         this.reader = new FrameMessageReader(server.limits.maxWebSocketFrameBytes(), server.limits.maxImagePixels(),
                 endpoint.maxStateLength(), MAX_STATE);
+        this.supersededErrors = errorCounter(ReplyLedger.SUPERSEDED);
+        this.queueFullErrors = errorCounter(ReplyLedger.QUEUE_FULL);
+        this.rateLimitedErrors = errorCounter(ReplyLedger.RATE_LIMITED);
+    }
+
+    private LongAdder errorCounter(String code) {
+        return server.counter("errors_sent_total{endpoint=\"vla\",code=\"" + code + "\"}");
     }
 
     @Override
@@ -215,6 +235,24 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
                 + describe(id, seq) + ", got a text message; that frame is discarded");
     }
 
+    /** The connection closes while a frame_metadata waits for its image: that frame is answered. */
+    private void abandonPendingFrame() {
+        if (pendingMeta == null && pendingSlot == null) {
+            return;
+        }
+        long seq = pendingMetaSeq;
+        Object id = pendingMetaId;
+        if (pendingSlot != null) {
+            id = pendingSlot.clientId();
+            frames.release(pendingSlot);
+        }
+        pendingMeta = null;
+        pendingSlot = null;
+        refused();
+        sendError(id != null ? id : seq, "session_closed", "session closed before the binary image of "
+                + describe(id, seq) + " arrived");
+    }
+
     /**
      * Reads a frame or frame_metadata message of the usual shape without a tree into a pooled frame
      * ({@link FrameMessageReader}), and submits the frame or keeps it for its binary image.
@@ -263,6 +301,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         long seq = pendingMetaSeq;
         if (state != State.ACTIVE) {
             frames.release(slot);
+            refused();
             requireActive(slot.replyId(seq));
             return;
         }
@@ -292,6 +331,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
             return;
         }
         if (!requireActive(id != null ? id : seq)) {
+            refused();
             return;
         }
         pendingMeta = msg;
@@ -343,6 +383,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     private void onFrameWith(ObjectNode msg, ByteBuf binary, long seq, Object id, long arrival) {
         Object replyId = id != null ? id : seq;
         if (!requireActive(replyId)) {
+            refused();
             return;
         }
         VlaFramePool.Slot slot = frames.acquire();
@@ -359,29 +400,85 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     }
 
     private void submit(VlaFramePool.Slot slot, long seq, long arrival) {
+        ReplyLedger l = ledger;
+        slot.putId(frameIds, seq); // before any reply about the frame, which echoes the client's id
         if (!gate.tryAcquire(arrival)) {
             frames.release(slot);
             live.rateLimited.increment();
-            sendError(slot.replyId(seq), "rate_limited", "frame rejected: more than " + Json.fmt(gate.rate())
-                    + " frames per second (tier '" + principal.tier().name() + "')");
+            dropped(seq, l.rateLimited, ReplyLedger.RATE_LIMITED, rateLimitedErrors);
             return;
         }
-        slot.putId(frameIds, seq);
+        int entry = l.record(seq);
+        if (entry < 0) {
+            // more replies owed than the ledger holds: only a task that consumes frames without results gets here
+            frames.release(slot);
+            dropped(seq, l.queueFull, ReplyLedger.QUEUE_FULL, queueFullErrors);
+            return;
+        }
         SubmitStatus status = session.submit(slot.fillFrame(), seq, arrival);
         frames.submitted(slot, seq, status);
+        if (status == SubmitStatus.ACCEPTED) {
+            return;
+        }
+        if (status == SubmitStatus.REPLACED_OLDEST) {
+            // this connection is the session's only producer, so the id is the frame its submit dropped; the worker
+            // may have answered that frame already (see onResult), and then the claim fails
+            long replaced = session.replacedFrameId();
+            if (l.claim(replaced)) {
+                dropped(replaced, l.superseded, ReplyLedger.SUPERSEDED, supersededErrors);
+            }
+            return;
+        }
+        l.cancel(entry, seq);
         switch (status) {
-            case ACCEPTED:
-            case REPLACED_OLDEST:
-                break;
             case REJECTED_FULL:
-                sendError(slot.replyId(seq), "queue_full", "Frame queue full");
+                dropped(seq, l.queueFull, ReplyLedger.QUEUE_FULL, queueFullErrors);
                 break;
             case RATE_LIMITED:
-                sendError(slot.replyId(seq), "rate_limited", "frame rejected by the session's max_fps");
+                dropped(seq, l.rateLimited, ReplyLedger.RATE_LIMITED, rateLimitedErrors);
                 break;
             default:
+                l.refused.increment();
                 sendError(slot.replyId(seq), "session_closed", "session is " + session.state().name().toLowerCase()
                         + "; frame not accepted");
+                // a failed session takes no more frames and will not answer the ones it cleared
+                answerOwed(l);
+        }
+    }
+
+    /**
+     * Answers a frame the event loop dropped (rate limit, full queue) or knows the session dropped (replaced):
+     * "Frame queue full" with the reason's code, written through the pooled writer.
+     */
+    private void dropped(long seq, LongAdder count, String code, LongAdder errors) {
+        count.increment();
+        errors.increment();
+        sendDropped(loopReplies, seq, code);
+    }
+
+    /** Writes a "Frame queue full" error with {@code writer}, which belongs to the calling thread. */
+    private void sendDropped(ActionMessageWriter writer, long seq, String code) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        ByteBuf msg;
+        try {
+            msg = writer.error(ctx.alloc(), frameIds, seq, code, ReplyLedger.QUEUE_FULL_MESSAGE);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("VLA: could not encode the error of frame {}", seq, e);
+            return;
+        }
+        out.send(new TextWebSocketFrame(msg));
+    }
+
+    /**
+     * Answers every frame still owed with {@code session_closed}: once the session has closed or failed, nothing
+     * else will. Any thread; the worker, should it still publish, finds its frame claimed and sends nothing.
+     */
+    private void answerOwed(ReplyLedger l) {
+        for (long seq; (seq = l.claimBefore(Long.MAX_VALUE)) != 0; ) {
+            l.refused.increment();
+            sendError(frameIds.get(seq), "session_closed", "session closed before the frame was inferred");
         }
     }
 
@@ -494,6 +591,9 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         gate = new RateGate(p.tier().maxFps());
         LiveSession ls = server.register(ENDPOINT, p);
         ls.outbound = out;
+        ReplyLedger l = new ReplyLedger();
+        ls.replies = l;
+        ledger = l;
         live = ls;
         Map<String, Object> options = new LinkedHashMap<>();
         options.put("robot_type", robotType);
@@ -539,6 +639,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
 
     private void opened(StreamingInferenceSession<VlaFrame, O> s) {
         frames = new VlaFramePool(s.config().ingress().kind() == IngressPolicy.Kind.LATEST_ONLY);
+        ledger.open(s.config().ingress().capacity());
         session = s;
         live.session = s;
         if (state != State.OPENING || !ctx.channel().isActive()) {
@@ -584,17 +685,28 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
 
     @Override
     public void onResult(InferenceResult<O> r) {
+        long seq = r.frameId();
         try {
-            sendResult(r);
+            ReplyLedger l = ledger;
+            // the session takes frames in submission order: every earlier frame still owed was dropped unread
+            // (consumed by the task without a result, or replaced by a submit that has not claimed it yet)
+            for (long d; (d = l.claimBefore(seq)) != 0; ) {
+                l.superseded.increment();
+                supersededErrors.increment();
+                sendDropped(replies, d, ReplyLedger.SUPERSEDED);
+            }
+            if (l.claim(seq)) {
+                sendResult(r, l);
+            }
         } finally {
             VlaFramePool f = frames;
             if (f != null) {
-                f.completed(r.frameId()); // the session is done with this frame and every earlier one
+                f.completed(seq); // the session is done with this frame and every earlier one
             }
         }
     }
 
-    private void sendResult(InferenceResult<O> r) {
+    private void sendResult(InferenceResult<O> r, ReplyLedger l) {
         LiveSession ls = live;
         long latency = r.publishedNanos() - r.captureNanos();
         ByteBuf msg;
@@ -603,6 +715,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
                 action.clear();
                 encoder.encode(r, action);
                 msg = replies.action(ctx.alloc(), frameIds, r.frameId(), System.currentTimeMillis(), action, latency);
+                l.actions.increment();
                 if (ls != null) {
                     ls.latencySumNanos.add(latency);
                     ls.latencyCount.increment();
@@ -612,8 +725,10 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
                 String code = r.failure() == InferenceResult.Failure.INVALID_INPUT ? "invalid_input"
                         : "inference_failed";
                 msg = replies.error(ctx.alloc(), frameIds, r.frameId(), code, failureMessage(r));
+                l.failed.increment();
             }
         } catch (IOException | RuntimeException e) {
+            l.failed.increment();
             LOG.warn("VLA session {}: could not encode the result of frame {}", ls == null ? "?" : ls.id(),
                     r.frameId(), e);
             ObjectNode o = Json.object();
@@ -646,23 +761,20 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     private ObjectNode statsJson(boolean last) {
         LiveSession ls = live;
         SessionStats st = session.stats();
+        ReplyLedger l = ledger;
         long total = ls.framesReceived.sum();
-        long dropped = st.dropped() + st.rejected() + st.rateLimited() + ls.rateLimited.sum();
         ObjectNode o = Json.object();
         o.put("type", "stats");
         o.put("session_id", ls.id());
         o.put("runtime_seconds", round3(st.runtimeSeconds()));
         o.put("total_frames", total);
-        o.put("dropped_frames", dropped);
-        o.put("drop_rate_percent", total == 0 ? 0.0 : round3(100.0 * dropped / total));
+        l.putDropped(o, total);
         o.put("target_fps", targetFps);
         o.put("actual_fps", round3(st.actualFps()));
         o.put("avg_latency_ms", round3(ls.avgLatencyMillis()));
         o.put("frame_queue_size", st.queued());
         o.put("action_queue_size", out.waiting());
-        o.put("invalid_frames", ls.invalidFrames.sum());
-        o.put("failed_frames", st.failed());
-        o.put("actions_sent", out.sent());
+        l.putBreakdown(o, total, ls.invalidFrames.sum(), "actions_sent");
         o.put("actions_superseded", out.conflated());
         if (last) {
             o.put("final", true);
@@ -675,7 +787,8 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     }
 
     /**
-     * Finishes accepted frames (bounded), sends final stats, closes with {@code code}. Event loop only.
+     * Finishes accepted frames (bounded), answers those that did not finish with {@code session_closed}, sends
+     * final stats, closes with {@code code}. Event loop only.
      */
     private void beginClose(int code, String reason) {
         if (state == State.CLOSING || state == State.CLOSED) {
@@ -690,12 +803,14 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
             closeWith(code, reason);
             return;
         }
+        abandonPendingFrame();
         long drainNanos = server.limits.closeDrainTimeout().toNanos();
         try {
             server.blocking.execute(() -> {
                 StreamingInferenceSession<VlaFrame, O> s = awaitSession(drainNanos);
                 if (s != null) {
                     s.drainAndClose(drainNanos, TimeUnit.NANOSECONDS);
+                    answerOwed(ledger);
                 }
                 ctx.executor().execute(() -> {
                     out.flushPending();
@@ -779,6 +894,14 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
             ls.invalidFrames.increment();
         }
         server.counter("invalid_frames_total{endpoint=\"vla\"}").increment();
+    }
+
+    /** Counts a frame answered with not_ready, not_authenticated or session_closed. */
+    private void refused() {
+        ReplyLedger l = ledger;
+        if (live != null && l != null) {
+            l.refused.increment();
+        }
     }
 
     private void protocolError(Object frameId, ProtocolException e) {
