@@ -260,36 +260,54 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
         server.latency.recordValue(Math.max(0, total));
         action.clear();
         encoder.encode(r, action);
-        int n = action.horizon() * action.dim();
-        ByteBuffer data = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
-        data.asFloatBuffer().put(action.values(), 0, n);
         byte[] bytes;
-        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
-            long prev = prevTotalNanos;
-            p.packMapHeader(3);
-            p.packString("actions");
-            Msgpack.writeNdArray(p, "<f4", new long[]{action.horizon(), action.dim()}, data);
-            p.packString("server_timing");
-            p.packMapHeader(prev >= 0 ? 2 : 1);
-            p.packString("infer_ms");
-            p.packDouble(total / 1e6);
-            if (prev >= 0) {
-                p.packString("prev_total_ms");
-                p.packDouble(prev / 1e6);
-            }
-            p.packString("policy_timing");
-            p.packMapHeader(2);
-            p.packString("infer_ms");
-            p.packDouble(r.inferenceNanos() / 1e6);
-            p.packString("safety_score");
-            p.packDouble(action.safetyScore());
-            bytes = p.toByteArray();
+        try {
+            bytes = encodeReply(action, total, prevTotalNanos, r.inferenceNanos());
         } catch (IOException e) {
             out.send(new TextWebSocketFrame("could not encode the action"));
             return;
         }
         prevTotalNanos = total;
         out.send(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bytes)));
+    }
+
+    /**
+     * {@return the reply to one observation, as openpi's server shapes it}: {@code actions} (float32
+     * {@code [horizon, dim]}), {@code server_timing} ({@code infer_ms}: arrival to result; {@code prev_total_ms}: the
+     * previous reply's, once there is one) and {@code policy_timing} ({@code infer_ms}: the model alone;
+     * {@code safety_score}).
+     *
+     * @param action          the encoded action chunk
+     * @param totalNanos      arrival to result of this observation
+     * @param prevTotalNanos  the previous observation's, or a negative value for the first
+     * @param inferenceNanos  the model's run
+     * @throws IOException from the packer
+     */
+    public static byte[] encodeReply(ActionOut action, long totalNanos, long prevTotalNanos, long inferenceNanos)
+            throws IOException {
+        int n = action.horizon() * action.dim();
+        ByteBuffer data = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+        data.asFloatBuffer().put(action.values(), 0, n);
+        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+            p.packMapHeader(3);
+            p.packString("actions");
+            Msgpack.writeNdArray(p, "<f4", new long[]{action.horizon(), action.dim()}, data);
+            p.packString("server_timing");
+            p.packMapHeader(prevTotalNanos >= 0 ? 2 : 1);
+            p.packString("infer_ms");
+            p.packDouble(totalNanos / 1e6);
+            if (prevTotalNanos >= 0) {
+                p.packString("prev_total_ms");
+                p.packDouble(prevTotalNanos / 1e6);
+            }
+            p.packString("policy_timing");
+            p.packMapHeader(2);
+            p.packString("infer_ms");
+            p.packDouble(inferenceNanos / 1e6);
+            p.packString("safety_score");
+            p.packDouble(action.safetyScore());
+            return p.toByteArray();
+        }
     }
 
     private void error(String message) {
