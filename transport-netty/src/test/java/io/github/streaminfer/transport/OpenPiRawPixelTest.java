@@ -59,8 +59,15 @@ class OpenPiRawPixelTest {
                 }).build();
     }
 
-    /** Starts a server whose sessions open only once {@code opening} is counted down. */
     void start(OpenPiLimits limits, CountDownLatch opening) {
+        server = imagePolicyServer(limits, opening);
+    }
+
+    /**
+     * {@return a started server with the image policy on {@code /}, for the test keys}; its sessions open only once
+     * {@code opening} is counted down.
+     */
+    static StreamingServer imagePolicyServer(OpenPiLimits limits, CountDownLatch opening) {
         ScriptedModel model = imagePolicy();
         SessionFactory<OpenPiObservation, ActionChunk> f = SessionFactory.named("scripted", model.modelName(),
                 (req, l) -> {
@@ -76,8 +83,10 @@ class OpenPiRawPixelTest {
                             .config(TestSupport.config(req, IngressPolicy.rejectNewest(2))).listener(l).build();
                 });
         Map<String, Object> meta = Map.of("action_horizon", 2, "action_dim", 8,
-                "observation", Map.of("observation/image", Map.of("dtype", "|u1", "shape", List.of(SIZE, SIZE, 3))));
-        server = StreamingServer.builder().host("127.0.0.1").port(0).access(TestSupport.keys()).blockingThreads(2)
+                "observation", Map.of("observation/image", Map.of("dtype", "|u1", "shape", List.of(SIZE, SIZE, 3)),
+                        "observation/state", Map.of("dtype", "<f4", "shape", List.of(8)),
+                        "prompt", Map.of("dtype", "str")));
+        return StreamingServer.builder().host("127.0.0.1").port(0).access(TestSupport.keys()).blockingThreads(2)
                 .ioThreads(1).openPi(new OpenPiEndpoint<>("/", f, ActionEncoder.actionChunk(), meta)
                         .withLimits(limits)).start();
     }
