@@ -19,8 +19,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import static io.github.streaminfer.transport.OpenPiSafetyTest.bin;
 import static io.github.streaminfer.transport.OpenPiSafetyTest.ndarray;
@@ -68,6 +70,11 @@ class OpenPiRawPixelTest {
      * {@code opening} is counted down.
      */
     static StreamingServer imagePolicyServer(OpenPiLimits limits, CountDownLatch opening) {
+        return imagePolicyServer(limits, opening, s -> { });
+    }
+
+    static StreamingServer imagePolicyServer(OpenPiLimits limits, CountDownLatch opening,
+                                             Consumer<StreamingInferenceSession<?, ?>> opened) {
         ScriptedModel model = imagePolicy();
         SessionFactory<OpenPiObservation, ActionChunk> f = SessionFactory.named("scripted", model.modelName(),
                 (req, l) -> {
@@ -78,9 +85,12 @@ class OpenPiRawPixelTest {
                     }
                     PolicyTask task = PolicyTask.builder().image("image", ImageSpec.builder(SIZE, SIZE).build())
                             .state("state").build();
-                    return StreamingInferenceSession.builder(model, PolicyAdapters.openPi(task,
-                                    List.of("observation/image"), "observation/state", "prompt"))
+                    StreamingInferenceSession<OpenPiObservation, ActionChunk> s = StreamingInferenceSession
+                            .builder(model, PolicyAdapters.openPi(task, List.of("observation/image"),
+                                    "observation/state", "prompt"))
                             .config(TestSupport.config(req, IngressPolicy.rejectNewest(2))).listener(l).build();
+                    opened.accept(s);
+                    return s;
                 });
         Map<String, Object> meta = Map.of("action_horizon", 2, "action_dim", 8,
                 "observation", Map.of("observation/image", Map.of("dtype", "|u1", "shape", List.of(SIZE, SIZE, 3)),
@@ -178,6 +188,23 @@ class OpenPiRawPixelTest {
             assertThat(Msgpack.decodeObservation(c.next().binary())).containsKey("actions");
             assertThat(c.inbox.poll(200, TimeUnit.MILLISECONDS)).as("exactly one reply each").isNull();
         }
+    }
+
+    @Test
+    void aSessionThatFinishesOpeningAfterTheClientLeftIsClosed() throws Exception {
+        CountDownLatch opening = new CountDownLatch(1);
+        List<StreamingInferenceSession<?, ?>> sessions = new CopyOnWriteArrayList<>();
+        server = imagePolicyServer(OpenPiLimits.DEFAULT, opening, sessions::add);
+        Ws c = connect();
+        c.ws.abort(); // the client leaves while its session is still opening
+        Thread.sleep(300); // the server sees the connection go before the session exists
+        opening.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while ((sessions.isEmpty() || !sessions.get(0).isClosed()) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(sessions).hasSize(1);
+        assertThat(sessions.get(0).isClosed()).as("the late session is closed, not leaked").isTrue();
     }
 
     @Test
