@@ -51,6 +51,23 @@ public final class ImageFit {
      */
     public static void checkPixels(ByteBuffer pixels, int width, int height, int rowStride, PixelFormat format,
                                    ImageSpec spec) {
+        checkPixels(pixels.remaining(), width, height, rowStride, format, spec);
+    }
+
+    /**
+     * Checks raw pixels of a declared size against the bytes available and the pixel limit.
+     *
+     * @param available bytes available from the first pixel on
+     * @param width     width
+     * @param height    height
+     * @param rowStride bytes per row
+     * @param format    layout
+     * @param spec      limits
+     * @throws InvalidImageException    if the size exceeds {@link ImageSpec#maxPixels()}
+     * @throws IllegalArgumentException if the size is invalid or more bytes are needed than available
+     */
+    public static void checkPixels(long available, int width, int height, int rowStride, PixelFormat format,
+                                   ImageSpec spec) {
         if (width < 1 || height < 1) {
             throw new IllegalArgumentException("raw image size " + width + "x" + height + "; allowed: >= 1x1");
         }
@@ -64,9 +81,9 @@ public final class ImageFit {
                     + rowBytes);
         }
         long need = (long) (height - 1) * rowStride + rowBytes;
-        if (pixels.remaining() < need) {
+        if (available < need) {
             throw new IllegalArgumentException("raw " + format + " image " + width + "x" + height + " with stride "
-                    + rowStride + " needs " + need + " bytes, the buffer has " + pixels.remaining());
+                    + rowStride + " needs " + need + " bytes, the buffer has " + available);
         }
     }
 

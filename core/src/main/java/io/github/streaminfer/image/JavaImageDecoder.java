@@ -126,6 +126,10 @@ public final class JavaImageDecoder implements ImageDecoder {
     public ImageGeometry fitInto(ByteBuffer src, int width, int height, int rowStride, PixelFormat format,
                                  ImageSpec spec, Tensor tensor, long elementOffset, ImageGeometry geometry) {
         ensureOpen();
+        if (src.hasArray() && UnscaledFit.applies(spec, width, height)) {
+            return UnscaledFit.write(src.array(), src.arrayOffset() + src.position(), width, height, rowStride,
+                    format, spec, tensor, elementOffset, geometry);
+        }
         ImageFit.checkPixels(src, width, height, rowStride, format, spec);
         ImageFit.checkTarget(spec, tensor, elementOffset);
         int rowBytes = width * format.channels();

@@ -4,6 +4,7 @@ import io.github.streaminfer.image.ImageDecoder;
 import io.github.streaminfer.image.ImageDecoders;
 import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageSpec;
+import io.github.streaminfer.image.UnscaledFit;
 import io.github.streaminfer.tensor.Shapes;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
@@ -15,8 +16,9 @@ import java.nio.ByteBuffer;
  * Writes {@link ImageFrame}s into an image input tensor as an {@link ImageSpec} says, through an
  * {@link ImageDecoder} (the one given, or {@link ImageDecoders#best()} when the first frame arrives): encoded bytes
  * with {@link ImageDecoder#decodeInto}, decoded {@link RawImage}s with {@link ImageDecoder#fitInto} (bilinear
- * stretch or letterbox, channel order, normalisation), so raw frames take the OpenCV path too when
- * {@code streaminfer-media-javacv} is present.
+ * stretch or letterbox, channel order, normalisation), so raw frames that need a resize take the OpenCV path too
+ * when {@code streaminfer-media-javacv} is present. A raw frame that already has the spec's size goes straight into
+ * the tensor through {@link UnscaledFit}, with the same values and without a decoder.
  *
  * <p><b>Note:</b> not thread-safe; one per task (per session worker).
  */
@@ -80,12 +82,19 @@ public final class ImageInput {
             return;
         }
         RawImage img = frame.raw();
+        int stride = img.width() * img.format().channels();
+        if (UnscaledFit.applies(spec, img.width(), img.height())) {
+            // already the model's size: straight into the tensor, no decoder and no native round trip
+            UnscaledFit.write(img.pixels(), 0, img.width(), img.height(), stride, img.format(), spec, tensor, offset,
+                    geometry);
+            return;
+        }
         if (img.pixels() != wrappedPixels) { // a producer that reuses its pixel array reuses the wrapper too
             wrappedPixels = img.pixels();
             wrapped = ByteBuffer.wrap(wrappedPixels);
         }
-        decoder().fitInto(wrapped.clear(), img.width(), img.height(),
-                img.width() * img.format().channels(), img.format(), spec, tensor, offset, geometry);
+        decoder().fitInto(wrapped.clear(), img.width(), img.height(), stride, img.format(), spec, tensor, offset,
+                geometry);
     }
 
     private ImageDecoder decoder() {

@@ -7,6 +7,7 @@ import io.github.streaminfer.image.ImageHeaders;
 import io.github.streaminfer.image.ImageSpec;
 import io.github.streaminfer.image.InvalidImageException;
 import io.github.streaminfer.image.PixelFormat;
+import io.github.streaminfer.image.UnscaledFit;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import org.bytedeco.javacpp.BytePointer;
@@ -58,7 +59,9 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * image for NHWC) so that {@code split}, {@code convertTo}, {@code transform} and {@code setTo} write into it
  * directly. Every intermediate {@code Mat} is kept in a field and reused while the source size, the tensor buffer
  * and the spec stay the same, and all of them are released by {@link #close()}; the decoded pixels reuse the same
- * buffer. Inside one decode the codec library allocates its own working memory, as it does for any caller.
+ * buffer. Inside one decode the codec library allocates its own working memory, as it does for any caller. Raw
+ * pixels in a heap array that already have the target's size never reach OpenCV: {@link UnscaledFit} writes them
+ * into the tensor in one Java pass, which is cheaper than the copy into native memory alone.
  *
  * <p><b>Semantics</b> (shared with {@link io.github.streaminfer.image.JavaImageDecoder}, so with
  * {@link OpenCvDecoderConfig#EXACT} both agree within one grey level): headers and limits checked first by
@@ -380,6 +383,12 @@ public final class OpenCvImageDecoder implements ImageDecoder {
     @Override
     public ImageGeometry fitInto(ByteBuffer pixels, int width, int height, int rowStride, PixelFormat format,
                                  ImageSpec spec, Tensor tensor, long elementOffset, ImageGeometry geometry) {
+        if (pixels.hasArray() && UnscaledFit.applies(spec, width, height)) {
+            // a heap array at the target size: one Java pass into the tensor beats copying it to native memory
+            ensureOpen(false);
+            return UnscaledFit.write(pixels.array(), pixels.arrayOffset() + pixels.position(), width, height,
+                    rowStride, format, spec, tensor, elementOffset, geometry);
+        }
         ensureOpen(true);
         ImageFit.checkPixels(pixels, width, height, rowStride, format, spec);
         ImageFit.checkTarget(spec, tensor, elementOffset);

@@ -167,6 +167,44 @@ class OpenCvImageDecoderTest {
     }
 
     @Test
+    void targetSizeRawFramesSkipOpenCvAndMatchThePureJavaPath() {
+        // openpi's case: a uint8 camera array that already has the model's size
+        byte[] px = new byte[96 * 96 * 3];
+        new Random(3).nextBytes(px);
+        ByteBuffer direct = ByteBuffer.allocateDirect(px.length).put(px).clear();
+        for (ImageSpec spec : new ImageSpec[]{ImageSpec.builder(96, 96).build(),
+                ImageSpec.builder(96, 96).layout(ImageSpec.Layout.NHWC).channelOrder(ImageSpec.ChannelOrder.BGR)
+                        .build(),
+                ImageSpec.builder(96, 96).dtype(DType.UINT8).build()}) {
+            Tensor heapCv = tensor(spec);
+            Tensor nativeCv = tensor(spec);
+            Tensor pureJava = tensor(spec);
+            cv.fitInto(ByteBuffer.wrap(px), 96, 96, 288, PixelFormat.RGB, spec, heapCv, 0, gc);
+            java.fitInto(direct, 96, 96, 288, PixelFormat.RGB, spec, pureJava, 0, gj); // the general Java path
+            assertThat(gc.toString()).isEqualTo(gj.toString());
+            assertThat(maxLevelDiff(heapCv, pureJava, spec)).isZero();
+            // a direct buffer still goes through OpenCV, without a resize: within one grey level as for JPEG
+            cv.fitInto(direct, 96, 96, 288, PixelFormat.RGB, spec, nativeCv, 0, gc);
+            assertThat(maxLevelDiff(nativeCv, pureJava, spec)).isLessThanOrEqualTo(1.001);
+        }
+    }
+
+    @Test
+    void rawFramesThatNeedAResizeStillMatchThePureJavaPath() {
+        byte[] px = new byte[224 * 168 * 3];
+        Random rnd = new Random(5);
+        for (int i = 0; i < px.length; i++) {
+            px[i] = (byte) (128 + 60 * Math.sin(i / 97.0) + rnd.nextInt(9)); // smooth, like a camera image
+        }
+        ImageSpec spec = ImageSpec.builder(96, 96).build();
+        Tensor tc = tensor(spec);
+        Tensor tj = tensor(spec);
+        cv.fitInto(ByteBuffer.wrap(px), 224, 168, 224 * 3, PixelFormat.RGB, spec, tc, 0, gc);
+        java.fitInto(ByteBuffer.wrap(px), 224, 168, 224 * 3, PixelFormat.RGB, spec, tj, 0, gj);
+        assertThat(maxLevelDiff(tc, tj, spec)).isLessThanOrEqualTo(1.001);
+    }
+
+    @Test
     void heapAndOffsetBuffersDecodeTheSame() {
         heapAndOffsetBuffersDecodeTheSame(cv);
         heapAndOffsetBuffersDecodeTheSame(fast);

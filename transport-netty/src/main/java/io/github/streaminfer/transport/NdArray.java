@@ -1,5 +1,7 @@
 package io.github.streaminfer.transport;
 
+import io.github.streaminfer.transport.internal.ClientText;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -17,8 +19,12 @@ public final class NdArray {
     private final long[] shape;
     private final ByteBuffer data;
     private final int itemSize;
+    private final int kind;
 
     /**
+     * Wraps the element bytes of an array; every size is computed with checked arithmetic, so a shape whose byte
+     * size does not fit in 2^31 - 1 is refused rather than wrapped around.
+     *
      * @param dtype numpy dtype string
      * @param shape dimensions
      * @param data  raw element bytes, exactly {@code product(shape) * itemSize} of them
@@ -29,21 +35,45 @@ public final class NdArray {
         Objects.requireNonNull(shape, "shape");
         Objects.requireNonNull(data, "data");
         this.itemSize = itemSize(dtype);
-        long n = 1;
-        for (long d : shape) {
-            if (d < 0 || d > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("ndarray shape " + Arrays.toString(shape)
-                        + " has a negative or huge dimension");
-            }
-            n = Math.multiplyExact(n, d);
-        }
-        if (n * itemSize != data.remaining()) {
+        long bytes = byteSize(dtype, shape);
+        if (bytes != data.remaining()) {
             throw new IllegalArgumentException("ndarray of dtype " + dtype + " and shape " + Arrays.toString(shape)
-                    + " needs " + n * itemSize + " data bytes, got " + data.remaining());
+                    + " needs " + bytes + " data bytes, got " + data.remaining());
         }
         this.dtype = dtype;
+        this.kind = kind(dtype);
         this.shape = shape.clone();
         this.data = data.slice().order(dtype.startsWith(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * {@return the number of data bytes an array of this dtype and shape holds}, computed with checked arithmetic.
+     *
+     * @param dtype numpy dtype string
+     * @param shape dimensions
+     * @throws IllegalArgumentException if the dtype is unsupported, a dimension is negative, or the size exceeds
+     *                                  {@link Integer#MAX_VALUE} bytes
+     */
+    public static long byteSize(String dtype, long[] shape) {
+        long n = itemSize(dtype);
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("ndarray shape " + Arrays.toString(shape)
+                        + " has a negative dimension; allowed: >= 0");
+            }
+            if (d != 0 && n > Integer.MAX_VALUE / d) {
+                // the product of the remaining dimensions could still be 0: an empty array is small
+                for (long e : shape) {
+                    if (e == 0) {
+                        return 0;
+                    }
+                }
+                throw new IllegalArgumentException("ndarray of dtype " + dtype + " and shape "
+                        + Arrays.toString(shape) + " is larger than " + Integer.MAX_VALUE + " bytes");
+            }
+            n *= d;
+        }
+        return n;
     }
 
     /**
@@ -78,7 +108,7 @@ public final class NdArray {
             case "f8": case "i8": case "u8":
                 return 8;
             default:
-                throw new IllegalArgumentException("unsupported ndarray dtype '" + dtype
+                throw new IllegalArgumentException("unsupported ndarray dtype '" + ClientText.safe(dtype, 16)
                         + "'; allowed: <f4 <f8 <f2 |u1 |i1 |b1 <i2 <u2 <i4 <u4 <i8 <u8");
         }
     }
@@ -109,18 +139,73 @@ public final class NdArray {
      */
     public float getFloat(int i) {
         int p = i * itemSize;
-        switch (dtype.substring(1)) {
-            case "f4": return data.getFloat(p);
-            case "f8": return (float) data.getDouble(p);
-            case "f2": return halfToFloat(data.getShort(p));
-            case "u1": case "b1": return data.get(p) & 0xFF;
-            case "i1": return data.get(p);
-            case "i2": return data.getShort(p);
-            case "u2": return data.getShort(p) & 0xFFFF;
-            case "i4": return data.getInt(p);
-            case "u4": return data.getInt(p) & 0xFFFFFFFFL;
-            case "i8": return data.getLong(p);
+        switch (kind) {
+            case F4: return data.getFloat(p);
+            case F8: return (float) data.getDouble(p);
+            case F2: return halfToFloat(data.getShort(p));
+            case U1: return data.get(p) & 0xFF;
+            case I1: return data.get(p);
+            case I2: return data.getShort(p);
+            case U2: return data.getShort(p) & 0xFFFF;
+            case I4: return data.getInt(p);
+            case U4: return data.getInt(p) & 0xFFFFFFFFL;
+            case I8: return data.getLong(p);
             default: return unsigned(data.getLong(p)); // u8
+        }
+    }
+
+    /** {@return true if the elements are single bytes read as 0..255: {@code |u1} or {@code |b1}} */
+    public boolean isUnsignedBytes() {
+        return kind == U1;
+    }
+
+    /**
+     * Copies raw element bytes, as they are, into an array.
+     *
+     * @param fromByte first data byte
+     * @param dst      destination
+     * @param offset   first index in {@code dst}
+     * @param length   bytes to copy
+     * @throws IndexOutOfBoundsException if either range is out of bounds
+     */
+    public void copyBytes(int fromByte, byte[] dst, int offset, int length) {
+        data.get(fromByte, dst, offset, length);
+    }
+
+    /**
+     * {@return the raw byte at a data index}, the whole element for {@code |u1}, {@code |i1} and {@code |b1}.
+     *
+     * @param index data byte index
+     */
+    public byte byteAt(int index) {
+        return data.get(index);
+    }
+
+    private static final int F4 = 0;
+    private static final int F8 = 1;
+    private static final int F2 = 2;
+    private static final int U1 = 3;
+    private static final int I1 = 4;
+    private static final int I2 = 5;
+    private static final int U2 = 6;
+    private static final int I4 = 7;
+    private static final int U4 = 8;
+    private static final int I8 = 9;
+    private static final int U8 = 10;
+
+    private static int kind(String dtype) {
+        switch (dtype.substring(1)) {
+            case "f4": return F4;
+            case "f8": return F8;
+            case "f2": return F2;
+            case "u1": case "b1": return U1;
+            case "i1": return I1;
+            case "i2": return I2;
+            case "u2": return U2;
+            case "i4": return I4;
+            case "u4": return U4;
+            case "i8": return I8;
+            default: return U8;
         }
     }
 

@@ -15,24 +15,51 @@ import java.util.Objects;
  * @param encoder  maps results to the action chunk
  * @param metadata what the policy expects and returns (observation keys with dtype and shape, action horizon and
  *                 dimension); values may be String, Number, Boolean, List, Map or {@link NdArray}
+ * @param limits   what one observation may cost; checked on arrival, before it is queued
  * @param <O>      result value type
  */
 public record OpenPiEndpoint<O>(String path, SessionFactory<OpenPiObservation, O> factory, ActionEncoder<O> encoder,
-                                Map<String, Object> metadata) {
+                                Map<String, Object> metadata, OpenPiLimits limits) {
 
     /**
+     * Validates.
+     *
      * @param path     see the class description
      * @param factory  see the class description
      * @param encoder  see the class description
      * @param metadata see the class description
+     * @param limits   see the class description
      */
     public OpenPiEndpoint {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(factory, "factory");
         Objects.requireNonNull(encoder, "encoder");
+        Objects.requireNonNull(limits, "limits");
         metadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
         if (!path.startsWith("/")) {
             throw new IllegalArgumentException("path '" + path + "' must start with '/'");
         }
+    }
+
+    /**
+     * Creates an endpoint with {@link OpenPiLimits#DEFAULT}.
+     *
+     * @param path     see the class description
+     * @param factory  see the class description
+     * @param encoder  see the class description
+     * @param metadata see the class description
+     */
+    public OpenPiEndpoint(String path, SessionFactory<OpenPiObservation, O> factory, ActionEncoder<O> encoder,
+                          Map<String, Object> metadata) {
+        this(path, factory, encoder, metadata, OpenPiLimits.DEFAULT);
+    }
+
+    /**
+     * {@return this endpoint with other limits}
+     *
+     * @param limits what one observation may cost
+     */
+    public OpenPiEndpoint<O> withLimits(OpenPiLimits limits) {
+        return new OpenPiEndpoint<>(path, factory, encoder, metadata, limits);
     }
 }

@@ -1,5 +1,7 @@
 package io.github.streaminfer.transport;
 
+import io.github.streaminfer.transport.internal.ClientText;
+
 import java.util.Map;
 import java.util.Objects;
 
@@ -31,7 +33,7 @@ public record OpenPiObservation(Map<String, Object> values) {
         if (v == null || v instanceof NdArray) {
             return (NdArray) v;
         }
-        throw new IllegalArgumentException("observation key '" + key + "' must be an ndarray, got "
+        throw new IllegalArgumentException("observation key '" + ClientText.safe(key) + "' must be an ndarray, got "
                 + v.getClass().getSimpleName());
     }
 

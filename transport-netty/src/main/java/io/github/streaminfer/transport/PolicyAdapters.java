@@ -11,6 +11,7 @@ import io.github.streaminfer.task.PolicyTask;
 import io.github.streaminfer.task.RawImage;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
+import io.github.streaminfer.transport.internal.ClientText;
 
 import java.util.Arrays;
 import java.util.List;
@@ -51,23 +52,26 @@ public final class PolicyAdapters {
                                                                        String stateKey, String promptKey) {
         List<String> keys = List.copyOf(imageKeys);
         ImageFrame[] cameras = new ImageFrame[keys.size()];
+        CameraPixels[] pixels = new CameraPixels[keys.size()];
         for (int i = 0; i < cameras.length; i++) {
             cameras[i] = new ImageFrame();
+            pixels[i] = new CameraPixels(keys.get(i));
         }
         return new Mapped<>(task, cameras, (o, obs) -> {
             for (int i = 0; i < cameras.length; i++) {
                 NdArray a = o.array(keys.get(i));
                 if (a == null) {
-                    throw new InvalidInputException("observation has no image '" + keys.get(i) + "'; keys present: "
-                            + o.values().keySet());
+                    throw new InvalidInputException("observation has no image '" + ClientText.safe(keys.get(i))
+                            + "'; keys present: " + ClientText.list(o.values().keySet()));
                 }
-                cameras[i].setRaw(raw(keys.get(i), a));
+                cameras[i].setRaw(pixels[i].of(a));
             }
             float[] state = null;
             if (stateKey != null) {
                 NdArray s = o.array(stateKey);
                 if (s == null) {
-                    throw new InvalidInputException("observation has no state '" + stateKey + "'");
+                    throw new InvalidInputException("observation has no state '" + ClientText.safe(stateKey)
+                            + "'; keys present: " + ClientText.list(o.values().keySet()));
                 }
                 state = s.toFloats();
             }
@@ -75,38 +79,72 @@ public final class PolicyAdapters {
         });
     }
 
+    /**
+     * {@return the camera array as interleaved RGB pixels in a new array}
+     *
+     * @param key observation key, for messages
+     * @param a   {@code uint8} or float in [0, 1], {@code [H, W, 3]} or {@code [3, H, W]}
+     * @throws InvalidInputException if the shape or the values do not fit
+     */
     static RawImage raw(String key, NdArray a) {
-        long[] s = a.shape();
-        boolean hwc = s.length == 3 && s[2] == 3;
-        boolean chw = s.length == 3 && s[0] == 3 && !hwc;
-        if (!hwc && !chw) {
-            throw new InvalidInputException("image '" + key + "' has shape " + Arrays.toString(s)
-                    + "; expected [H, W, 3] or [3, H, W]");
+        return new CameraPixels(key).of(a);
+    }
+
+    /**
+     * One camera's pixel array, reused from frame to frame on the session worker: the image task consumes a frame's
+     * pixels before the next frame is mapped, so one array per camera is enough. A {@code uint8 [H, W, 3]} array
+     * (what openpi clients send) is one bulk copy; other layouts and dtypes are converted element by element.
+     */
+    private static final class CameraPixels {
+        private final String key;
+        private RawImage image;
+
+        CameraPixels(String key) {
+            this.key = key;
         }
-        int h = (int) (hwc ? s[0] : s[1]);
-        int w = (int) (hwc ? s[1] : s[2]);
-        if (h < 1 || w < 1) {
-            throw new InvalidInputException("image '" + key + "' is empty");
-        }
-        boolean bytes = a.dtype().endsWith("u1");
-        byte[] px = new byte[w * h * 3];
-        int plane = w * h;
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                for (int c = 0; c < 3; c++) {
-                    int src = hwc ? (y * w + x) * 3 + c : c * plane + y * w + x;
-                    float v = a.getFloat(src);
-                    if (!bytes) {
-                        if (!Float.isFinite(v)) {
-                            throw new InvalidInputException("image '" + key + "' has a non-finite value");
+
+        RawImage of(NdArray a) {
+            long[] s = a.shape();
+            boolean hwc = s.length == 3 && s[2] == 3;
+            boolean chw = s.length == 3 && s[0] == 3 && !hwc;
+            if (!hwc && !chw) {
+                throw new InvalidInputException("image '" + ClientText.safe(key) + "' has shape " + Arrays.toString(s)
+                        + "; expected [H, W, 3] or [3, H, W]");
+            }
+            int h = (int) (hwc ? s[0] : s[1]);
+            int w = (int) (hwc ? s[1] : s[2]);
+            if (h < 1 || w < 1) {
+                throw new InvalidInputException("image '" + ClientText.safe(key) + "' is empty");
+            }
+            if (image == null || image.width() != w || image.height() != h) {
+                image = new RawImage(w, h, PixelFormat.RGB, new byte[Math.multiplyExact(w * h, 3)]);
+            }
+            byte[] px = image.pixels();
+            int plane = w * h;
+            if (a.isUnsignedBytes()) {
+                if (hwc) {
+                    a.copyBytes(0, px, 0, plane * 3);
+                } else {
+                    for (int c = 0; c < 3; c++) {
+                        int from = c * plane;
+                        for (int i = 0; i < plane; i++) {
+                            px[i * 3 + c] = a.byteAt(from + i);
                         }
-                        v = Math.max(0, Math.min(255, v * 255f));
                     }
-                    px[(y * w + x) * 3 + c] = (byte) (int) v;
+                }
+                return image;
+            }
+            for (int i = 0; i < plane; i++) {
+                for (int c = 0; c < 3; c++) {
+                    float v = a.getFloat(hwc ? i * 3 + c : c * plane + i);
+                    if (!Float.isFinite(v)) {
+                        throw new InvalidInputException("image '" + ClientText.safe(key) + "' has a non-finite value");
+                    }
+                    px[i * 3 + c] = (byte) (int) Math.max(0, Math.min(255, v * 255f));
                 }
             }
+            return image;
         }
-        return new RawImage(w, h, PixelFormat.RGB, px);
     }
 
     /** Fills a session-owned {@link PolicyObservation} from an observation of type {@code A}. */

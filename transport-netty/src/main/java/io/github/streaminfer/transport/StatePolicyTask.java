@@ -7,6 +7,7 @@ import io.github.streaminfer.task.InvalidInputException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
+import io.github.streaminfer.transport.internal.ClientText;
 
 import java.util.function.Function;
 
@@ -47,8 +48,8 @@ public final class StatePolicyTask<I> implements InferenceTask<I, FloatVector> {
         return new StatePolicyTask<>(o -> {
             NdArray a = o.array(stateKey);
             if (a == null) {
-                throw new InvalidInputException("observation has no '" + stateKey + "' array; keys present: "
-                        + o.values().keySet());
+                throw new InvalidInputException("observation has no '" + ClientText.safe(stateKey)
+                        + "' array; keys present: " + ClientText.list(o.values().keySet()));
             }
             return a.toFloats();
         }, "'" + stateKey + "'");

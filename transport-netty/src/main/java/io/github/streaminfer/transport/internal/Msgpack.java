@@ -10,6 +10,7 @@ import org.msgpack.value.ValueType;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -32,33 +33,86 @@ public final class Msgpack {
     }
 
     /**
-     * Decodes an observation map and flattens nested maps to {@code /}-joined keys.
+     * Decodes an observation map and flattens nested maps to {@code /}-joined keys, with at most
+     * {@link #DEFAULT_MAX_ENTRIES} map entries and array items in all.
      *
      * @param data the message
      * @return flattened entries
      * @throws ProtocolException if it is not a msgpack map or breaks the numpy convention
      */
     public static Map<String, Object> decodeObservation(byte[] data) throws ProtocolException {
+        return decodeObservation(data, DEFAULT_MAX_ENTRIES);
+    }
+
+    /**
+     * Decodes an observation map and flattens nested maps to {@code /}-joined keys. The error messages are this
+     * project's own (never the msgpack library's) and quote client text only escaped and truncated.
+     *
+     * @param data       the message
+     * @param maxEntries most map entries plus array items in the whole message
+     * @return flattened entries; an ndarray's data is a view of {@code data}, not a copy
+     * @throws ProtocolException if it is not a msgpack map, breaks the numpy convention or has too many entries
+     */
+    public static Map<String, Object> decodeObservation(byte[] data, int maxEntries) throws ProtocolException {
         Object v;
-        try (MessageUnpacker u = MessagePack.newDefaultUnpacker(data)) {
-            v = read(u, data.length, 0);
+        MessageUnpacker u = MessagePack.newDefaultUnpacker(data);
+        try (u) {
+            v = read(u, new Budget(data.length, maxEntries), 0, false);
             if (u.hasNext()) {
-                throw new ProtocolException("invalid_msgpack", "trailing bytes after the observation map");
+                throw new ProtocolException("invalid_msgpack", "trailing bytes after the observation map at byte "
+                        + u.getTotalReadBytes());
             }
         } catch (MessagePackException | IOException e) {
-            throw new ProtocolException("invalid_msgpack", "invalid msgpack: " + Json.truncate(e.getMessage(), 120));
-        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new ProtocolException("invalid_msgpack", "invalid msgpack: the message is truncated or malformed "
+                    + "near byte " + u.getTotalReadBytes() + " of " + data.length);
+        } catch (IllegalArgumentException e) {
+            // NdArray's own words (sizes, dtype); client text in them is already escaped
             throw new ProtocolException("invalid_ndarray", Json.truncate(e.getMessage(), 200));
         }
         if (!(v instanceof Map<?, ?> m)) {
             throw new ProtocolException("invalid_msgpack", "observation must be a msgpack map, got "
-                    + (v == null ? "nil" : v.getClass().getSimpleName()));
+                    + kindOf(v));
         }
         Map<String, Object> flat = new LinkedHashMap<>();
         flatten("", m, flat);
         return flat;
     }
 
+    /** Most map entries plus array items {@link #decodeObservation(byte[])} accepts in one message. */
+    public static final int DEFAULT_MAX_ENTRIES = 4096;
+
+    /** What is left of one message: bytes after the cursor, entries and items before the limit. */
+    private static final class Budget {
+        final int total;
+        final int maxEntries;
+        int entries;
+
+        Budget(int total, int maxEntries) {
+            this.total = total;
+            this.maxEntries = maxEntries;
+        }
+    }
+
+    private static String kindOf(Object v) {
+        if (v == null) {
+            return "nil";
+        }
+        if (v instanceof List<?>) {
+            return "an array";
+        }
+        if (v instanceof String) {
+            return "a string";
+        }
+        if (v instanceof byte[] || v instanceof ByteBuffer) {
+            return "binary";
+        }
+        if (v instanceof NdArray) {
+            return "an ndarray";
+        }
+        return v instanceof Boolean ? "a boolean" : "a number";
+    }
+
+    @SuppressWarnings("unchecked")
     private static void flatten(String prefix, Map<?, ?> m, Map<String, Object> into) {
         for (Map.Entry<?, ?> e : m.entrySet()) {
             String k = prefix.isEmpty() ? (String) e.getKey() : prefix + "/" + e.getKey();
@@ -70,11 +124,16 @@ public final class Msgpack {
         }
     }
 
-    private static Object read(MessageUnpacker u, int total, int depth) throws IOException, ProtocolException {
+    private static Object read(MessageUnpacker u, Budget b, int depth, boolean dataValue)
+            throws IOException, ProtocolException {
         if (depth > MAX_DEPTH) {
-            throw new ProtocolException("invalid_msgpack", "nesting deeper than " + MAX_DEPTH);
+            throw new ProtocolException("invalid_msgpack", "invalid msgpack: nesting deeper than " + MAX_DEPTH);
         }
         MessageFormat f = u.getNextFormat();
+        if (f == MessageFormat.NEVER_USED) {
+            throw new ProtocolException("invalid_msgpack", "invalid msgpack: byte 0xc1 at byte "
+                    + u.getTotalReadBytes() + " is not a msgpack type");
+        }
         ValueType t = f.getValueType();
         switch (t) {
             case NIL:
@@ -83,73 +142,90 @@ public final class Msgpack {
             case BOOLEAN:
                 return u.unpackBoolean();
             case INTEGER:
+                if (f == MessageFormat.UINT64) {
+                    BigInteger big = u.unpackBigInteger();
+                    return big.bitLength() < 64 ? (Object) big.longValue() : (Object) big.doubleValue();
+                }
                 return u.unpackLong();
             case FLOAT:
                 return u.unpackDouble();
             case STRING: {
                 int len = u.unpackRawStringHeader();
-                return new String(payload(u, len, total), StandardCharsets.UTF_8);
+                checkPayload(u, len, b);
+                return new String(u.readPayload(len), StandardCharsets.UTF_8);
             }
             case BINARY: {
                 int len = u.unpackBinaryHeader();
-                return payload(u, len, total);
+                checkPayload(u, len, b);
+                if (dataValue) {
+                    // an ndarray's elements: a view of the message, not a copy
+                    return u.readPayloadAsReference(len).sliceAsByteBuffer();
+                }
+                return u.readPayload(len);
             }
             case ARRAY: {
                 int n = u.unpackArrayHeader();
-                check(u, n, total);
-                List<Object> list = new ArrayList<>(Math.min(n, 1024));
+                count(u, n, b);
+                List<Object> list = new ArrayList<>(Math.min(n, 64));
                 for (int i = 0; i < n; i++) {
-                    list.add(read(u, total, depth + 1));
+                    list.add(read(u, b, depth + 1, false));
                 }
                 return list;
             }
             case MAP: {
                 int n = u.unpackMapHeader();
-                check(u, n, total);
+                count(u, n, b);
                 Map<String, Object> map = new LinkedHashMap<>();
                 for (int i = 0; i < n; i++) {
-                    Object k = read(u, total, depth + 1);
+                    Object k = read(u, b, depth + 1, false);
                     String key;
                     if (k instanceof String s) {
                         key = s;
-                    } else if (k instanceof byte[] b) {
-                        key = new String(b, StandardCharsets.UTF_8);
+                    } else if (k instanceof byte[] bytes) {
+                        key = new String(bytes, StandardCharsets.UTF_8);
                     } else {
-                        throw new ProtocolException("invalid_msgpack", "map keys must be strings or bytes");
+                        throw new ProtocolException("invalid_msgpack", "map keys must be strings or bytes, got "
+                                + kindOf(k));
                     }
-                    map.put(key, read(u, total, depth + 1));
+                    map.put(key, read(u, b, depth + 1, "data".equals(key)));
                 }
                 return numpy(map);
             }
             default:
-                throw new ProtocolException("invalid_msgpack", "unsupported msgpack type " + t);
+                throw new ProtocolException("invalid_msgpack", "msgpack extension types are not supported");
         }
     }
 
-    private static void check(MessageUnpacker u, int n, int total) throws ProtocolException {
-        if (n < 0 || n > total - u.getTotalReadBytes()) {
-            throw new ProtocolException("invalid_msgpack", "collection of " + n + " entries in "
-                    + (total - u.getTotalReadBytes()) + " remaining bytes");
+    private static void count(MessageUnpacker u, int n, Budget b) throws ProtocolException {
+        long remaining = b.total - u.getTotalReadBytes();
+        if (n < 0 || n > remaining) {
+            throw new ProtocolException("invalid_msgpack", "invalid msgpack: collection of " + (n & 0xFFFFFFFFL) + " entries in "
+                    + remaining + " remaining bytes");
+        }
+        b.entries += n;
+        if (b.entries > b.maxEntries) {
+            throw new ProtocolException("too_many_entries", "observation has more than " + b.maxEntries
+                    + " map entries and array items; allowed: at most " + b.maxEntries);
         }
     }
 
-    private static byte[] payload(MessageUnpacker u, int len, int total) throws IOException, ProtocolException {
-        if (len < 0 || len > total - u.getTotalReadBytes()) {
-            throw new ProtocolException("invalid_msgpack", "payload of " + len + " bytes but only "
-                    + (total - u.getTotalReadBytes()) + " remain");
+    private static void checkPayload(MessageUnpacker u, int len, Budget b) throws ProtocolException {
+        long remaining = b.total - u.getTotalReadBytes();
+        if (len < 0 || len > remaining) {
+            throw new ProtocolException("invalid_msgpack", "invalid msgpack: payload of " + (len & 0xFFFFFFFFL)
+                    + " bytes but only " + remaining + " remain");
         }
-        return u.readPayload(len);
     }
 
     private static Object numpy(Map<String, Object> m) throws ProtocolException {
+        Object data = m.get("data");
         if (Boolean.TRUE.equals(m.get("__ndarray__"))) {
-            Object data = m.get("data");
             Object dtype = m.get("dtype");
             Object shape = m.get("shape");
-            if (!(data instanceof byte[] d)) {
-                throw new ProtocolException("invalid_ndarray", "ndarray 'data' must be bytes");
+            if (!(data instanceof ByteBuffer d)) {
+                throw new ProtocolException("invalid_ndarray", "ndarray 'data' must be bytes, got " + kindOf(data));
             }
-            String dt = dtype instanceof byte[] b ? new String(b, StandardCharsets.UTF_8)
+            String dt = dtype instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8)
                     : dtype instanceof String s ? s : null;
             if (dt == null) {
                 throw new ProtocolException("invalid_ndarray", "ndarray 'dtype' must be a string such as '<f4'");
@@ -164,10 +240,16 @@ public final class Msgpack {
                 }
                 s[i] = x;
             }
-            return new NdArray(dt, s, ByteBuffer.wrap(d));
+            return new NdArray(dt, s, d);
+        }
+        if (data instanceof ByteBuffer d) { // not an ndarray after all: binary values are byte[]
+            byte[] copy = new byte[d.remaining()];
+            d.get(copy);
+            m.put("data", copy);
+            data = copy;
         }
         if (Boolean.TRUE.equals(m.get("__npgeneric__"))) {
-            return m.get("data");
+            return data;
         }
         return m;
     }
@@ -256,9 +338,13 @@ public final class Msgpack {
         bin(p, K_DATA);
         ByteBuffer d = data.duplicate();
         p.packBinaryHeader(d.remaining());
-        byte[] bytes = new byte[d.remaining()];
-        d.get(bytes);
-        p.writePayload(bytes);
+        if (d.hasArray()) {
+            p.writePayload(d.array(), d.arrayOffset() + d.position(), d.remaining());
+        } else {
+            byte[] bytes = new byte[d.remaining()];
+            d.get(bytes);
+            p.writePayload(bytes);
+        }
         bin(p, K_DTYPE);
         p.packString(dtype);
         bin(p, K_SHAPE);

@@ -9,6 +9,7 @@ import io.github.streaminfer.transport.AccessPolicy;
 import io.github.streaminfer.transport.ActionEncoder;
 import io.github.streaminfer.transport.ActionOut;
 import io.github.streaminfer.transport.CloseCodes;
+import io.github.streaminfer.transport.NdArray;
 import io.github.streaminfer.transport.OpenPiEndpoint;
 import io.github.streaminfer.transport.OpenPiObservation;
 import io.github.streaminfer.transport.SessionRejectedException;
@@ -45,6 +46,10 @@ import java.util.concurrent.TimeUnit;
  * openpi's policy-server protocol for one connection: metadata on connect, then one msgpack action map per msgpack
  * observation. Errors are sent as a text message (openpi's client raises them), and the connection stays open.
  *
+ * <p>Ordering: the metadata is always the first message. An observation that arrives while the session is still
+ * opening is answered, after the metadata, by an error. Every observation gets exactly one reply: an action map,
+ * or a text error if it was refused (limits, rate, full queue), superseded or failed.
+ *
  * <p><b>Note:</b> messages on the event loop, results on the session worker, open/close on the blocking executor.
  *
  * @param <O> result value type
@@ -53,6 +58,8 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
         implements ResultListener<O>, ServerContext.Graceful {
     private static final Logger LOG = LoggerFactory.getLogger(OpenPiHandler.class);
     static final String ENDPOINT = "openpi";
+    /** Observations a client may send before the metadata; beyond this the connection is closed. */
+    static final int MAX_EARLY = 16;
 
     private final ServerContext server;
     private final OpenPiEndpoint<O> endpoint;
@@ -69,6 +76,9 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
     private long seq;
     private volatile long prevTotalNanos = -1;
     private boolean released;
+    /** Observations that arrived before the metadata went out; each is answered right after it. */
+    private int early;
+    private boolean sessionClosed;
 
     private OpenPiHandler(ServerContext server, OpenPiEndpoint<O> endpoint, AccessPolicy.Principal principal) {
         this.server = server;
@@ -147,12 +157,16 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
     }
 
     private void opened() {
-        if (!ctx.channel().isActive()) {
-            release();
+        if (released || !ctx.channel().isActive()) {
+            release(); // closes the session that opened after the client left
             return;
         }
         ready = true;
-        ctx.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(Msgpack.encode(endpoint.metadata()))));
+        ctx.write(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(Msgpack.encode(endpoint.metadata()))));
+        for (; early > 0; early--) {
+            error("observation arrived before the metadata message; it was not run (wait for the metadata)");
+        }
+        ctx.flush();
     }
 
     @Override
@@ -174,12 +188,21 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
             return;
         }
         if (!ready) {
-            error("session is starting; wait for the metadata message");
+            // the metadata must come first: answer this one once it has gone out
+            if (++early > MAX_EARLY) {
+                close(CloseCodes.PROTOCOL_ERROR, "too many observations before the metadata message");
+            }
             return;
         }
         OpenPiObservation obs;
         try {
-            obs = new OpenPiObservation(Msgpack.decodeObservation(ByteBufUtil.getBytes(frame.content())));
+            Map<String, Object> values = Msgpack.decodeObservation(ByteBufUtil.getBytes(frame.content()),
+                    endpoint.limits().maxEntries());
+            String refused = overBudget(values);
+            if (refused != null) {
+                throw new ProtocolException("over_budget", refused);
+            }
+            obs = new OpenPiObservation(values);
         } catch (ProtocolException e) {
             live.invalidFrames.increment();
             server.counter("invalid_frames_total{endpoint=\"openpi\"}").increment();
@@ -193,7 +216,8 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
             return;
         }
         SubmitStatus st = session.submit(obs, ++seq, arrival);
-        if (st == SubmitStatus.REJECTED_FULL) {
+        if (st == SubmitStatus.REJECTED_FULL || st == SubmitStatus.REPLACED_OLDEST) {
+            // refused, or accepted in place of an older one that will now never run: either way one reply
             error("Frame queue full");
         } else if (st == SubmitStatus.RATE_LIMITED) {
             error("observation rejected by the session's max_fps");
@@ -202,10 +226,32 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
         }
     }
 
+    private String overBudget(Map<String, Object> values) {
+        for (Map.Entry<String, Object> e : values.entrySet()) {
+            if (e.getValue() instanceof NdArray a) {
+                String why = endpoint.limits().check(e.getKey(), a);
+                if (why != null) {
+                    return why;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** {@return the text error for a failed observation}: our own words; client text in it is escaped. */
+    static String failureMessage(InferenceResult<?> r) {
+        Throwable t = r.error();
+        String m = t == null ? null : t.getMessage();
+        if (r.failure() == InferenceResult.Failure.INVALID_INPUT) {
+            return "invalid observation: " + Json.truncate(m, 300);
+        }
+        return "inference failed: " + (m == null ? "internal error" : Json.truncate(m, 300));
+    }
+
     @Override
     public void onResult(InferenceResult<O> r) {
         if (!r.isSuccess()) {
-            out.send(new TextWebSocketFrame(VlaHandler.failureMessage(r)));
+            out.send(new TextWebSocketFrame(failureMessage(r)));
             return;
         }
         long total = r.publishedNanos() - r.captureNanos();
@@ -214,36 +260,54 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
         server.latency.recordValue(Math.max(0, total));
         action.clear();
         encoder.encode(r, action);
-        int n = action.horizon() * action.dim();
-        ByteBuffer data = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
-        data.asFloatBuffer().put(action.values(), 0, n);
         byte[] bytes;
-        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
-            long prev = prevTotalNanos;
-            p.packMapHeader(3);
-            p.packString("actions");
-            Msgpack.writeNdArray(p, "<f4", new long[]{action.horizon(), action.dim()}, data);
-            p.packString("server_timing");
-            p.packMapHeader(prev >= 0 ? 2 : 1);
-            p.packString("infer_ms");
-            p.packDouble(total / 1e6);
-            if (prev >= 0) {
-                p.packString("prev_total_ms");
-                p.packDouble(prev / 1e6);
-            }
-            p.packString("policy_timing");
-            p.packMapHeader(2);
-            p.packString("infer_ms");
-            p.packDouble(r.inferenceNanos() / 1e6);
-            p.packString("safety_score");
-            p.packDouble(action.safetyScore());
-            bytes = p.toByteArray();
+        try {
+            bytes = encodeReply(action, total, prevTotalNanos, r.inferenceNanos());
         } catch (IOException e) {
             out.send(new TextWebSocketFrame("could not encode the action"));
             return;
         }
         prevTotalNanos = total;
         out.send(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bytes)));
+    }
+
+    /**
+     * {@return the reply to one observation, as openpi's server shapes it}: {@code actions} (float32
+     * {@code [horizon, dim]}), {@code server_timing} ({@code infer_ms}: arrival to result; {@code prev_total_ms}: the
+     * previous reply's, once there is one) and {@code policy_timing} ({@code infer_ms}: the model alone;
+     * {@code safety_score}).
+     *
+     * @param action          the encoded action chunk
+     * @param totalNanos      arrival to result of this observation
+     * @param prevTotalNanos  the previous observation's, or a negative value for the first
+     * @param inferenceNanos  the model's run
+     * @throws IOException from the packer
+     */
+    public static byte[] encodeReply(ActionOut action, long totalNanos, long prevTotalNanos, long inferenceNanos)
+            throws IOException {
+        int n = action.horizon() * action.dim();
+        ByteBuffer data = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+        data.asFloatBuffer().put(action.values(), 0, n);
+        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+            p.packMapHeader(3);
+            p.packString("actions");
+            Msgpack.writeNdArray(p, "<f4", new long[]{action.horizon(), action.dim()}, data);
+            p.packString("server_timing");
+            p.packMapHeader(prevTotalNanos >= 0 ? 2 : 1);
+            p.packString("infer_ms");
+            p.packDouble(totalNanos / 1e6);
+            if (prevTotalNanos >= 0) {
+                p.packString("prev_total_ms");
+                p.packDouble(prevTotalNanos / 1e6);
+            }
+            p.packString("policy_timing");
+            p.packMapHeader(2);
+            p.packString("infer_ms");
+            p.packDouble(inferenceNanos / 1e6);
+            p.packString("safety_score");
+            p.packDouble(action.safetyScore());
+            return p.toByteArray();
+        }
     }
 
     private void error(String message) {
@@ -260,26 +324,31 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
     }
 
     private void release() {
-        if (released) {
+        if (!released) {
+            released = true;
+            server.graceful.remove(this);
+            server.unregister(live);
+            server.releaseSlot(principal);
+        }
+        StreamingInferenceSession<OpenPiObservation, O> s = session;
+        if (s == null) {
+            // still opening: opened() calls this again once it exists, and it is closed then
+            done.complete(null);
             return;
         }
-        released = true;
-        server.graceful.remove(this);
-        server.unregister(live);
-        server.releaseSlot(principal);
-        StreamingInferenceSession<OpenPiObservation, O> s = session;
-        if (s != null) {
-            try {
-                server.blocking.execute(() -> {
-                    s.drainAndClose(server.limits.closeDrainTimeout().toNanos(), TimeUnit.NANOSECONDS);
-                    done.complete(null);
-                });
-                return;
-            } catch (RejectedExecutionException e) {
-                s.close();
-            }
+        if (sessionClosed) {
+            return;
         }
-        done.complete(null);
+        sessionClosed = true;
+        try {
+            server.blocking.execute(() -> {
+                s.drainAndClose(server.limits.closeDrainTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                done.complete(null);
+            });
+        } catch (RejectedExecutionException e) {
+            s.close();
+            done.complete(null);
+        }
     }
 
     @Override
