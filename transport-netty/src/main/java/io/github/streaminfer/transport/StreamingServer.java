@@ -121,6 +121,7 @@ public final class StreamingServer implements AutoCloseable {
         if (b.signal != null) {
             SignalService<?> s = new SignalService<>(ctx, b.signal);
             http.add(s.routes());
+            s.warmUp(); // the first stream must not pay for class loading and the model's first runs
             described.add(new String[]{httpScheme, "/infer/stream", "signal inference stream (POST, SSE)"});
             described.add(new String[]{httpScheme, "/infer", "single inference (POST)"});
             described.add(new String[]{httpScheme, "/infer/stream/stats", "signal stream capabilities"});
