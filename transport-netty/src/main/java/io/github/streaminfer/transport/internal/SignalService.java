@@ -21,8 +21,13 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -51,7 +56,7 @@ public final class SignalService<O> {
     private final AtomicLong streamSeed = new AtomicLong(42);
 
     /**
-     * Creates the service; {@link #warmUp()} prepares the stream path.
+     * Creates the service; {@link #warmUp(InetSocketAddress)} prepares the stream path.
      *
      * @param server   server state
      * @param endpoint endpoint
@@ -68,16 +73,51 @@ public final class SignalService<O> {
     }
 
     /**
-     * Runs {@link #WARMUP_FRAMES} windows through a session of the default backend on the blocking executor, encoding
-     * each result as a stream event, so that the first client's stream finds its classes loaded, the model's first
-     * runs done and the event path compiled. Failures are logged and otherwise ignored: the warm-up is an
-     * optimisation.
+     * Warms the stream path on the blocking executor, so that the first client's stream finds its classes loaded,
+     * the model's first runs done and the event path compiled: runs {@link #WARMUP_FRAMES} windows through a session
+     * of the default backend, encoding each result as a stream event; parses a stream request; and, given the
+     * server's address, sends one {@code GET /health} through the server's own HTTP pipeline. Failures are logged
+     * and otherwise ignored: the warm-up is an optimisation.
+     *
+     * @param self where the server accepts plain HTTP, or null (TLS) to skip the request
      */
-    public void warmUp() {
+    public void warmUp(InetSocketAddress self) {
         try {
-            server.blocking.execute(this::runWarmUp);
+            server.blocking.execute(() -> {
+                runWarmUp();
+                warmRequestPath(self);
+            });
         } catch (RejectedExecutionException e) {
             LOG.debug("signal warm-up skipped: {}", e.toString());
+        }
+    }
+
+    private void warmRequestPath(InetSocketAddress self) {
+        ByteBuf body = Unpooled.copiedBuffer("{\"duration_seconds\": 1.5, \"fps\": 100, \"preprocess\": true}",
+                StandardCharsets.US_ASCII);
+        try {
+            ObjectNode b = Json.parseObject(body);
+            Json.onlyFields(b, "stream request", STREAM_FIELDS);
+            Json.number(b, "duration_seconds", -1, 0, 86_400);
+            Json.bool(b, "preprocess", true);
+            chooseBackend(b, null);
+            UUID.randomUUID(); // session ids: the first call initialises SecureRandom
+        } catch (ProtocolException | RuntimeException e) {
+            LOG.debug("signal warm-up: parsing a stream request failed: {}", e.toString());
+        } finally {
+            body.release();
+        }
+        if (self == null) {
+            return;
+        }
+        try (Socket s = new Socket()) {
+            s.connect(self, 2000);
+            s.setSoTimeout(2000);
+            s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: warmup\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.getInputStream().readAllBytes();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("signal warm-up: GET /health on {} failed: {}", self, e.toString());
         }
     }
 
@@ -87,7 +127,7 @@ public final class SignalService<O> {
         if (!f.isAvailable()) {
             return;
         }
-        SignalStream.EventWriter<O> writer = new SignalStream.EventWriter<>(endpoint.encoder(), backend);
+        SignalEventWriter<O> writer = new SignalEventWriter<>(endpoint.encoder(), backend);
         ByteBuf scratchBuf = Unpooled.buffer(256);
         SignalInfer.Collector<O> c = new SignalInfer.Collector<>(endpoint.encoder(), r -> {
             if (r.isSuccess()) {
@@ -276,25 +316,37 @@ public final class SignalService<O> {
     }
 
     /**
-     * The next frame of a source, in a new array (the session holds it until its worker has read it): a
-     * channel-major window (z-scored here when asked), or an interleaved block for a windowing task, which
-     * normalises it itself.
+     * The next frame of a source, in a new array: see {@link #fillFrame}.
      *
-     * @param source     the stream's source
+     * @param source     the source
      * @param scratch    {@code channels × length} floats the caller owns, reused between frames
      * @param preprocess z-score a channel-major window
      * @return the frame
      */
     float[] nextFrame(SignalSource source, float[] scratch, boolean preprocess) {
+        float[] frame = new float[endpoint.channels() * endpoint.length()];
+        fillFrame(source, scratch, preprocess, frame);
+        return frame;
+    }
+
+    /**
+     * Writes the next frame of a source: a channel-major window (z-scored here when asked), or an interleaved block
+     * for a windowing task, which normalises it itself.
+     *
+     * @param source     the source
+     * @param scratch    {@code channels × length} floats the caller owns, reused between frames
+     * @param preprocess z-score a channel-major window
+     * @param frame      receives {@code channels × length} floats
+     */
+    void fillFrame(SignalSource source, float[] scratch, boolean preprocess, float[] frame) {
         int channels = endpoint.channels();
         int len = endpoint.length();
-        float[] frame = new float[channels * len];
         if (!endpoint.interleaved()) {
             source.next(frame);
             if (preprocess) {
                 SignalSource.zScore(frame, channels, len);
             }
-            return frame;
+            return;
         }
         source.next(scratch);
         for (int c = 0; c < channels; c++) {
@@ -303,6 +355,5 @@ public final class SignalService<O> {
                 frame[t * channels + c] = scratch[from + t];
             }
         }
-        return frame;
     }
 }

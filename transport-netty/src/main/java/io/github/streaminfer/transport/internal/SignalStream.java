@@ -4,11 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.streaminfer.session.InferenceResult;
 import io.github.streaminfer.session.ResultListener;
+import io.github.streaminfer.session.SessionStats;
 import io.github.streaminfer.session.StreamingInferenceSession;
 import io.github.streaminfer.session.SubmitStatus;
 import io.github.streaminfer.transport.AccessPolicy;
-import io.github.streaminfer.transport.ClassificationEncoder;
-import io.github.streaminfer.transport.ClassificationOut;
 import io.github.streaminfer.transport.SessionFactory;
 import io.github.streaminfer.transport.SessionRejectedException;
 import io.github.streaminfer.transport.SessionRequest;
@@ -61,6 +60,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class SignalStream<O> implements ResultListener<O>, ServerContext.Graceful, Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SignalStream.class);
+    private static final int FRAME_RING = 8;
 
     private final SignalService<O> service;
     private final ServerContext server;
@@ -74,7 +74,11 @@ final class SignalStream<O> implements ResultListener<O>, ServerContext.Graceful
     private final boolean preprocess;
     private final SignalSource source;
     private final float[] scratch;
-    private final EventWriter<O> writer;
+    /** Frame arrays, reused once the session has read them (slot {@code n % FRAME_RING} holds frame n). */
+    private final float[][] frames = new float[FRAME_RING][];
+    /** Highest frame id a result (success or failure) came back for: every frame up to it was read. Worker writes. */
+    private volatile long lastAnswered;
+    private final SignalEventWriter<O> writer;
     private final LiveSession live;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final AtomicLong delivered = new AtomicLong();
@@ -90,6 +94,8 @@ final class SignalStream<O> implements ResultListener<O>, ServerContext.Graceful
     private long superseded;
     private boolean finishing;
     private boolean released;
+    /** Windows still queued when the drain at the end timed out; written before {@link #complete} runs. */
+    private volatile long droppedAtClose;
 
     SignalStream(SignalService<O> service, ChannelHandlerContext ctx, AccessPolicy.Principal principal,
                  String backend, double fps, double durationSeconds, boolean preprocess) {
@@ -104,7 +110,7 @@ final class SignalStream<O> implements ResultListener<O>, ServerContext.Graceful
         this.preprocess = preprocess;
         this.source = service.newSource();
         this.scratch = new float[service.endpoint.channels() * service.endpoint.length()];
-        this.writer = new EventWriter<>(service.endpoint.encoder(), backend);
+        this.writer = new SignalEventWriter<>(service.endpoint.encoder(), backend);
         this.live = server.register(SignalService.ENDPOINT, principal);
     }
 
@@ -175,8 +181,9 @@ final class SignalStream<O> implements ResultListener<O>, ServerContext.Graceful
             return;
         }
         long now = System.nanoTime();
-        float[] window = service.nextFrame(source, scratch, preprocess);
         long n = ++generated;
+        float[] window = frame(n);
+        service.fillFrame(source, scratch, preprocess, window);
         live.framesReceived.increment();
         SubmitStatus st = session.submit(window, n, now);
         if (st == SubmitStatus.ACCEPTED) {
@@ -192,6 +199,20 @@ final class SignalStream<O> implements ResultListener<O>, ServerContext.Graceful
                     ? "rate_limited" : "closed";
         }
         errorEvent(st == SubmitStatus.CLOSED ? "session is closed" : "Frame queue full", code, n);
+    }
+
+    /**
+     * The array for frame {@code n}: the one frame {@code n - FRAME_RING} used, if the session has read that frame
+     * (a result for it or a later frame came back; the ingress is first in, first out), else a new one.
+     */
+    private float[] frame(long n) {
+        int slot = (int) (n % FRAME_RING);
+        float[] f = frames[slot];
+        if (f == null || n - FRAME_RING > lastAnswered) {
+            f = new float[scratch.length];
+            frames[slot] = f;
+        }
+        return f;
     }
 
     private void errorEvent(String message, String code, long frame) {
@@ -243,6 +264,9 @@ final class SignalStream<O> implements ResultListener<O>, ServerContext.Graceful
     /** Worker: one event per result. */
     @Override
     public void onResult(InferenceResult<O> r) {
+        if (r.frameId() > lastAnswered) {
+            lastAnswered = r.frameId();
+        }
         if (!r.isSuccess()) {
             failed.incrementAndGet();
             errorEvent(VlaHandler.failureMessage(r), "inference_failed", r.frameId());
@@ -282,7 +306,9 @@ final class SignalStream<O> implements ResultListener<O>, ServerContext.Graceful
             long buffered = 0;
             if (s != null) {
                 s.drainAndClose(server.limits.closeDrainTimeout().toNanos(), TimeUnit.NANOSECONDS);
-                buffered = s.stats().buffered();
+                SessionStats st = s.stats();
+                buffered = st.buffered();
+                droppedAtClose = st.droppedClosed(); // only if the drain timed out
             }
             release(); // the slot is free before the client can see the end of the stream
             long bufferedFrames = buffered;
@@ -304,7 +330,7 @@ final class SignalStream<O> implements ResultListener<O>, ServerContext.Graceful
         o.put("avg_fps", secs <= 0 ? 0 : VlaHandler.round3(delivered.get() / secs));
         o.put("frames_generated", generated);
         o.put("frames_superseded", superseded);
-        o.put("frames_refused", refused);
+        o.put("frames_refused", refused + droppedAtClose);
         o.put("frames_failed", failed.get());
         o.put("frames_buffered", buffered);
         o.put("events_not_sent", notSent.get());
@@ -338,78 +364,5 @@ final class SignalStream<O> implements ResultListener<O>, ServerContext.Graceful
     public CompletableFuture<Void> shutdown() {
         ch.eventLoop().execute(() -> finish("stopped: server shutting down"));
         return done;
-    }
-
-    /**
-     * Formats result events ({@code data: {...}\n\n}) into one reused builder: the fields of the seed's event, numbers
-     * written directly, nothing parsed or built as a tree.
-     *
-     * <p><b>Note:</b> not thread-safe; one per stream, used by its session's worker.
-     *
-     * @param <O> result value type
-     */
-    static final class EventWriter<O> {
-        private final ClassificationEncoder<O> encoder;
-        private final ClassificationOut cls = new ClassificationOut();
-        private final StringBuilder text = new StringBuilder(256);
-        private final String backendField;
-
-        EventWriter(ClassificationEncoder<O> encoder, String backend) {
-            this.encoder = encoder;
-            try {
-                this.backendField = ",\"backend\":" + Json.MAPPER.writeValueAsString(backend) + ",\"cpu_percent\":";
-            } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException(e);
-            }
-        }
-
-        /** {@return the event of a successful result, valid until the next call} */
-        CharSequence format(InferenceResult<O> r) {
-            encoder.encode(r.value(), cls);
-            StringBuilder t = text;
-            t.setLength(0);
-            t.append("data: {\"timestamp\":");
-            thousandths(t, System.currentTimeMillis());
-            t.append(",\"frame\":").append(r.frameId()).append(",\"latency_ms\":");
-            thousandths(t, Math.max(0, (r.publishedNanos() - r.captureNanos() + 500) / 1000));
-            t.append(",\"prediction\":").append(cls.prediction()).append(",\"confidence\":");
-            number(t, cls.confidence());
-            t.append(",\"shape\":[");
-            long[] shape = cls.shape();
-            for (int i = 0; i < shape.length; i++) {
-                if (i > 0) {
-                    t.append(',');
-                }
-                t.append(shape[i]);
-            }
-            t.append(']').append(backendField);
-            number(t, CpuLoad.percent());
-            return t.append("}\n\n");
-        }
-
-        /** Writes {@code v / 1000} with three decimals. */
-        private static void thousandths(StringBuilder t, long v) {
-            if (v < 0) {
-                t.append('-');
-                v = -v;
-            }
-            long frac = v % 1000;
-            t.append(v / 1000).append('.');
-            if (frac < 100) {
-                t.append('0');
-            }
-            if (frac < 10) {
-                t.append('0');
-            }
-            t.append(frac);
-        }
-
-        private static void number(StringBuilder t, double v) {
-            if (Double.isFinite(v)) {
-                t.append(v);
-            } else {
-                t.append("null");
-            }
-        }
     }
 }
