@@ -48,7 +48,7 @@ public final class SignalService<O> {
     private static final Set<String> STREAM_FIELDS = Set.of("duration_seconds", "use_tensorrt", "fps", "preprocess",
             "backend");
     /** Frames the start-up warm-up runs through the default backend's stream path. */
-    static final int WARMUP_FRAMES = 200;
+    static final int WARMUP_FRAMES = 50;
 
     final ServerContext server;
     final SignalEndpoint<O> endpoint;
