@@ -807,6 +807,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         private final List<String> stateOutputs = new ArrayList<>();
         private final List<String> stateInputs = new ArrayList<>();
         private I warmupObservation;
+        private boolean allowLossyIngress;
 
         private Builder(LoadedModel model, InferenceTask<I, O> task) {
             this.model = Objects.requireNonNull(model, "model");
@@ -897,10 +898,31 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         }
 
         /**
+         * Lets a task whose frames are parts of one stream ({@link InferenceTask#streamContinuous()}, e.g.
+         * {@code SignalWindowTask}) run on a lossy ingress. Without it, {@link #build()} refuses
+         * {@code DROP_OLDEST} for such a task and replaces the default {@code LATEST_ONLY} by a lossless
+         * {@code REJECT_NEWEST(1024)} queue.
+         *
+         * @param allow true to keep the configured ingress even if it drops or replaces frames (default false)
+         * @return this
+         */
+        public Builder<I, O> allowLossyIngress(boolean allow) {
+            this.allowLossyIngress = allow;
+            return this;
+        }
+
+        /**
+         * Builds the session and starts its worker. For a task whose frames are parts of one stream the ingress is
+         * checked first (see {@link #allowLossyIngress(boolean)}); {@link StreamingInferenceSession#config()} tells
+         * the ingress the session runs with.
+         *
          * @return the running session
-         * @throws IllegalArgumentException if the task does not fit the model (the message names the tensor)
+         * @throws IllegalArgumentException if the task does not fit the model (the message names the tensor), or if
+         *                                  the ingress would silently lose frames of a continuous stream (the message
+         *                                  names the fix)
          */
         public StreamingInferenceSession<I, O> build() {
+            config = StreamIngress.resolve(task, config, allowLossyIngress);
             return new StreamingInferenceSession<>(this);
         }
     }

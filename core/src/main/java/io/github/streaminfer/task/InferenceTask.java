@@ -73,6 +73,19 @@ public interface InferenceTask<I, O> {
     }
 
     /**
+     * Whether this task's frames are consecutive parts of one stream (blocks of a signal that a window slides over),
+     * so that losing or replacing one corrupts what the model sees. The session builder refuses a lossy ingress
+     * ({@code LATEST_ONLY}, {@code DROP_OLDEST}) for such a task, except that the default {@code LATEST_ONLY} becomes
+     * a lossless {@code REJECT_NEWEST} queue; {@code allowLossyIngress(true)} on the builder keeps a lossy policy.
+     * The default is false: each frame stands alone, and the freshest one is worth the most.
+     *
+     * @return true if every frame must reach the task, in order
+     */
+    default boolean streamContinuous() {
+        return false;
+    }
+
+    /**
      * Fills input tensors with values the model accepts for warm-up runs (for example a sample-rate input that
      * must not be 0). The default leaves them zero. The session zeroes every input again after warming up.
      *

@@ -28,6 +28,13 @@ import java.util.Objects;
  * blocks of {@code hop} frames for one inference per block. Non-finite samples are rejected and leave the window
  * unchanged.
  *
+ * <p>Blocks are parts of one stream, so a block that never reaches the task corrupts every window it belongs to
+ * ({@link #streamContinuous()} is true). A session therefore gives this task a lossless ingress: its default
+ * {@code LATEST_ONLY} becomes {@code IngressPolicy.rejectNewest(1024)} (a full queue is refused with
+ * {@code REJECTED_FULL}, never replaced), {@code IngressPolicy.block(n)} makes a producer wait instead, and a lossy
+ * {@code DROP_OLDEST} is refused at {@code build()} unless the session builder's {@code allowLossyIngress(true)}
+ * says the loss is intended. Recurrent models also need the session's {@code recurrentState(output, input)}.
+ *
  * <p><b>Note:</b> one instance per session; called only from its worker. Nothing is allocated per block.
  */
 public final class SignalWindowTask implements InferenceTask<float[], Classification> {
@@ -100,6 +107,12 @@ public final class SignalWindowTask implements InferenceTask<float[], Classifica
      */
     public static Builder builder(int channels, int window, int hop) {
         return new Builder(channels, window, hop);
+    }
+
+    /** {@return true: blocks are consecutive parts of one stream and must all reach the window, in order} */
+    @Override
+    public boolean streamContinuous() {
+        return true;
     }
 
     @Override

@@ -30,28 +30,38 @@ public interface SignalSource {
                     + samplingRate + ", hop " + hop + "; allowed: all > 0");
         }
         SplittableRandom random = new SplittableRandom(seed);
+        double[] omega = new double[channels];
+        double[] stepSin = new double[channels];
+        double[] stepCos = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            omega[c] = 2 * Math.PI * (20 + 15.0 * c) / samplingRate;
+            stepSin[c] = Math.sin(omega[c]);
+            stepCos[c] = Math.cos(omega[c]);
+        }
         return new SignalSource() {
             private long start;
 
             @Override
             public void next(float[] window) {
                 for (int c = 0; c < channels; c++) {
-                    double f = 20 + 15.0 * c;
                     double amp = 0.5 + 0.1 * c;
+                    // the sine advances by one sample with a rotation; its phase is set exactly once per window
+                    double phase = omega[c] * start + c;
+                    double sin = Math.sin(phase);
+                    double cos = Math.cos(phase);
+                    double ss = stepSin[c];
+                    double sc = stepCos[c];
+                    int o = c * length;
                     for (int i = 0; i < length; i++) {
-                        double t = (start + i) / samplingRate;
-                        window[c * length + i] = (float) (amp * Math.sin(2 * Math.PI * f * t + c)
-                                + 0.05 * gaussian(random));
+                        window[o + i] = (float) (amp * sin + 0.05 * random.nextGaussian());
+                        double next = sin * sc + cos * ss;
+                        cos = cos * sc - sin * ss;
+                        sin = next;
                     }
                 }
                 start += hop;
             }
         };
-    }
-
-    private static double gaussian(SplittableRandom r) {
-        double u = Math.max(Double.MIN_VALUE, r.nextDouble());
-        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.nextDouble());
     }
 
     /**

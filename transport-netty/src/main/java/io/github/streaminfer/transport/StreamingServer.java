@@ -86,6 +86,7 @@ public final class StreamingServer implements AutoCloseable {
     private final int port;
     private final List<String> urls;
     private final DetectionService<?> detection;
+    private final SignalService<?> signal;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile boolean closing;
 
@@ -120,9 +121,9 @@ public final class StreamingServer implements AutoCloseable {
         } else {
             this.detection = null;
         }
-        if (b.signal != null) {
-            SignalService<?> s = new SignalService<>(ctx, b.signal);
-            http.add(s.routes());
+        this.signal = b.signal == null ? null : new SignalService<>(ctx, b.signal);
+        if (signal != null) {
+            http.add(signal.routes());
             described.add(new String[]{httpScheme, "/infer/stream", "signal inference stream (POST, SSE)"});
             described.add(new String[]{httpScheme, "/infer", "single inference (POST)"});
             described.add(new String[]{httpScheme, "/infer/stream/stats", "signal stream capabilities"});
@@ -182,6 +183,12 @@ public final class StreamingServer implements AutoCloseable {
         this.urls = List.copyOf(u);
         if (detection != null) {
             detection.start();
+        }
+        if (signal != null) {
+            // the first stream must not pay for class loading, the model's first runs and a cold HTTP path
+            InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+            signal.warmUp(tls ? null : new InetSocketAddress(bound.getAddress().isAnyLocalAddress()
+                    ? java.net.InetAddress.getLoopbackAddress() : bound.getAddress(), port));
         }
         if (b.access.isOpen()) {
             LOG.warn("no API key configured: every client is admitted with tier '{}'", Tier.OPEN.name());
