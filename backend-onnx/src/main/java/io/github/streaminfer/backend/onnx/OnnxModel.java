@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,9 +32,10 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Zero copy: {@link #run} wraps the caller's direct native-order tensor buffers in {@link OnnxTensor}s without
  * copying them (ONNX Runtime reads a direct buffer of the right type and native order in place). The wrappers are
- * cached per caller tensor set (keyed on the identity of the {@code inputs} and {@code outputs} arrays, in a small
- * per-thread table) and rebuilt only when a tensor, its buffer or its shape changes, so a session's steady state
- * creates no wrappers. Outputs are <em>pinned</em> (ONNX Runtime writes straight into the caller's buffer) when their
+ * cached per caller tensor set (keyed on the identity of the {@code inputs} array, in a per-thread table that holds
+ * every tensor set the thread runs, so a pool thread cycling through many sessions keeps each one's wrappers) and
+ * rebuilt only when a tensor, its buffer or its shape changes, so a session's steady state creates no wrappers. The
+ * wrappers of a tensor set whose tensors were freed are closed the next time the thread meets a new tensor set. Outputs are <em>pinned</em> (ONNX Runtime writes straight into the caller's buffer) when their
  * shape is static, or, for dynamic outputs, once a run has shown their shape; that shape is trusted while the input
  * shapes stay the same, and if ONNX Runtime then reports a different one the run is repeated unpinned and pinning is
  * switched off for that tensor set. Unpinned outputs are copied into the caller's tensors, which are reshaped.
@@ -42,7 +45,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class OnnxModel implements LoadedModel {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxModel.class);
-    private static final int CACHE_PER_THREAD = 4;
+    /** Tensor sets one thread keeps wrapped; past this, after freed sets are swept, the oldest set is dropped. */
+    private static final int MAX_BINDINGS_PER_THREAD = 4096;
 
     private final OrtEnvironment env;
     private final OrtSession session;
@@ -52,7 +56,7 @@ public final class OnnxModel implements LoadedModel {
     private final List<TensorSpec> outputs;
     private final AtomicInteger active = new AtomicInteger();
     private final Set<Binding> bindings = ConcurrentHashMap.newKeySet();
-    private final ThreadLocal<Binding[]> perThread;
+    private final ThreadLocal<Map<Tensor[], Binding>> perThread;
     private volatile boolean closed;
 
     OnnxModel(OrtEnvironment env, OrtSession session, String name, String provider, List<TensorSpec> inputs,
@@ -63,12 +67,9 @@ public final class OnnxModel implements LoadedModel {
         this.provider = provider;
         this.inputs = inputs;
         this.outputs = outputs;
-        this.perThread = ThreadLocal.withInitial(OnnxModel::newCache);
+        this.perThread = ThreadLocal.withInitial(IdentityHashMap::new);
     }
 
-    private static Binding[] newCache() {
-        return new Binding[CACHE_PER_THREAD];
-    }
 
     @Override
     public String backendId() {
@@ -109,27 +110,42 @@ public final class OnnxModel implements LoadedModel {
     }
 
     private Binding binding(Tensor[] in, Tensor[] out) {
-        Binding[] cache = perThread.get();
-        for (int i = 0; i < cache.length; i++) {
-            Binding b = cache[i];
-            if (b != null && b.in == in && b.out == out) {
-                if (i > 0) { // move to front
-                    System.arraycopy(cache, 0, cache, 1, i);
-                    cache[0] = b;
-                }
-                return b;
+        Map<Tensor[], Binding> cache = perThread.get();
+        Binding b = cache.get(in);
+        if (b != null && b.out == out) {
+            return b;
+        }
+        if (b != null) { // the same inputs with other outputs: the old wrappers go
+            drop(cache, in);
+        }
+        sweepFreed(cache);
+        if (cache.size() >= MAX_BINDINGS_PER_THREAD) {
+            drop(cache, cache.keySet().iterator().next());
+        }
+        b = new Binding(in, out);
+        cache.put(in, b);
+        bindings.add(b);
+        return b;
+    }
+
+    /** Closes the wrappers of tensor sets whose tensors were freed (their sessions closed). Not on the hot path. */
+    private void sweepFreed(Map<Tensor[], Binding> cache) {
+        for (Iterator<Map.Entry<Tensor[], Binding>> it = cache.entrySet().iterator(); it.hasNext(); ) {
+            Binding b = it.next().getValue();
+            if (b.anyFreed()) {
+                it.remove();
+                bindings.remove(b);
+                b.close();
             }
         }
-        Binding b = new Binding(in, out);
-        Binding evicted = cache[cache.length - 1];
-        System.arraycopy(cache, 0, cache, 1, cache.length - 1);
-        cache[0] = b;
-        bindings.add(b);
-        if (evicted != null) {
-            bindings.remove(evicted);
-            evicted.close();
+    }
+
+    private void drop(Map<Tensor[], Binding> cache, Tensor[] in) {
+        Binding b = cache.remove(in);
+        if (b != null) {
+            bindings.remove(b);
+            b.close();
         }
-        return b;
     }
 
     /** @return the number of cached wrapper sets (for tests: one per caller tensor set and thread) */
@@ -356,6 +372,20 @@ public final class OnnxModel implements LoadedModel {
             }
             dst.clear().limit((int) t.byteSize());
             outShapeKnown[j] = true;
+        }
+
+        boolean anyFreed() {
+            for (Tensor t : in) {
+                if (t == null || t.isFreed()) {
+                    return true;
+                }
+            }
+            for (Tensor t : out) {
+                if (t == null || t.isFreed()) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         void close() {

@@ -172,6 +172,44 @@ class OnnxModelTest {
     }
 
     @Test
+    void aPoolThreadCyclingThroughManySessionsKeepsEachSessionsWrappers() {
+        SyntheticModels.TinyMlp mlp = new SyntheticModels.TinyMlp();
+        try (OnnxModel m = (OnnxModel) BACKEND.load(ModelSource.ofBytes("mlp", mlp.bytes()), ModelOptions.DEFAULT)) {
+            int sessions = 12; // more tensor sets than a small per-thread table would hold
+            Tensor[][] ins = new Tensor[sessions][];
+            Tensor[][] outs = new Tensor[sessions][];
+            for (int s = 0; s < sessions; s++) {
+                ins[s] = Tensors.allocate(m.inputs(), 1);
+                outs[s] = Tensors.allocate(m.outputs(), 1);
+            }
+            float[] row = new float[8];
+            for (int round = 0; round < 5; round++) {
+                for (int s = 0; s < sessions; s++) {
+                    fill(ins[s], round * sessions + s);
+                    m.run(ins[s], outs[s]);
+                    ins[s][0].getFloats(0, row, 0, 8);
+                    assertThat(outs[s][0].getFloat(0)).isCloseTo(mlp.y(row)[0], within(1e-5f));
+                }
+            }
+            assertThat(m.bindingCount()).as("one wrapper set per session, none evicted").isEqualTo(sessions);
+
+            // sessions that close free their tensors; the next new tensor set sweeps their wrappers away
+            for (int s = 0; s < 5; s++) {
+                for (Tensor t : ins[s]) {
+                    t.free();
+                }
+                for (Tensor t : outs[s]) {
+                    t.free();
+                }
+            }
+            Tensor[] in = Tensors.allocate(m.inputs(), 1);
+            Tensor[] out = Tensors.allocate(m.outputs(), 1);
+            m.run(in, out);
+            assertThat(m.bindingCount()).isEqualTo(sessions - 5 + 1);
+        }
+    }
+
+    @Test
     void dataDependentOutputShapesFallBackToCopying() {
         byte[] nonZero = new OnnxGraphBuilder("nonzero")
                 .input("x", DType.FLOAT32, 6)
