@@ -6,7 +6,6 @@ import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
 import io.github.streaminfer.image.ImageDecoder;
-import io.github.streaminfer.image.ImageDecoders;
 import io.github.streaminfer.media.OpenCvImageDecoder;
 
 import java.io.PrintStream;
@@ -41,7 +40,7 @@ record ServerModels(InferenceBackend backend, String decoder, LoadedModel policy
      *                                                                    is unknown or unavailable
      */
     static ServerModels load(ServerOptions o, PrintStream log) {
-        String decoder = describe(ImageDecoders.best());
+        String decoder = describe(ServerDecoders.create());
         InferenceBackend backend = Backends.require(o.backend);
         List<LoadedModel> loaded = new ArrayList<>();
         try {

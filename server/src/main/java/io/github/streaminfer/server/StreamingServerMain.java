@@ -3,7 +3,6 @@ package io.github.streaminfer.server;
 import io.github.streaminfer.action.SafetyConfig;
 import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.NativeLoaderThread;
-import io.github.streaminfer.image.ImageDecoders;
 import io.github.streaminfer.image.ImageSpec;
 import io.github.streaminfer.session.IngressPolicy;
 import io.github.streaminfer.session.ResultListener;
@@ -230,7 +229,7 @@ public final class StreamingServerMain {
             DetectionTask.Builder b = DetectionTask.builder(ImageSpec.builder(SyntheticServerModels.DETECTOR_SIZE,
                             SyntheticServerModels.DETECTOR_SIZE).resize(ImageSpec.ResizeMode.LETTERBOX)
                             .maxPixels(limits.maxImagePixels()).build())
-                    .decoder(ImageDecoders.best())
+                    .decoder(ServerDecoders.create())
                     .layout(DetectionTask.Layout.XYXY_SCORE_CLASS)
                     .labels(List.of("crack", "pothole"))
                     .confidenceThreshold((float) Math.min(confidence, 1.0))
@@ -308,7 +307,7 @@ public final class StreamingServerMain {
             PolicyTask.Builder b = PolicyTask.builder()
                     .image(shape.image, ImageSpec.builder(shape.width, shape.height)
                             .maxPixels(limits.maxImagePixels()).build())
-                    .state(shape.state).action(shape.action).decoder(ImageDecoders.best());
+                    .state(shape.state).action(shape.action).decoder(ServerDecoders.create());
             if (shape.instruction != null) {
                 b.instruction(shape.instruction);
             }
