@@ -73,14 +73,18 @@ record BackendChoice(InferenceBackend backend, ModelOptions options, String aske
      * @param o  the command line
      */
     static ModelOptions options(String id, ServerOptions o) {
+        return options(id, o.device, o.precision);
+    }
+
+    private static ModelOptions options(String id, String device, String precision) {
         ModelOptions.Builder b = ModelOptions.DEFAULT.toBuilder();
-        if (o.device != null) {
-            b.device(o.device);
+        if (device != null) {
+            b.device(device);
         } else if (id.equalsIgnoreCase("tensorrt")) {
             b.device("cuda:0");
         }
-        if (o.precision != null) {
-            b.precision(o.precision);
+        if (precision != null) {
+            b.precision(precision);
         }
         return b.build();
     }
@@ -99,9 +103,8 @@ record BackendChoice(InferenceBackend backend, ModelOptions options, String aske
          * @param chosen the backend the server runs on
          * @param name   the model's name
          * @param bytes  the ONNX model
-         * @param o      the command line, for each backend's options
          */
-        static Others load(BackendChoice chosen, String name, byte[] bytes, ServerOptions o) {
+        static Others load(BackendChoice chosen, String name, byte[] bytes) {
             Map<String, LoadedModel> loaded = new LinkedHashMap<>();
             Map<String, String> unavailable = new LinkedHashMap<>();
             for (InferenceBackend b : Backends.all()) {
@@ -115,11 +118,9 @@ record BackendChoice(InferenceBackend backend, ModelOptions options, String aske
                     unavailable.put(id, cause == null ? "no cause given" : String.valueOf(cause.getMessage()));
                     continue;
                 }
-                // the asked backend keeps its --device/--precision; the others run with their defaults
-                ModelOptions opts = id.equalsIgnoreCase(chosen.asked()) ? options(id, o)
-                        : options(id, new ServerOptions());
+                // --device and --precision are for the backend asked for: the others run with their defaults
                 try {
-                    loaded.put(id, b.load(ModelSource.ofBytes(name, bytes), opts));
+                    loaded.put(id, b.load(ModelSource.ofBytes(name, bytes), options(id, null, null)));
                 } catch (RuntimeException e) {
                     unavailable.put(id, "loading " + name + " failed: " + e.getMessage());
                 }

@@ -71,7 +71,7 @@ record ServerModels(InferenceBackend backend, String decoder, LoadedModel policy
             byte[] emgBytes = SyntheticServerModels.emg();
             LoadedModel emg = backend.load(ModelSource.ofBytes("synthetic-emg.onnx", emgBytes), options);
             loaded.add(emg);
-            BackendChoice.Others others = BackendChoice.Others.load(choice, "synthetic-emg.onnx", emgBytes, o);
+            BackendChoice.Others others = BackendChoice.Others.load(choice, "synthetic-emg.onnx", emgBytes);
             return new ServerModels(backend, decoder, policy, policyName, shape, detector, emg, choice, others);
         } catch (RuntimeException e) {
             loaded.forEach(LoadedModel::close);
