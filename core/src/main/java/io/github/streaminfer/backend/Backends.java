@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.function.Consumer;
 
 /**
  * Finds {@link InferenceBackend}s with {@link ServiceLoader}.
@@ -69,6 +70,63 @@ public final class Backends {
         throw new BackendUnavailableException("no backend '" + id + "' found; add its module (e.g. "
                 + "io.github.streaminfer:streaminfer-backend-" + id.toLowerCase(Locale.ROOT) + ") to the class path.\n"
                 + describe(all));
+    }
+
+    /**
+     * {@return the backend {@code id}, or the backend {@code fallback} when {@code id} is found but unavailable}
+     * Falling back hands {@code notice} one line that names the backend asked for, why it is unavailable, and the
+     * backend used instead. An unknown {@code id}, or an unavailable {@code fallback}, fails as {@link #require}
+     * does, listing every backend.
+     *
+     * @param id       backend id asked for, case-insensitive
+     * @param fallback backend id to use when {@code id} is unavailable (e.g. {@code onnx})
+     * @param notice   receives the fallback line; not called when {@code id} is available
+     * @throws BackendUnavailableException listing the backends found and why each unavailable one is
+     */
+    public static InferenceBackend requireOrFallback(String id, String fallback, Consumer<String> notice) {
+        return requireOrFallback(all(), id, fallback, notice);
+    }
+
+    /**
+     * {@return the backend {@code id} from {@code backends}, or {@code fallback} when {@code id} is there but
+     * unavailable} As {@link #requireOrFallback(String, String, Consumer)}, over a given list.
+     *
+     * @param backends the backends to choose from
+     * @param id       backend id asked for, case-insensitive
+     * @param fallback backend id to use when {@code id} is unavailable
+     * @param notice   receives the fallback line
+     * @throws BackendUnavailableException listing {@code backends} and why each unavailable one is
+     */
+    public static InferenceBackend requireOrFallback(List<InferenceBackend> backends, String id, String fallback,
+                                                     Consumer<String> notice) {
+        InferenceBackend asked = byId(backends, id);
+        if (asked == null) {
+            throw new BackendUnavailableException("no backend '" + id + "' found; add its module (e.g. "
+                    + "io.github.streaminfer:streaminfer-backend-" + id.toLowerCase(Locale.ROOT)
+                    + ") to the class path.\n" + describe(backends));
+        }
+        if (asked.isAvailable()) {
+            return asked;
+        }
+        InferenceBackend instead = byId(backends, fallback);
+        if (instead == null || !instead.isAvailable()) {
+            throw new BackendUnavailableException("backend '" + id + "' is unavailable: " + causeText(asked)
+                    + ", and so is the fallback '" + fallback + "'\n" + describe(backends),
+                    asked.unavailabilityCause());
+        }
+        notice.accept("backend '" + asked.id() + "' is unavailable (" + causeText(asked).replaceAll("\\s*\\R\\s*", " ")
+                + "); running on '"
+                + instead.id() + "' instead");
+        return instead;
+    }
+
+    private static InferenceBackend byId(List<InferenceBackend> backends, String id) {
+        for (InferenceBackend b : backends) {
+            if (b.id().equalsIgnoreCase(id)) {
+                return b;
+            }
+        }
+        return null;
     }
 
     /**

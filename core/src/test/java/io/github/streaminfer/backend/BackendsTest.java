@@ -57,4 +57,60 @@ class BackendsTest {
                 .hasMessageContaining("no/such/model.onnx");
         assertThat(ModelSource.ofBytes("m.onnx", new byte[]{1}).name()).isEqualTo("m.onnx");
     }
+
+    private static InferenceBackend fake(String id, String cause) {
+        return new InferenceBackend() {
+            @Override
+            public String id() {
+                return id;
+            }
+
+            @Override
+            public boolean isAvailable() {
+                return cause == null;
+            }
+
+            @Override
+            public Throwable unavailabilityCause() {
+                return cause == null ? null : new UnsatisfiedLinkError(cause);
+            }
+
+            @Override
+            public LoadedModel load(ModelSource source, ModelOptions options) {
+                throw new AssertionError("not loaded in this test");
+            }
+        };
+    }
+
+    @Test
+    void anUnavailableBackendFallsBackWithOneLineNamingItsCause() {
+        InferenceBackend cpu = fake("cpu-rt", null);
+        java.util.List<InferenceBackend> all = java.util.List.of(fake("gpu-rt", "libcuda.so.1: not found\nmore"), cpu);
+        java.util.List<String> notices = new java.util.ArrayList<>();
+        assertThat(Backends.requireOrFallback(all, "GPU-RT", "cpu-rt", notices::add)).isSameAs(cpu);
+        assertThat(notices).containsExactly(
+                "backend 'gpu-rt' is unavailable (libcuda.so.1: not found more); running on 'cpu-rt' instead");
+    }
+
+    @Test
+    void anAvailableBackendIsChosenWithoutANotice() {
+        InferenceBackend gpu = fake("gpu-rt", null);
+        java.util.List<String> notices = new java.util.ArrayList<>();
+        assertThat(Backends.requireOrFallback(java.util.List.of(gpu, fake("cpu-rt", null)), "gpu-rt", "cpu-rt",
+                notices::add)).isSameAs(gpu);
+        assertThat(notices).isEmpty();
+    }
+
+    @Test
+    void fallingBackFailsListingEveryBackendWhenTheIdIsUnknownOrTheFallbackUnavailable() {
+        java.util.List<InferenceBackend> all = java.util.List.of(fake("gpu-rt", "no driver"), fake("cpu-rt", "gone"));
+        assertThatThrownBy(() -> Backends.requireOrFallback(all, "nosuch", "cpu-rt", n -> { }))
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("no backend 'nosuch' found")
+                .hasMessageContaining("gpu-rt: unavailable: no driver")
+                .hasMessageContaining("cpu-rt: unavailable: gone");
+        assertThatThrownBy(() -> Backends.requireOrFallback(all, "gpu-rt", "cpu-rt", n -> { }))
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("backend 'gpu-rt' is unavailable: no driver, and so is the fallback 'cpu-rt'");
+    }
 }

@@ -11,6 +11,7 @@ import io.github.streaminfer.action.ControlLoop;
 import io.github.streaminfer.action.Intervention;
 import io.github.streaminfer.action.SafetyConfig;
 import io.github.streaminfer.action.SmoothingConfig;
+import io.github.streaminfer.backend.BackendUnavailableException;
 import io.github.streaminfer.backend.Backends;
 import io.github.streaminfer.backend.InferenceBackend;
 import io.github.streaminfer.backend.LoadedModel;
@@ -36,13 +37,16 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * The main demo: a simulated robot driven by a chunked policy through StreamInfer.
  *
  * <ul>
  *   <li>A policy model (camera image 96x96 + robot state → 50 × 7 action chunk) is written at start and loaded on
- *       the embedded default backend, ONNX Runtime on CPU.</li>
+ *       the embedded default backend, ONNX Runtime on CPU, or the one {@code --backend} names ({@code tensorrt} on
+ *       {@code cuda:0}, {@code openvino} on its CPU device). A backend that is unavailable here falls back to onnx
+ *       with one line on stderr saying why, unless {@code --backend-strict} asks to fail instead.</li>
  *   <li>A camera thread produces 30 frames per second; each becomes a {@link PolicyObservation} with the robot's
  *       pose and velocity. The session is {@code LATEST_ONLY} and paced to 10 inferences per second, so the policy
  *       always sees the freshest frame.</li>
@@ -62,14 +66,86 @@ public final class RobotControlDemo {
     private RobotControlDemo() {
     }
 
+    static final String USAGE = "usage: bin/demo [seconds] [--backend onnx|tensorrt|openvino] [--backend-strict]";
+
     /**
-     * @param args optional: seconds to run (default 5)
+     * Runs the demo and exits non-zero if it did not drive the robot.
+     *
+     * @param args optional: seconds to run (default 5), {@code --backend ID}, {@code --backend-strict}
      */
     public static void main(String[] args) {
-        double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 5;
-        Summary s = run(Duration.ofMillis((long) (seconds * 1000)), System.out);
+        Options o;
+        try {
+            o = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        InferenceBackend backend;
+        try {
+            backend = o.backend(line -> System.err.println("demo: " + line));
+        } catch (BackendUnavailableException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Summary s = run(Duration.ofMillis((long) (o.seconds() * 1000)), backend, System.out);
         if (!s.healthy()) {
             System.exit(1);
+        }
+    }
+
+    /**
+     * The demo's command line.
+     *
+     * @param seconds how long to run
+     * @param backend the backend id asked for
+     * @param strict  fail instead of falling back to onnx when {@code backend} is unavailable
+     */
+    record Options(double seconds, String backend, boolean strict) {
+        static Options parse(String[] args) {
+            double seconds = 5;
+            String backend = "onnx";
+            boolean strict = false;
+            boolean sawSeconds = false;
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.equals("--backend")) {
+                    if (++i >= args.length) {
+                        throw new IllegalArgumentException("--backend needs a value");
+                    }
+                    backend = args[i];
+                } else if (a.equals("--backend-strict")) {
+                    strict = true;
+                } else if (!sawSeconds && !a.startsWith("--")) {
+                    sawSeconds = true;
+                    try {
+                        seconds = Double.parseDouble(a);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("seconds '" + a + "' is not a number");
+                    }
+                    if (!(seconds > 0) || seconds > 86_400) {
+                        throw new IllegalArgumentException("seconds is " + a + "; allowed: > 0 to 86400");
+                    }
+                } else {
+                    throw new IllegalArgumentException("unknown argument '" + a + "'");
+                }
+            }
+            return new Options(seconds, backend, strict);
+        }
+
+        /**
+         * {@return the backend to run on}: the one asked for, or onnx if it is unavailable and not strict.
+         *
+         * @param notice receives the fallback line
+         * @throws io.github.streaminfer.backend.BackendUnavailableException listing every backend if the id is
+         *                                                                    unknown, or unavailable when strict
+         */
+        InferenceBackend backend(Consumer<String> notice) {
+            return strict ? Backends.require(backend) : Backends.requireOrFallback(backend, "onnx",
+                    line -> notice.accept(line + "; --backend-strict fails instead"));
         }
     }
 
@@ -81,8 +157,11 @@ public final class RobotControlDemo {
     }
 
     static Summary run(Duration duration, PrintStream out) {
-        InferenceBackend onnx = Backends.require("onnx");
-        out.println("backend: " + onnx.description());
+        return run(duration, Backends.require("onnx"), out);
+    }
+
+    static Summary run(Duration duration, InferenceBackend backend, PrintStream out) {
+        out.println("backend: " + backend.description());
         SyntheticModels.Policy policy = new SyntheticModels.Policy(IMAGE, IMAGE, STATE, HORIZON, 0);
         SimulatedRobot robot = new SimulatedRobot();
 
@@ -99,8 +178,10 @@ public final class RobotControlDemo {
                         .build())
                 .build();
 
-        try (LoadedModel model = onnx.load(ModelSource.ofBytes("policy-96x96-50x7.onnx", policy.bytes()),
-                ModelOptions.DEFAULT);
+        ModelOptions options = backend.id().equals("tensorrt") ? ModelOptions.builder().device("cuda:0").build()
+                : ModelOptions.DEFAULT; // TensorRT refuses the default device, cpu
+        try (LoadedModel model = backend.load(ModelSource.ofBytes("policy-96x96-50x7.onnx", policy.bytes()),
+                options);
              ActionController controller = ActionController.builder(actionConfig).build();
              StreamingInferenceSession<PolicyObservation, ActionChunk> session = StreamingInferenceSession
                      .builder(model, PolicyTask.builder().image("image", ImageSpec.builder(IMAGE, IMAGE).build())

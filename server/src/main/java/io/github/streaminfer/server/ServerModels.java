@@ -1,6 +1,5 @@
 package io.github.streaminfer.server;
 
-import io.github.streaminfer.backend.Backends;
 import io.github.streaminfer.backend.InferenceBackend;
 import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelOptions;
@@ -24,9 +23,12 @@ import java.util.List;
  * @param shape      the policy's inputs and outputs
  * @param detector   the synthetic detector
  * @param emg        the synthetic EMG classifier
+ * @param choice     how the backend was chosen, and the options the models loaded with
+ * @param emgOthers  the EMG classifier on the other known backends, or why each cannot serve
  */
 record ServerModels(InferenceBackend backend, String decoder, LoadedModel policy, String policyName,
-                    PolicyShape shape, LoadedModel detector, LoadedModel emg) {
+                    PolicyShape shape, LoadedModel detector, LoadedModel emg, BackendChoice choice,
+                    BackendChoice.Others emgOthers) {
 
     /**
      * Finds the image decoder and the backend, loading their native libraries, and loads the models. Call it on a
@@ -35,23 +37,27 @@ record ServerModels(InferenceBackend backend, String decoder, LoadedModel policy
      *
      * @param o   the command line
      * @param log where to print
+     * @param err where the fallback line goes, if {@code --backend} is unavailable
      * @return the models, loaded
      * @throws io.github.streaminfer.backend.BackendUnavailableException listing every backend if {@code --backend}
-     *                                                                    is unknown or unavailable
+     *                                                                    is unknown, or unavailable under
+     *                                                                    {@code --backend-strict}
      */
-    static ServerModels load(ServerOptions o, PrintStream log) {
+    static ServerModels load(ServerOptions o, PrintStream log, PrintStream err) {
         String decoder = describe(ServerDecoders.create());
-        InferenceBackend backend = Backends.require(o.backend);
+        BackendChoice choice = BackendChoice.choose(o, line -> err.println("streaminfer-server: " + line));
+        InferenceBackend backend = choice.backend();
+        ModelOptions options = choice.options();
         List<LoadedModel> loaded = new ArrayList<>();
         try {
             LoadedModel policy;
             String policyName;
             if (o.model != null) {
-                policy = backend.load(ModelSource.of(Path.of(o.model)), ModelOptions.DEFAULT);
+                policy = backend.load(ModelSource.of(Path.of(o.model)), options);
                 policyName = Path.of(o.model).getFileName().toString();
             } else {
                 policy = backend.load(ModelSource.ofBytes("synthetic-policy.onnx", SyntheticServerModels.policy()),
-                        ModelOptions.DEFAULT);
+                        options);
                 policyName = "synthetic-policy";
                 log.println("streaminfer-server: no --model given; serving a synthetic policy (image [1,3,96,96] "
                         + "+ state [1,12] -> action [1,7]) generated at start");
@@ -59,12 +65,13 @@ record ServerModels(InferenceBackend backend, String decoder, LoadedModel policy
             loaded.add(policy);
             PolicyShape shape = PolicyShape.of(policy, o);
             LoadedModel detector = backend.load(ModelSource.ofBytes("synthetic-detector.onnx",
-                    SyntheticServerModels.detector()), ModelOptions.DEFAULT);
+                    SyntheticServerModels.detector()), options);
             loaded.add(detector);
-            LoadedModel emg = backend.load(ModelSource.ofBytes("synthetic-emg.onnx", SyntheticServerModels.emg()),
-                    ModelOptions.DEFAULT);
+            byte[] emgBytes = SyntheticServerModels.emg();
+            LoadedModel emg = backend.load(ModelSource.ofBytes("synthetic-emg.onnx", emgBytes), options);
             loaded.add(emg);
-            return new ServerModels(backend, decoder, policy, policyName, shape, detector, emg);
+            BackendChoice.Others others = BackendChoice.Others.load(choice, "synthetic-emg.onnx", emgBytes);
+            return new ServerModels(backend, decoder, policy, policyName, shape, detector, emg, choice, others);
         } catch (RuntimeException e) {
             loaded.forEach(LoadedModel::close);
             throw e;
@@ -73,7 +80,9 @@ record ServerModels(InferenceBackend backend, String decoder, LoadedModel policy
 
     /** {@return every loaded model} */
     List<LoadedModel> all() {
-        return List.of(policy, detector, emg);
+        List<LoadedModel> all = new ArrayList<>(List.of(policy, detector, emg));
+        all.addAll(emgOthers.loaded().values());
+        return all;
     }
 
     /**

@@ -22,7 +22,14 @@ final class ServerOptions {
             "usage: streaminfer-server [options]",
             "  --port N                 port (default 8000; 0 = any free port)",
             "  --host ADDR              address to bind (default 127.0.0.1)",
-            "  --backend ID             inference backend (default onnx); the error lists every backend found",
+            "  --backend ID             inference backend: onnx (default), tensorrt or openvino. A backend that is",
+            "                           unavailable here falls back to onnx with one line on stderr saying why;",
+            "                           an unknown one fails listing every backend found",
+            "  --backend-strict         fail instead of falling back when --backend is unavailable",
+            "  --device D               the backend's device (default cpu; cuda:0 for tensorrt), e.g. cuda:1, gpu",
+            "  --precision P            fp32 (default), fp16 or int8 (tensorrt: engine precision; openvino: f16 hint)",
+            "  --openvino-dir DIR       directory holding libopenvino_c (else -Dstreaminfer.openvino.dir or",
+            "                           OPENVINO_LIB_DIR)",
             "  --model PATH             ONNX policy: image [1,3,H,W] float + state [1,S] float (+ optional int64",
             "                           instruction [1,L]) -> action [1,D] or chunk [1,H,D]; default: a synthetic one",
             "  --image-input NAME       override the image input (default: the 4-d float input)",
@@ -45,6 +52,10 @@ final class ServerOptions {
     int port = 8000;
     String host = "127.0.0.1";
     String backend = "onnx";
+    boolean backendStrict;
+    String device;
+    String precision;
+    String openvinoDir;
     String model;
     String imageInput;
     String stateInput;
@@ -75,6 +86,22 @@ final class ServerOptions {
                 case "--port" -> o.port = number(args, ++i, a, 0, 65535);
                 case "--host" -> o.host = value(args, ++i, a);
                 case "--backend" -> o.backend = value(args, ++i, a);
+                case "--backend-strict" -> o.backendStrict = true;
+                case "--device" -> o.device = value(args, ++i, a);
+                case "--precision" -> {
+                    o.precision = value(args, ++i, a);
+                    if (!List.of("fp32", "fp16", "int8").contains(o.precision)) {
+                        throw new IllegalArgumentException("--precision is '" + o.precision
+                                + "'; allowed: fp32, fp16, int8");
+                    }
+                }
+                case "--openvino-dir" -> {
+                    o.openvinoDir = value(args, ++i, a);
+                    if (!Files.isDirectory(Path.of(o.openvinoDir))) {
+                        throw new IllegalArgumentException("--openvino-dir '" + o.openvinoDir
+                                + "' is not a directory");
+                    }
+                }
                 case "--model" -> {
                     o.model = value(args, ++i, a);
                     if (!Files.isRegularFile(Path.of(o.model))) {

@@ -93,7 +93,7 @@ public final class StreamingServerMain {
         CountDownLatch stopped = new CountDownLatch(1);
         Running r;
         try {
-            r = start(o, System.out);
+            r = start(o, System.out, System.err);
         } catch (RuntimeException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(1);
@@ -127,15 +127,28 @@ public final class StreamingServerMain {
     }
 
     /**
-     * Loads the models, warms every endpoint, binds, and prints the decoder, backend, threads and endpoint URLs.
+     * As {@link #start(ServerOptions, PrintStream, PrintStream)}, with a backend fallback line on
+     * {@code System.err}.
      *
      * @param o   options
      * @param log where to print
      * @return the running server
      */
     static Running start(ServerOptions o, PrintStream log) {
+        return start(o, log, System.err);
+    }
+
+    /**
+     * Loads the models, warms every endpoint, binds, and prints the decoder, backend, threads and endpoint URLs.
+     *
+     * @param o   options
+     * @param log where to print
+     * @param err where the line goes that says {@code --backend} is unavailable and the server runs on onnx
+     * @return the running server
+     */
+    static Running start(ServerOptions o, PrintStream log, PrintStream err) {
         AccessPolicy access = access(o.apiKeys);
-        ServerModels models = NativeLoaderThread.call("streaminfer-loader", () -> ServerModels.load(o, log));
+        ServerModels models = NativeLoaderThread.call("streaminfer-loader", () -> ServerModels.load(o, log, err));
         WorkerPool pool = WorkerPool.create("streaminfer-sessions", o.workers);
         try {
             ServerLimits limits = ServerLimits.DEFAULT;
@@ -151,7 +164,13 @@ public final class StreamingServerMain {
             PolicyShape shape = models.shape();
             log.println(LOG_PREFIX + "image decoder: " + models.decoder());
             log.println(LOG_PREFIX + "backend '" + models.backend().id() + "' (" + models.backend().description()
+                    + (models.choice().fellBack() ? "; '" + models.choice().asked() + "' is unavailable" : "")
                     + "), policy '" + models.policyName() + "' (" + shape + ")");
+            log.println(LOG_PREFIX + "signal backends (/infer/{backend}, /benchmark): " + models.backend().id()
+                    + (models.emgOthers().loaded().isEmpty() ? "" : ", "
+                    + String.join(", ", models.emgOthers().loaded().keySet()))
+                    + (models.emgOthers().unavailable().isEmpty() ? "" : "; unavailable: "
+                    + String.join(", ", models.emgOthers().unavailable().keySet())));
             log.println(LOG_PREFIX + "threads: " + o.ioThreads + " event loop" + (o.ioThreads == 1 ? "" : "s") + ", "
                     + o.workers + " inference worker" + (o.workers == 1 ? "" : "s") + " (" + cores() + " cores)");
             log.println(LOG_PREFIX + (o.warmup == 0 ? "warm-up: off" : String.format(java.util.Locale.ROOT,
@@ -244,13 +263,18 @@ public final class StreamingServerMain {
 
         StreamingInferenceSession<float[], Classification> emg(String name, int warm, boolean normalise,
                 ResultListener<Classification> l) {
+            return emg(models.emg(), name, warm, normalise, l);
+        }
+
+        StreamingInferenceSession<float[], Classification> emg(LoadedModel model, String name, int warm,
+                boolean normalise, ResultListener<Classification> l) {
             SignalWindowTask task = SignalWindowTask.builder(SyntheticServerModels.EMG_CHANNELS,
                             SyntheticServerModels.EMG_WINDOW, SyntheticServerModels.EMG_WINDOW)
                     .layout(SignalWindowTask.Layout.CHANNELS_FIRST)
                     .normalization(normalise ? SignalWindowTask.Normalization.ZSCORE
                             : SignalWindowTask.Normalization.NONE)
                     .activation(Activation.SOFTMAX).topK(3).build();
-            return session(models.emg(), task, name, l, IngressPolicy.LATEST_ONLY, warm, frames.emg());
+            return session(model, task, name, l, IngressPolicy.LATEST_ONLY, warm, frames.emg());
         }
 
         /** Runs {@code n} whole-path frames through a throwaway session of every endpoint, for the JIT. */
@@ -276,6 +300,10 @@ public final class StreamingServerMain {
             Map<String, SessionFactory<float[], Classification>> signalBackends = new LinkedHashMap<>();
             signalBackends.put(backendId, SessionFactory.named(backendId, "synthetic-emg",
                     (req, l) -> emg(name(req), warmup, req.flag("preprocess", true), l)));
+            models.emgOthers().loaded().forEach((id, m) -> signalBackends.put(id, SessionFactory.named(id,
+                    "synthetic-emg", (req, l) -> emg(m, name(req), warmup, req.flag("preprocess", true), l))));
+            models.emgOthers().unavailable().forEach((id, cause) -> signalBackends.put(id,
+                    SessionFactory.unavailable(id, "synthetic-emg", cause)));
 
             Map<String, Object> meta = new LinkedHashMap<>();
             meta.put("server", "streaminfer");

@@ -97,6 +97,58 @@ class ServerProcessTest {
         }
     }
 
+    @Test
+    void tensorrtAskedForWhereItIsUnavailableFallsBackToOnnxWithOneLineOnStderr(@TempDir Path dir) throws Exception {
+        java.util.Optional<io.github.streaminfer.backend.InferenceBackend> trt =
+                io.github.streaminfer.backend.Backends.find("tensorrt");
+        assertThat(trt).as("backend-tensorrt is on the server's run-time class path").isPresent();
+        org.junit.jupiter.api.Assumptions.assumeFalse(trt.get().isAvailable(), "TensorRT is available here");
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                classPath(), StreamingServerMain.class.getName(), "--port", "0", "--warmup", "0", "--backend",
+                "tensorrt", "--precision", "fp16");
+        Process p = new ProcessBuilder(command).redirectError(dir.resolve("stderr.txt").toFile()).start();
+        StringBuffer output = new StringBuffer();
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    output.append(line).append('\n');
+                    lines.add(line);
+                }
+            } catch (java.io.IOException e) {
+                output.append("(output read failed: ").append(e).append(")\n");
+            }
+        }, "server-output");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            int port = awaitReady(p, lines, output);
+            List<String> stderr = Files.readAllLines(dir.resolve("stderr.txt")).stream()
+                    .filter(l -> l.startsWith("streaminfer-server: ")).toList();
+            assertThat(stderr).as("stderr").hasSize(1);
+            assertThat(stderr.get(0)).startsWith("streaminfer-server: backend 'tensorrt' is unavailable (")
+                    .contains(trt.get().unavailabilityCause().getMessage().strip().lines().findFirst().orElseThrow())
+                    .contains("); running on 'onnx' instead").contains("--backend-strict fails instead");
+            assertThat(output.toString()).contains("backend 'onnx' (").contains("'tensorrt' is unavailable")
+                    .containsPattern("signal backends \\(/infer/\\{backend}, /benchmark\\): onnx.*; unavailable: "
+                            + ".*tensorrt");
+
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+            HttpResponse<String> infer = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/infer/tensorrt")).timeout(Duration.ofSeconds(10))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(infer.statusCode()).as(infer.body()).isEqualTo(400);
+            assertThat(new ObjectMapper().readTree(infer.body()).get("error").asText())
+                    .startsWith("backend 'tensorrt' is not available here: ").contains("; available: onnx");
+        } finally {
+            p.toHandle().destroy();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
     private static int awaitReady(Process p, BlockingQueue<String> lines, StringBuffer output) throws Exception {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         int port = -1;

@@ -49,6 +49,52 @@ public interface SessionFactory<I, O> {
         return true;
     }
 
+    /** {@return why this factory's backend cannot run here, or null if it can or no reason is known} */
+    default String unavailabilityCause() {
+        return null;
+    }
+
+    /**
+     * {@return a factory for a backend that cannot run here}: it reports {@code cause}, is never available, and
+     * refuses every session with a {@link SessionRejectedException} naming the backend and the cause. Servers
+     * register one so that a client asking for that backend learns why it is missing.
+     *
+     * @param backendId backend id to report
+     * @param modelName model name to report
+     * @param cause     why the backend cannot run here, e.g. its {@code unavailabilityCause()} message
+     * @param <I>       observation type
+     * @param <O>       result type
+     */
+    static <I, O> SessionFactory<I, O> unavailable(String backendId, String modelName, String cause) {
+        java.util.Objects.requireNonNull(cause, "cause");
+        return new SessionFactory<>() {
+            @Override
+            public StreamingInferenceSession<I, O> open(SessionRequest request, ResultListener<O> listener) {
+                throw new SessionRejectedException("backend '" + backendId + "' is unavailable: " + cause);
+            }
+
+            @Override
+            public String backendId() {
+                return backendId;
+            }
+
+            @Override
+            public String modelName() {
+                return modelName;
+            }
+
+            @Override
+            public boolean isAvailable() {
+                return false;
+            }
+
+            @Override
+            public String unavailabilityCause() {
+                return cause;
+            }
+        };
+    }
+
     /**
      * Wraps a factory with the names reported to clients.
      *
@@ -79,6 +125,11 @@ public interface SessionFactory<I, O> {
             @Override
             public boolean isAvailable() {
                 return factory.isAvailable();
+            }
+
+            @Override
+            public String unavailabilityCause() {
+                return factory.unavailabilityCause();
             }
         };
     }

@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The EMG seed's synchronous companions of the stream: {@code POST /infer} (and {@code /infer/{backend}}) runs
  * {@code steps} windows through a fresh session and answers with the last result; {@code POST /benchmark} measures
- * each available backend with sequential frames.
+ * each available backend (or the one the request names) with sequential frames. A request naming an unavailable
+ * backend is refused with its cause, an unknown one with the list of backends.
  *
  * <p><b>Note:</b> thread-safe; requests are validated on the event loop and run on the blocking executor, one
  * benchmark at a time.
@@ -137,6 +138,7 @@ final class SignalInfer<O> {
             return;
         }
         String backend;
+        String fallback;
         int steps;
         boolean preprocess;
         try {
@@ -148,6 +150,7 @@ final class SignalInfer<O> {
             steps = (int) Json.number(b, "steps", 1, 1, 1000);
             preprocess = Json.bool(b, "preprocess", true);
             backend = service.chooseBackend(b, pathBackend);
+            fallback = service.tensorrtFallback(b, pathBackend, backend);
             if (batch != 1 || channels != endpoint.channels() || length != endpoint.length()) {
                 throw new ProtocolException("invalid_field", "unsupported geometry");
             }
@@ -164,6 +167,9 @@ final class SignalInfer<O> {
             server.blocking.execute(() -> {
                 try {
                     ObjectNode o = runInfer(p, backend, steps, preprocess);
+                    if (fallback != null && !o.has("error")) {
+                        o.put("fallback", fallback);
+                    }
                     ch.eventLoop().execute(() -> Http.json(ch, req, o.has("error")
                             ? HttpResponseStatus.UNPROCESSABLE_ENTITY : HttpResponseStatus.OK, o));
                 } catch (SessionRejectedException e) {
@@ -223,9 +229,13 @@ final class SignalInfer<O> {
             return;
         }
         int n;
+        String only;
         try {
             ObjectNode b = SignalService.body(req);
-            Json.onlyFields(b, "benchmark request", Set.of("num_iterations"));
+            Json.onlyFields(b, "benchmark request", Set.of("num_iterations", "backend"));
+            List<String> qb = query.parameters().get("backend");
+            String named = qb != null && !qb.isEmpty() && !b.has("backend") ? qb.get(0) : null;
+            only = named != null || b.hasNonNull("backend") ? service.chooseBackend(b, named) : null;
             List<String> q = query.parameters().get("num_iterations");
             if (q != null && !q.isEmpty() && !b.has("num_iterations")) {
                 try {
@@ -252,7 +262,7 @@ final class SignalInfer<O> {
                 try {
                     ObjectNode o = Json.object();
                     for (Map.Entry<String, SessionFactory<float[], O>> e : endpoint.backends().entrySet()) {
-                        if (e.getValue().isAvailable()) {
+                        if (e.getValue().isAvailable() && (only == null || only.equals(e.getKey()))) {
                             o.set(e.getKey(), runBenchmark(p, e.getKey(), n));
                         }
                     }

@@ -261,9 +261,42 @@ public final class SignalService<O> {
                     + "'; allowed: " + String.join(", ", endpoint.backends().keySet()));
         }
         if (!f.isAvailable()) {
-            throw new ProtocolException("backend_unavailable", "backend '" + named + "' is not available here");
+            String cause = f.unavailabilityCause();
+            throw new ProtocolException("backend_unavailable", "backend '" + named + "' is not available here"
+                    + (cause == null ? "" : ": " + cause) + "; available: " + available());
         }
         return named;
+    }
+
+    /** {@return the ids of the available backends, comma-separated, or {@code none}} */
+    private String available() {
+        StringBuilder sb = new StringBuilder();
+        endpoint.backends().forEach((id, f) -> {
+            if (f.isAvailable()) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(id);
+            }
+        });
+        return sb.length() == 0 ? "none" : sb.toString();
+    }
+
+    /**
+     * {@return why a request with {@code use_tensorrt: true} runs on {@code chosen} instead, or null if it runs on
+     * TensorRT or did not ask for it}
+     *
+     * @param body       the request body
+     * @param pathBackend the backend the path names, or null
+     * @param chosen     the backend {@link #chooseBackend} chose
+     */
+    String tensorrtFallback(ObjectNode body, String pathBackend, String chosen) throws ProtocolException {
+        if (pathBackend != null || body.hasNonNull("backend") || !Json.bool(body, "use_tensorrt", false)
+                || chosen.equals("tensorrt")) {
+            return null;
+        }
+        SessionFactory<float[], O> f = endpoint.backends().get("tensorrt");
+        String why = f == null ? "this server has no tensorrt backend"
+                : "tensorrt is unavailable: " + (f.unavailabilityCause() == null ? "no cause given"
+                : f.unavailabilityCause());
+        return why + "; ran on " + chosen;
     }
 
     static ObjectNode body(FullHttpRequest req) throws ProtocolException {
