@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from client import images, openpi_load, procstat, sse_load, vla_load
+from client.stats import summary
 from harness import report, servers
 
 BENCH = servers.BENCH
@@ -54,6 +55,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--loads", default=DEFAULT_LOADS, help=f"SESSIONSxHZ list (default {DEFAULT_LOADS})")
     p.add_argument("--warmup", type=float, default=5.0, help="untimed 10x50 warm-up seconds per stack (default 5)")
     p.add_argument("--drain", type=float, default=2.0, help="seconds to wait for replies after the last frame")
+    p.add_argument("--cold-seconds", type=float, default=4.0,
+                   help="1x50 seconds against the freshly started server, before any warm-up (0 = skip)")
     p.add_argument("--silent-sessions", type=int, default=50, help="connected, silent sessions (0 = skip)")
     p.add_argument("--silent-seconds", type=float, default=10.0)
     p.add_argument("--sse-fps", type=int, default=100, help="SSE events per second (0 = skip the SSE case)")
@@ -107,6 +110,12 @@ def run_vla_cases(stack: str, server: servers.Server, args: argparse.Namespace, 
     """Warm-up, every load, then the silent sessions, against one stack's VLA endpoint."""
     url = f"ws://127.0.0.1:{server.port}/v1/stream"
     key = args.api_key or ""
+    if args.cold_seconds > 0:
+        say(f"{stack}: first frames after start, 1x50 for {args.cold_seconds:g} s")
+        r = run_async(vla_load.run_load(url, key, 1, 50.0, args.cold_seconds, frames, server.pid, args.drain))
+        results["cold"][stack] = {"first_100_rtt_ms": summary(r.rtts_ms[:100]),
+                                  "after_100_rtt_ms": summary(r.rtts_ms[100:]), "unanswered": r.unanswered}
+        settle(stack, server)
     if args.warmup > 0:
         say(f"{stack}: warm-up 10x50 for {args.warmup:g} s")
         run_async(vla_load.run_load(url, key, 10, 50.0, args.warmup, frames, server.pid, args.drain))
@@ -204,7 +213,7 @@ def main(argv: list[str]) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     log_dir = args.out / f"{stamp}-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {"meta": metadata(args), "loads": {}, "silent": {}, "sse": {}, "openpi": None,
+    results: dict[str, Any] = {"meta": metadata(args), "loads": {}, "cold": {}, "silent": {}, "sse": {}, "openpi": None,
                                "failures": []}
     if openpi_skip is not None:
         say(f"openpi case skipped: {openpi_skip}")

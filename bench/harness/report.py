@@ -51,6 +51,17 @@ def table(results: dict[str, Any]) -> str:
                            f"{_ratio(o['rtt_ms']['p99'], p['rtt_ms']['p99']):>8} {'':>8} "
                            f"{_ratio(o['server_cpu_s'], p['server_cpu_s']):>6}")
         out.append("")
+    cold = results.get("cold", {})
+    if cold:
+        out.append("First frames after start (1x50 on a freshly started server, before any warm-up; RTT ms)")
+        for stack in STACKS:
+            if stack in cold:
+                c = cold[stack]
+                f, r = c["first_100_rtt_ms"], c["after_100_rtt_ms"]
+                steady = results.get("loads", {}).get("1x50", {}).get(stack, {}).get("rtt_ms", {})
+                out.append(f"  {stack:<7} first 100 frames p50 {_f(f['p50'])} p99 {_f(f['p99'])} max {_f(f['max'])}; "
+                           f"frames 101+ p99 {_f(r['p99'])}; steady 1x50 p99 {_f(steady.get('p99'))}")
+        out.append("")
     silent = results.get("silent", {})
     if silent:
         out.append("Connected, silent sessions (server CPU-seconds per second)")

@@ -64,6 +64,10 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class StreamingServerMain {
     private static final String LOG_PREFIX = "streaminfer-server: ";
+    /** VLA frames sent over loopback at start, per {@code --warmup} frame of a session (see {@link NetworkWarmup}). */
+    static final int NETWORK_WARMUP_FACTOR = 100;
+    /** The longest the loopback warm-up may take. */
+    static final Duration NETWORK_WARMUP_DEADLINE = Duration.ofSeconds(20);
     /** Whole-path frames per endpoint at start, per {@code --warmup} frame of a session. */
     private static final int START_WARMUP_FACTOR = 5;
 
@@ -152,15 +156,22 @@ public final class StreamingServerMain {
         WorkerPool pool = WorkerPool.create("streaminfer-sessions", o.workers);
         try {
             ServerLimits limits = ServerLimits.DEFAULT;
-            Endpoints e = new Endpoints(models, limits, pool, o.warmup, new WarmupFrames(models.shape()));
+            WarmupFrames warmupFrames = new WarmupFrames(models.shape());
+            Endpoints e = new Endpoints(models, limits, pool, o.warmup, warmupFrames);
             long warmNanos = 0;
+            int networkFrames = 0;
             if (o.warmup > 0) {
                 long t0 = System.nanoTime();
                 NativeLoaderThread.run("streaminfer-warmup", () -> e.warmEveryPath(o.warmup * START_WARMUP_FACTOR));
+                try (StreamingServer loopback = e.mount(StreamingServer.builder().host("127.0.0.1").port(0)
+                        .limits(limits).ioThreads(o.ioThreads), o, false)) {
+                    networkFrames = NetworkWarmup.run(loopback, warmupFrames.jpeg(), models.shape().stateLength,
+                            o.warmup * NETWORK_WARMUP_FACTOR, NETWORK_WARMUP_DEADLINE);
+                }
                 warmNanos = System.nanoTime() - t0;
             }
             StreamingServer server = e.mount(StreamingServer.builder().host(o.host).port(o.port).access(access)
-                    .limits(limits).ioThreads(o.ioThreads), o);
+                    .limits(limits).ioThreads(o.ioThreads), o, true);
             PolicyShape shape = models.shape();
             log.println(LOG_PREFIX + "image decoder: " + models.decoder());
             log.println(LOG_PREFIX + "backend '" + models.backend().id() + "' (" + models.backend().description()
@@ -174,8 +185,9 @@ public final class StreamingServerMain {
             log.println(LOG_PREFIX + "threads: " + o.ioThreads + " event loop" + (o.ioThreads == 1 ? "" : "s") + ", "
                     + o.workers + " inference worker" + (o.workers == 1 ? "" : "s") + " (" + cores() + " cores)");
             log.println(LOG_PREFIX + (o.warmup == 0 ? "warm-up: off" : String.format(java.util.Locale.ROOT,
-                    "warm-up: %d frames per new session; every endpoint warmed with %d frames at start (%.0f ms)",
-                    o.warmup, o.warmup * START_WARMUP_FACTOR, warmNanos / 1e6)));
+                    "warm-up: %d frames per new session; every endpoint warmed with %d frames, and %d VLA frames "
+                            + "over loopback, at start (%.0f ms)",
+                    o.warmup, o.warmup * START_WARMUP_FACTOR, networkFrames, warmNanos / 1e6)));
             if (o.apiKeys.isEmpty()) {
                 log.println(LOG_PREFIX + "WARNING no --api-key given: the server is open to every client");
             }
@@ -285,7 +297,7 @@ public final class StreamingServerMain {
             emg("warmup-emg", n, true, r -> { }).close();
         }
 
-        StreamingServer mount(StreamingServer.Builder b, ServerOptions o) {
+        StreamingServer mount(StreamingServer.Builder b, ServerOptions o, boolean tls) {
             String backendId = models.backend().id();
             String policyName = models.policyName();
             PolicyShape shape = models.shape();
@@ -324,7 +336,7 @@ public final class StreamingServerMain {
                     .signal(SignalEndpoint.synthetic(signalBackends, ClassificationEncoder.classification(1, 7))
                             .interleavedBlocks())
                     .openPi(new OpenPiEndpoint<>("/", openpi, ActionEncoder.actionChunk(), meta));
-            if (o.tlsCert != null) {
+            if (tls && o.tlsCert != null) {
                 b.tls(new File(o.tlsCert), new File(o.tlsKey));
             }
             return b.start();

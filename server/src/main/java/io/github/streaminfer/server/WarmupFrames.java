@@ -49,6 +49,11 @@ final class WarmupFrames {
     }
 
     /** {@return a VLA frame: the warm-up JPEG, an instruction and a zero state of the policy's length} */
+    /** {@return the encoded camera image (a JPEG) the warm-up frames carry; not a copy} */
+    byte[] jpeg() {
+        return jpeg;
+    }
+
     VlaFrame vla() {
         return new VlaFrame(ByteBuffer.wrap(jpeg), "jpeg", JPEG_WIDTH, JPEG_HEIGHT, "warm up",
                 new float[policy.stateLength], new float[0]);

@@ -1,0 +1,130 @@
+package io.github.streaminfer.server;
+
+import io.github.streaminfer.transport.StreamingServer;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Drives VLA frames over a real loopback WebSocket through a throwaway server before the real one starts, so that
+ * the JIT has compiled the whole path a client's frame takes (HTTP and WebSocket codecs, the frame reader, the
+ * session, decoding, the model, the action writer) before the first client arrives.
+ *
+ * <p>Session warm-up ({@code --warmup}) runs frames through a session only; the event loop's half of the path is
+ * what this adds. The throwaway server shares the real one's classes, endpoints and models, not its port, keys,
+ * sessions or statistics.
+ *
+ * <p><b>Note:</b> runs on the calling thread and blocks it until the frames are answered or the deadline passes.
+ */
+final class NetworkWarmup {
+    /** Frames in flight at once: enough to keep the worker busy, few enough that nothing is superseded. */
+    private static final int WINDOW = 1;
+
+    private NetworkWarmup() {
+    }
+
+    /**
+     * {@return how many frames got an action} Sends {@code frames} frames, one at a time, or stops at
+     * {@code deadline}.
+     *
+     * @param server   the throwaway server, on loopback
+     * @param jpeg     the camera image each frame carries
+     * @param stateLen the length of each frame's pose and velocity together
+     * @param frames   frames to send
+     * @param deadline the longest the warm-up may take
+     */
+    static int run(StreamingServer server, byte[] jpeg, int stateLen, int frames, Duration deadline) {
+        String frame = frameMessage(jpeg, stateLen);
+        Semaphore window = new Semaphore(WINDOW);
+        AtomicInteger actions = new AtomicInteger();
+        CompletableFuture<Void> connected = new CompletableFuture<>();
+        HttpClient http = HttpClient.newHttpClient();
+        long end = System.nanoTime() + deadline.toNanos();
+        WebSocket ws = null;
+        try {
+            ws = http.newWebSocketBuilder().connectTimeout(deadline)
+                    .buildAsync(URI.create("ws://127.0.0.1:" + server.port() + "/v1/stream"),
+                            new Replies(window, actions, connected))
+                    .get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+            ws.sendText("{\"type\":\"auth\",\"api_key\":\"\",\"target_fps\":1000}", true).join();
+            connected.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+            for (int i = 0; i < frames; i++) {
+                long left = end - System.nanoTime();
+                if (left <= 0 || !window.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+                    break;
+                }
+                ws.sendText(frame, true).join();
+            }
+            window.tryAcquire(WINDOW, Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return actions.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return actions.get();
+        } catch (Exception e) { // a warm-up that fails leaves a colder server, never a broken one
+            return actions.get();
+        } finally {
+            if (ws != null) {
+                ws.abort();
+            }
+        }
+    }
+
+    private static String frameMessage(byte[] jpeg, int stateLen) {
+        StringBuilder pose = new StringBuilder();
+        int poseLen = Math.min(6, stateLen);
+        for (int i = 0; i < poseLen; i++) {
+            pose.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.3f", 0.1 * (i + 1)));
+        }
+        StringBuilder velocity = new StringBuilder();
+        for (int i = 0; i < stateLen - poseLen; i++) {
+            velocity.append(i == 0 ? "" : ",").append("0.0");
+        }
+        return "{\"type\":\"frame\",\"image\":\"data:image/jpeg;base64," + Base64.getEncoder().encodeToString(jpeg)
+                + "\",\"instruction\":\"warm up\",\"robot_state\":{\"pose\":[" + pose + "],\"velocity\":["
+                + velocity + "]}}";
+    }
+
+    /** Counts replies; every reply to a frame (action or error) frees its place in the window. */
+    private static final class Replies implements WebSocket.Listener {
+        private final Semaphore window;
+        private final AtomicInteger actions;
+        private final CompletableFuture<Void> connected;
+        private final StringBuilder partial = new StringBuilder();
+
+        Replies(Semaphore window, AtomicInteger actions, CompletableFuture<Void> connected) {
+            this.window = window;
+            this.actions = actions;
+            this.connected = connected;
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                String msg = partial.toString();
+                partial.setLength(0);
+                if (msg.contains("\"type\":\"connected\"")) {
+                    connected.complete(null);
+                } else if (msg.contains("\"type\":\"action\"")) {
+                    actions.incrementAndGet();
+                    window.release();
+                } else if (msg.contains("\"frame_id\"")) {
+                    window.release();
+                } else {
+                    connected.completeExceptionally(new IllegalStateException(msg));
+                }
+            }
+            ws.request(1);
+            return null;
+        }
+    }
+}
