@@ -21,11 +21,15 @@ import java.util.Objects;
  * @param writeBufferHighBytes   write-buffer high watermark per connection: above it, results are conflated (only
  *                               the newest waits) until the client reads again
  * @param ssePingInterval        interval of {@code ping} events on detection event streams
+ * @param socketSendBufferBytes  the kernel's send buffer per connection ({@code SO_SNDBUF}), or 0 for the
+ *                               operating system's default (which may grow to megabytes). A small one makes a slow
+ *                               reader show in the write-buffer watermarks sooner and bounds kernel memory per
+ *                               connection
  */
 public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebSocketFrameBytes, long maxImagePixels,
                            Duration handshakeTimeout, Duration authTimeout, Duration idleTimeout,
                            Duration sessionIdleTimeout, Duration closeDrainTimeout, int writeBufferLowBytes,
-                           int writeBufferHighBytes, Duration ssePingInterval) {
+                           int writeBufferHighBytes, Duration ssePingInterval, int socketSendBufferBytes) {
 
     /** 1024 connections, 16 MiB bodies and frames, 25 megapixels, 10 s handshake and auth, 60 s idle. */
     public static final ServerLimits DEFAULT = builder().build();
@@ -45,6 +49,7 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
      * @param writeBufferLowBytes    see the class description
      * @param writeBufferHighBytes   see the class description
      * @param ssePingInterval        see the class description
+     * @param socketSendBufferBytes  see the class description
      */
     public ServerLimits {
         positive("maxConnections", maxConnections);
@@ -65,6 +70,10 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
                     + " is below writeBufferLowBytes " + writeBufferLowBytes + "; allowed: high >= low");
         }
         positive("ssePingInterval", ssePingInterval);
+        if (socketSendBufferBytes < 0) {
+            throw new IllegalArgumentException("socketSendBufferBytes is " + socketSendBufferBytes
+                    + "; allowed: 0 (the system's default) or > 0");
+        }
     }
 
     private static void positive(String field, long v) {
@@ -100,6 +109,7 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
         b.writeBufferLowBytes = writeBufferLowBytes;
         b.writeBufferHighBytes = writeBufferHighBytes;
         b.ssePingInterval = ssePingInterval;
+        b.socketSendBufferBytes = socketSendBufferBytes;
         return b;
     }
 
@@ -117,6 +127,7 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
         private int writeBufferLowBytes = 32 << 10;
         private int writeBufferHighBytes = 256 << 10;
         private Duration ssePingInterval = Duration.ofSeconds(15);
+        private int socketSendBufferBytes;
 
         private Builder() {
         }
@@ -222,11 +233,20 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
             return this;
         }
 
+        /**
+         * @param v see {@link ServerLimits#socketSendBufferBytes()}
+         * @return this
+         */
+        public Builder socketSendBufferBytes(int v) {
+            this.socketSendBufferBytes = v;
+            return this;
+        }
+
         /** @return the validated limits */
         public ServerLimits build() {
             return new ServerLimits(maxConnections, maxHttpBodyBytes, maxWebSocketFrameBytes, maxImagePixels,
                     handshakeTimeout, authTimeout, idleTimeout, sessionIdleTimeout, closeDrainTimeout,
-                    writeBufferLowBytes, writeBufferHighBytes, ssePingInterval);
+                    writeBufferLowBytes, writeBufferHighBytes, ssePingInterval, socketSendBufferBytes);
         }
     }
 }

@@ -163,6 +163,9 @@ public final class StreamingServer implements AutoCloseable {
                         p.addLast("router", new Router(ctx, ws, http, () -> index(described)));
                     }
                 });
+        if (limits.socketSendBufferBytes() > 0) {
+            sb.childOption(ChannelOption.SO_SNDBUF, limits.socketSendBufferBytes());
+        }
         try {
             this.serverChannel = sb.bind(b.host, b.port).sync().channel();
         } catch (Exception e) { // sync() rethrows the bind's checked exception (e.g. BindException) as is
