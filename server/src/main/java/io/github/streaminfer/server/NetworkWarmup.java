@@ -2,6 +2,8 @@ package io.github.streaminfer.server;
 
 import io.github.streaminfer.transport.StreamingServer;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -76,6 +78,41 @@ final class NetworkWarmup {
                 ws.abort();
             }
         }
+    }
+
+    /**
+     * Waits until the JIT compiler has been idle for {@code quiet}, or {@code limit} has passed: compilations queued
+     * by the warm-up otherwise finish in the background while the first clients' frames run, and on a small machine
+     * they take the cores those frames need.
+     *
+     * @param quiet how long the compiler must have done nothing
+     * @param limit the longest this may wait
+     * @return true if the compiler went quiet, false if the limit passed or the JVM does not report compile time
+     */
+    static boolean awaitQuietCompiler(Duration quiet, Duration limit) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return false;
+        }
+        long end = System.nanoTime() + limit.toNanos();
+        long last = jit.getTotalCompilationTime();
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() < end) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            long now = jit.getTotalCompilationTime();
+            if (now != last) {
+                last = now;
+                quietSince = System.nanoTime();
+            } else if (System.nanoTime() - quietSince >= quiet.toNanos()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String frameMessage(byte[] jpeg, int stateLen) {

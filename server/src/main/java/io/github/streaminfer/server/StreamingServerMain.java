@@ -168,6 +168,7 @@ public final class StreamingServerMain {
                     networkFrames = NetworkWarmup.run(loopback, warmupFrames.jpeg(), models.shape().stateLength,
                             o.warmup * NETWORK_WARMUP_FACTOR, NETWORK_WARMUP_DEADLINE);
                 }
+                NetworkWarmup.awaitQuietCompiler(Duration.ofMillis(300), Duration.ofSeconds(10));
                 warmNanos = System.nanoTime() - t0;
             }
             StreamingServer server = e.mount(StreamingServer.builder().host(o.host).port(o.port).access(access)
