@@ -22,6 +22,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -95,6 +97,11 @@ class StandaloneServerTest {
                     .contains("/infer/stream").contains("/metrics").contains("backend 'onnx'")
                     .contains("image decoder: opencv").contains("threads: ").contains("inference worker")
                     .contains("warm-up: 20 frames per new session").endsWith("streaminfer-server: ready\n");
+            // the loopback warm-up went through a real WebSocket and got actions, although the real server has keys
+            Matcher loopback = Pattern.compile("and (\\d+) VLA frames over loopback").matcher(printed);
+            assertThat(loopback.find()).as(printed).isTrue();
+            assertThat(Integer.parseInt(loopback.group(1))).as("VLA frames answered with an action over loopback")
+                    .isGreaterThan(100);
             HttpClient http = HttpClient.newHttpClient();
             Client c = new Client();
             WebSocket ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/stream"),
