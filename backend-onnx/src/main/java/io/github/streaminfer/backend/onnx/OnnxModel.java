@@ -8,12 +8,14 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.github.streaminfer.backend.InferenceException;
 import io.github.streaminfer.backend.LoadedModel;
+import io.github.streaminfer.backend.RunGuard;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -23,9 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A model loaded by {@link OnnxBackend}.
@@ -35,10 +34,11 @@ import java.util.concurrent.locks.LockSupport;
  * cached per caller tensor set (keyed on the identity of the {@code inputs} array, in a per-thread table that holds
  * every tensor set the thread runs, so a pool thread cycling through many sessions keeps each one's wrappers) and
  * rebuilt only when a tensor, its buffer or its shape changes, so a session's steady state creates no wrappers. The
- * wrappers of a tensor set whose tensors were freed are closed the next time the thread meets a new tensor set. Outputs are <em>pinned</em> (ONNX Runtime writes straight into the caller's buffer) when their
- * shape is static, or, for dynamic outputs, once a run has shown their shape; that shape is trusted while the input
- * shapes stay the same, and if ONNX Runtime then reports a different one the run is repeated unpinned and pinning is
- * switched off for that tensor set. Unpinned outputs are copied into the caller's tensors, which are reshaped.
+ * wrappers of a tensor set whose tensors were freed are closed the next time the thread meets a new tensor set.
+ * Outputs are <em>pinned</em> (ONNX Runtime writes straight into the caller's buffer) when their shape is static,
+ * or, for dynamic outputs, once a run has shown their shape; that shape is trusted while the input shapes stay the
+ * same, and if ONNX Runtime then reports a different one the run is repeated unpinned and pinning is switched off
+ * for that tensor set. Unpinned outputs are copied into the caller's tensors, which are reshaped.
  *
  * <p><b>Note:</b> {@link #run} is thread-safe for different tensor arrays (several sessions may share one model);
  * one tensor array must not be used by two threads at once. {@link #close()} waits for running calls to finish.
@@ -47,6 +47,8 @@ public final class OnnxModel implements LoadedModel {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxModel.class);
     /** Tensor sets one thread keeps wrapped; past this, after freed sets are swept, the oldest set is dropped. */
     private static final int MAX_BINDINGS_PER_THREAD = 4096;
+    /** How long {@link #close()} waits for runs in progress before it leaves the native session open. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
     private final OrtEnvironment env;
     private final OrtSession session;
@@ -54,10 +56,9 @@ public final class OnnxModel implements LoadedModel {
     private final String provider;
     private final List<TensorSpec> inputs;
     private final List<TensorSpec> outputs;
-    private final AtomicInteger active = new AtomicInteger();
+    private final RunGuard guard;
     private final Set<Binding> bindings = ConcurrentHashMap.newKeySet();
     private final ThreadLocal<Map<Tensor[], Binding>> perThread;
-    private volatile boolean closed;
 
     OnnxModel(OrtEnvironment env, OrtSession session, String name, String provider, List<TensorSpec> inputs,
               List<TensorSpec> outputs) {
@@ -68,6 +69,7 @@ public final class OnnxModel implements LoadedModel {
         this.inputs = inputs;
         this.outputs = outputs;
         this.perThread = ThreadLocal.withInitial(IdentityHashMap::new);
+        this.guard = new RunGuard("ONNX model " + name);
     }
 
 
@@ -98,14 +100,11 @@ public final class OnnxModel implements LoadedModel {
 
     @Override
     public void run(Tensor[] in, Tensor[] out) {
-        active.incrementAndGet();
+        guard.enter();
         try {
-            if (closed) {
-                throw new IllegalStateException("ONNX model " + name + " is closed");
-            }
             binding(in, out).run();
         } finally {
-            active.decrementAndGet();
+            guard.exit();
         }
     }
 
@@ -155,17 +154,12 @@ public final class OnnxModel implements LoadedModel {
 
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (active.get() != 0) {
-            if (System.nanoTime() - deadline > 0) {
-                LOG.warn("ONNX model {}: runs still active after 30 s; native session left open", name);
-                return;
+        if (!guard.closeAndAwait(CLOSE_WAIT)) {
+            if (guard.active() > 0) {
+                LOG.warn("ONNX model {}: runs still active after {} s; native session left open", name,
+                        CLOSE_WAIT.toSeconds());
             }
-            LockSupport.parkNanos(100_000);
+            return;
         }
         for (Binding b : bindings) {
             b.close();

@@ -2,18 +2,16 @@ package io.github.streaminfer.backend.openvino;
 
 import com.sun.jna.Pointer;
 import io.github.streaminfer.backend.LoadedModel;
+import io.github.streaminfer.backend.RunGuard;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A model compiled by {@link OpenVinoBackend}.
@@ -44,12 +42,10 @@ public final class OpenVinoModel implements LoadedModel {
     private final List<TensorSpec> outputs;
     private final int[] inputTypes;
     private final int[] outputTypes;
-    private final AtomicInteger active = new AtomicInteger();
+    private final RunGuard guard;
     private final Set<RequestBinding> bindings = ConcurrentHashMap.newKeySet();
     private final ThreadLocal<RequestBinding[]> perThread =
             ThreadLocal.withInitial(() -> new RequestBinding[CACHE_PER_THREAD]);
-    private final AtomicBoolean closing = new AtomicBoolean();
-    private volatile boolean closed;
 
     OpenVinoModel(OpenVinoRuntime runtime, Pointer core, Pointer compiled, String name, OpenVinoOptions options,
                   List<TensorSpec> inputs, int[] inputTypes, List<TensorSpec> outputs, int[] outputTypes) {
@@ -57,6 +53,7 @@ public final class OpenVinoModel implements LoadedModel {
         this.core = core;
         this.compiled = compiled;
         this.name = name;
+        this.guard = new RunGuard("OpenVINO model " + name);
         this.options = options;
         this.inputs = inputs;
         this.outputs = outputs;
@@ -112,14 +109,11 @@ public final class OpenVinoModel implements LoadedModel {
 
     @Override
     public void run(Tensor[] in, Tensor[] out) {
-        active.incrementAndGet();
+        guard.enter();
         try {
-            if (closed) {
-                throw new IllegalStateException("OpenVINO model " + name + " is closed");
-            }
             binding(in, out).run();
         } finally {
-            active.decrementAndGet();
+            guard.exit();
         }
     }
 
@@ -153,17 +147,11 @@ public final class OpenVinoModel implements LoadedModel {
 
     @Override
     public void close() {
-        if (!closing.compareAndSet(false, true)) {
-            return;
-        }
-        closed = true;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (active.get() != 0) {
-            if (System.nanoTime() - deadline > 0) {
+        if (!guard.closeAndAwait(Duration.ofSeconds(30))) {
+            if (guard.active() > 0) {
                 LOG.warn("OpenVINO model {}: runs still active after 30 s; native objects left allocated", name);
-                return;
             }
-            LockSupport.parkNanos(100_000);
+            return;
         }
         for (RequestBinding b : bindings) {
             if (bindings.remove(b)) {

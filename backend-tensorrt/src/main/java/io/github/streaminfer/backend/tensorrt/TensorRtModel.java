@@ -2,6 +2,7 @@ package io.github.streaminfer.backend.tensorrt;
 
 import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelLoadException;
+import io.github.streaminfer.backend.RunGuard;
 import io.github.streaminfer.backend.Tensors;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Shapes;
@@ -13,13 +14,11 @@ import org.bytedeco.tensorrt.nvinfer.IRuntime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A TensorRT engine loaded by {@link TensorRtBackend}.
@@ -49,16 +48,16 @@ public final class TensorRtModel implements LoadedModel {
     private final long[][] minShape;
     private final long[][] optShape;
     private final long[][] maxShape;
-    private final AtomicInteger active = new AtomicInteger();
+    private final RunGuard guard;
     private final AtomicReference<ExecutionSlot> spare = new AtomicReference<>();
     private final List<ExecutionSlot> slots = new CopyOnWriteArrayList<>();
     private final ThreadLocal<ExecutionSlot> perThread = new ThreadLocal<>();
-    private volatile boolean closed;
 
     TensorRtModel(IRuntime runtime, ICudaEngine engine, String name, DeviceInfo device, boolean cudaGraph) {
         this.runtime = runtime;
         this.engine = engine;
         this.name = name;
+        this.guard = new RunGuard("TensorRT model " + name);
         this.device = device;
         List<TensorSpec> in = new ArrayList<>();
         List<TensorSpec> out = new ArrayList<>();
@@ -179,18 +178,15 @@ public final class TensorRtModel implements LoadedModel {
 
     @Override
     public void run(Tensor[] in, Tensor[] out) {
-        active.incrementAndGet();
+        guard.enter();
         try {
-            if (closed) {
-                throw new IllegalStateException("TensorRT model " + name + " is closed");
-            }
             if (in.length != inputs.size() || out.length != outputs.size()) {
                 throw new IllegalArgumentException("TensorRT model " + name + " has " + inputs.size() + " inputs and "
                         + outputs.size() + " outputs; run got " + in.length + " and " + out.length + " tensors");
             }
             slot().run(in, out);
         } finally {
-            active.decrementAndGet();
+            guard.exit();
         }
     }
 
@@ -260,17 +256,11 @@ public final class TensorRtModel implements LoadedModel {
 
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (active.get() != 0) {
-            if (System.nanoTime() - deadline > 0) {
+        if (!guard.closeAndAwait(Duration.ofSeconds(30))) {
+            if (guard.active() > 0) {
                 LOG.warn("TensorRT model {}: runs still active after 30 s; native resources left allocated", name);
-                return;
             }
-            LockSupport.parkNanos(100_000);
+            return;
         }
         for (ExecutionSlot s : slots) {
             s.close();
