@@ -1,14 +1,18 @@
 package io.github.streaminfer.server;
 
+import io.github.streaminfer.transport.AccessPolicy;
 import io.github.streaminfer.transport.StreamingServer;
+import io.github.streaminfer.transport.Tier;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -39,12 +43,13 @@ final class NetworkWarmup {
      * {@code deadline}.
      *
      * @param server   the throwaway server, on loopback
+     * @param apiKey   the key its {@link #access(String) access policy} admits
      * @param jpeg     the camera image each frame carries
      * @param stateLen the length of each frame's pose and velocity together
      * @param frames   frames to send
      * @param deadline the longest the warm-up may take
      */
-    static int run(StreamingServer server, byte[] jpeg, int stateLen, int frames, Duration deadline) {
+    static int run(StreamingServer server, String apiKey, byte[] jpeg, int stateLen, int frames, Duration deadline) {
         String frame = frameMessage(jpeg, stateLen);
         Semaphore window = new Semaphore(WINDOW);
         AtomicInteger actions = new AtomicInteger();
@@ -57,7 +62,7 @@ final class NetworkWarmup {
                     .buildAsync(URI.create("ws://127.0.0.1:" + server.port() + "/v1/stream"),
                             new Replies(window, actions, connected))
                     .get(deadline.toMillis(), TimeUnit.MILLISECONDS);
-            ws.sendText("{\"type\":\"auth\",\"api_key\":\"\",\"target_fps\":1000}", true).join();
+            ws.sendText("{\"type\":\"auth\",\"api_key\":\"" + apiKey + "\",\"target_fps\":1000}", true).join();
             connected.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
             for (int i = 0; i < frames; i++) {
                 long left = end - System.nanoTime();
@@ -78,6 +83,22 @@ final class NetworkWarmup {
                 ws.abort();
             }
         }
+    }
+
+    /** {@return a random key for one start-up's throwaway servers; it is never printed and dies with them} */
+    static String newKey() {
+        byte[] b = new byte[24];
+        new SecureRandom().nextBytes(b);
+        return "warmup_" + HexFormat.of().formatHex(b);
+    }
+
+    /**
+     * {@return the throwaway server's access: only {@code apiKey}, with no session or frame-rate limit}
+     *
+     * @param apiKey from {@link #newKey()}
+     */
+    static AccessPolicy access(String apiKey) {
+        return AccessPolicy.builder().apiKey(apiKey, new Tier("warmup", Tier.UNLIMITED, 0)).build();
     }
 
     /**

@@ -166,10 +166,12 @@ public final class StreamingServerMain {
                 // two rounds: closing the first throwaway server takes shutdown branches the compiled event-loop
                 // code never saw, which throws that code away; the second round compiles it again with those
                 // branches in, so closing the second one (and the real server's first client) costs nothing
+                String warmupKey = NetworkWarmup.newKey();
                 for (int round = 0; round < 2; round++) {
                     try (StreamingServer loopback = e.mount(StreamingServer.builder().host("127.0.0.1").port(0)
-                            .limits(limits).ioThreads(o.ioThreads), o, false)) {
-                        networkFrames += NetworkWarmup.run(loopback, warmupFrames.jpeg(),
+                            .access(NetworkWarmup.access(warmupKey)).limits(limits).ioThreads(o.ioThreads), o,
+                            false)) {
+                        networkFrames += NetworkWarmup.run(loopback, warmupKey, warmupFrames.jpeg(),
                                 models.shape().stateLength, o.warmup * NETWORK_WARMUP_FACTOR / (round == 0 ? 1 : 4),
                                 NETWORK_WARMUP_DEADLINE);
                     }
