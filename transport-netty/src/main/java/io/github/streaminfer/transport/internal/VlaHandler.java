@@ -219,26 +219,36 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
 
     /** A text message came while a frame_metadata waited for its image: that frame is discarded. */
     private void discardPendingFrame() {
-        if (pendingMeta == null && pendingSlot == null) {
-            return;
+        PendingFrame p = takePendingFrame();
+        if (p != null) {
+            invalid();
+            sendError(p.replyId(), "out_of_order", "expected the binary image for frame_metadata "
+                    + p.described() + ", got a text message; that frame is discarded");
         }
-        long seq = pendingMetaSeq;
-        Object id = pendingMetaId;
-        if (pendingSlot != null) {
-            id = pendingSlot.clientId();
-            frames.release(pendingSlot);
-        }
-        pendingMeta = null;
-        pendingSlot = null;
-        invalid();
-        sendError(id != null ? id : seq, "out_of_order", "expected the binary image for frame_metadata "
-                + describe(id, seq) + ", got a text message; that frame is discarded");
     }
 
     /** The connection closes while a frame_metadata waits for its image: that frame is answered. */
     private void abandonPendingFrame() {
+        PendingFrame p = takePendingFrame();
+        if (p != null) {
+            refused();
+            sendError(p.replyId(), "session_closed", "session closed before the binary image of "
+                    + p.described() + " arrived");
+        }
+    }
+
+    /** A frame_metadata that lost its image: the id its reply carries, and how error messages name it. */
+    private record PendingFrame(Object replyId, String described) {
+    }
+
+    /**
+     * Forgets the frame_metadata waiting for its image and frees its slot.
+     *
+     * @return that frame, or null if none was waiting
+     */
+    private PendingFrame takePendingFrame() {
         if (pendingMeta == null && pendingSlot == null) {
-            return;
+            return null;
         }
         long seq = pendingMetaSeq;
         Object id = pendingMetaId;
@@ -248,9 +258,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         }
         pendingMeta = null;
         pendingSlot = null;
-        refused();
-        sendError(id != null ? id : seq, "session_closed", "session closed before the binary image of "
-                + describe(id, seq) + " arrived");
+        return new PendingFrame(id != null ? id : seq, describe(id, seq));
     }
 
     /**
