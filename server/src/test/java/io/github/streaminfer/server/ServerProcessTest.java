@@ -45,19 +45,7 @@ class ServerProcessTest {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         StringBuffer output = new StringBuffer();
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    output.append(line).append('\n');
-                    lines.add(line);
-                }
-            } catch (java.io.IOException e) {
-                output.append("(output read failed: ").append(e).append(")\n");
-            }
-        }, "server-output");
-        reader.setDaemon(true);
-        reader.start();
+        Thread reader = readOutput(p, output, lines);
         try {
             int port = awaitReady(p, lines, output);
             assertThat(output.toString()).as("printed at start").contains("image decoder: opencv")
@@ -109,19 +97,7 @@ class ServerProcessTest {
         Process p = new ProcessBuilder(command).redirectError(dir.resolve("stderr.txt").toFile()).start();
         StringBuffer output = new StringBuffer();
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    output.append(line).append('\n');
-                    lines.add(line);
-                }
-            } catch (java.io.IOException e) {
-                output.append("(output read failed: ").append(e).append(")\n");
-            }
-        }, "server-output");
-        reader.setDaemon(true);
-        reader.start();
+        readOutput(p, output, lines);
         try {
             int port = awaitReady(p, lines, output);
             List<String> stderr = Files.readAllLines(dir.resolve("stderr.txt")).stream()
@@ -184,5 +160,28 @@ class ServerProcessTest {
             assertThat(runtime).as("the server's run-time class path holds no test library").doesNotContain(banned);
         }
         return classes + java.io.File.pathSeparator + runtime;
+    }
+
+    /**
+     * Collects the child's standard output on a daemon thread: all of it in {@code output}, line by line in
+     * {@code lines}.
+     *
+     * @return the reading thread, which ends with the output
+     */
+    private static Thread readOutput(Process p, StringBuffer output, BlockingQueue<String> lines) {
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    output.append(line).append('\n');
+                    lines.add(line);
+                }
+            } catch (java.io.IOException e) {
+                output.append("(output read failed: ").append(e).append(")\n");
+            }
+        }, "server-output");
+        reader.setDaemon(true);
+        reader.start();
+        return reader;
     }
 }
