@@ -2,12 +2,11 @@ package io.github.streaminfer.backend.openvino;
 
 import io.github.streaminfer.backend.InferenceBackend;
 import io.github.streaminfer.backend.ModelSource;
+import io.github.streaminfer.synthetic.SyntheticModels;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.testkit.BackendContractTest;
-import io.github.streaminfer.synthetic.SyntheticModels;
+import io.github.streaminfer.testkit.ClassifierOutputs;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 /**
  * The backend contract against a real OpenVINO runtime, found as users find it: the system property
@@ -31,23 +30,6 @@ class RealRuntimeContractTest extends BackendContractTest {
 
     @Override
     protected void checkOutputs(Tensor[] inputs, Tensor[] outputs) {
-        Tensor x = inputs[0];
-        int rows = (int) x.dim(0);
-        assertThat(outputs[0].shape()).containsExactly(rows, SyntheticModels.TinyMlp.OUT);
-        assertThat(outputs[1].shape()).containsExactly(rows);
-        float[] row = new float[SyntheticModels.TinyMlp.IN];
-        for (int r = 0; r < rows; r++) {
-            x.getFloats((long) r * row.length, row, 0, row.length);
-            float[] want = MLP.y(row);
-            int best = 0;
-            for (int k = 0; k < want.length; k++) {
-                assertThat(outputs[0].getFloat((long) r * want.length + k)).as("y[%d][%d]", r, k)
-                        .isCloseTo(want[k], within(1e-4f));
-                if (want[k] > want[best]) {
-                    best = k;
-                }
-            }
-            assertThat(outputs[1].getLong(r)).as("cls[%d]", r).isEqualTo(best);
-        }
+        ClassifierOutputs.check(inputs, outputs, SyntheticModels.TinyMlp.IN, MLP::y, 1e-4f);
     }
 }
