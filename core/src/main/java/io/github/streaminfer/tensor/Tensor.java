@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -120,6 +121,33 @@ public final class Tensor {
      */
     public long dim(int index) {
         return shape[index];
+    }
+
+    /**
+     * {@return whether the current shape is exactly {@code shape}; false for null} Allocates nothing.
+     *
+     * @param shape the dimensions to compare with
+     */
+    public boolean hasShape(long[] shape) {
+        return shape != null && Arrays.equals(this.shape, shape);
+    }
+
+    /**
+     * {@return whether the current shape is exactly the shape {@code spec} declares} A dynamic dimension ({@code -1})
+     * never matches. Allocates nothing.
+     *
+     * @param spec the declared shape to compare with
+     */
+    public boolean hasShapeOf(TensorSpec spec) {
+        if (spec.rank() != shape.length) {
+            return false;
+        }
+        for (int k = 0; k < shape.length; k++) {
+            if (shape[k] != spec.dim(k)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** @return a copy of the current shape (allocates; use {@link #dim(int)} on hot paths) */

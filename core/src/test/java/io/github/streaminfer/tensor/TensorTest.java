@@ -100,4 +100,20 @@ class TensorTest {
         assertThat(s.withDynamicDims(1).shape()).containsExactly(1, 3);
         assertThat(s).isEqualTo(TensorSpec.of("x", DType.FLOAT32, -1, 3));
     }
+
+    @Test
+    void hasShapeComparesTheCurrentShapeWithAnArrayOrADeclaredShape() {
+        Tensor t = Tensor.allocate(TensorSpec.of("x", DType.FLOAT32, -1, 8), 2, 8);
+        assertThat(t.hasShape(new long[]{2, 8})).isTrue();
+        assertThat(t.hasShape(new long[]{2, 8, 1})).isFalse();
+        assertThat(t.hasShape(null)).isFalse();
+        assertThat(t.hasShapeOf(TensorSpec.of("x", DType.FLOAT32, 2, 8))).isTrue();
+        assertThat(t.hasShapeOf(TensorSpec.of("x", DType.FLOAT32, -1, 8))).as("a dynamic dimension never matches")
+                .isFalse();
+        assertThat(t.hasShapeOf(TensorSpec.of("x", DType.FLOAT32, 16))).isFalse();
+        t.reshape(3, 8);
+        assertThat(t.hasShape(new long[]{2, 8})).isFalse();
+        assertThat(t.hasShape(new long[]{3, 8})).isTrue();
+        t.free();
+    }
 }

@@ -72,7 +72,6 @@ public final class OnnxModel implements LoadedModel {
         this.guard = new RunGuard("ONNX model " + name);
     }
 
-
     @Override
     public String backendId() {
         return OnnxBackend.ID;
@@ -273,7 +272,7 @@ public final class OnnxModel implements LoadedModel {
             for (int i = 0; i < in.length; i++) {
                 Tensor t = in[i];
                 ByteBuffer buf = t.buffer();
-                if (t == inSeen[i] && buf == inBuffers[i] && sameShape(t, inShapes[i])) {
+                if (t == inSeen[i] && buf == inBuffers[i] && t.hasShape(inShapes[i])) {
                     continue;
                 }
                 TensorSpec spec = inputs.get(i);
@@ -281,7 +280,7 @@ public final class OnnxModel implements LoadedModel {
                     throw new IllegalArgumentException("ONNX model " + name + ": input " + i + " must be " + spec
                             + ", got " + t);
                 }
-                shapeChanged |= inShapes[i] == null || !sameShape(t, inShapes[i]);
+                shapeChanged |= inShapes[i] == null || !t.hasShape(inShapes[i]);
                 closeQuietly(inWrappers[i]);
                 inWrappers[i] = wrap(t);
                 inSeen[i] = t;
@@ -309,11 +308,11 @@ public final class OnnxModel implements LoadedModel {
                 if (!pinnable) {
                     continue;
                 }
-                if (outStatic[j] && !sameShape(t, spec)) {
+                if (outStatic[j] && !t.hasShapeOf(spec)) {
                     t.reshape(spec.shape());
                 }
                 ByteBuffer buf = t.buffer();
-                if (outWrappers[j] != null && buf == outBuffers[j] && sameShape(t, outShapes[j])) {
+                if (outWrappers[j] != null && buf == outBuffers[j] && t.hasShape(outShapes[j])) {
                     continue;
                 }
                 unpin(j);
@@ -409,27 +408,6 @@ public final class OnnxModel implements LoadedModel {
         } catch (OrtException e) {
             throw new InferenceException("ONNX model " + name + ": cannot wrap tensor " + t + ": " + e.getMessage(), e);
         }
-    }
-
-    private static boolean sameShape(Tensor t, long[] shape) {
-        if (shape == null || shape.length != t.rank()) {
-            return false;
-        }
-        for (int k = 0; k < shape.length; k++) {
-            if (t.dim(k) != shape[k]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean sameShape(Tensor t, TensorSpec spec) {
-        for (int k = 0; k < spec.rank(); k++) {
-            if (t.dim(k) != spec.dim(k)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static void closeQuietly(OnnxTensor t) {

@@ -91,7 +91,7 @@ final class RequestBinding {
         for (int i = 0; i < in.length; i++) {
             Tensor t = in[i];
             ByteBuffer buf = t.buffer();
-            if (t == inSeen[i] && buf == inBuffers[i] && sameShape(t, inShapes[i])) {
+            if (t == inSeen[i] && buf == inBuffers[i] && t.hasShape(inShapes[i])) {
                 continue;
             }
             TensorSpec spec = model.inputs().get(i);
@@ -117,7 +117,7 @@ final class RequestBinding {
             if (!spec.isStatic()) {
                 continue;
             }
-            if (!sameShape(t, spec)) {
+            if (!t.hasShapeOf(spec)) {
                 t.reshape(spec.shape());
             }
             ByteBuffer buf = t.buffer();
@@ -188,27 +188,6 @@ final class RequestBinding {
         } finally {
             c.tensorFree(handle);
         }
-    }
-
-    private static boolean sameShape(Tensor t, long[] shape) {
-        if (shape == null || shape.length != t.rank()) {
-            return false;
-        }
-        for (int k = 0; k < shape.length; k++) {
-            if (t.dim(k) != shape[k]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean sameShape(Tensor t, TensorSpec spec) {
-        for (int k = 0; k < spec.rank(); k++) {
-            if (t.dim(k) != spec.dim(k)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Frees the request first, then the tensor handles (the request holds its own references). */

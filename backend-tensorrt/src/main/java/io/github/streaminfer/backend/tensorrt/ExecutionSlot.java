@@ -169,7 +169,7 @@ final class ExecutionSlot {
         for (int i = 0; i < in.length; i++) {
             Tensor t = in[i];
             model.checkInput(i, t);
-            if (!sameShape(t, boundShape[i])) {
+            if (!t.hasShape(boundShape[i])) {
                 setShape(i, t.shape());
                 shapeChanged = true;
             }
@@ -277,18 +277,6 @@ final class ExecutionSlot {
     /** @return whether runs replay a captured CUDA graph */
     boolean usesGraph() {
         return graphExec != null;
-    }
-
-    private static boolean sameShape(Tensor t, long[] shape) {
-        if (shape == null || shape.length != t.rank()) {
-            return false;
-        }
-        for (int k = 0; k < shape.length; k++) {
-            if (t.dim(k) != shape[k]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void cuda(int rc, String what) {
