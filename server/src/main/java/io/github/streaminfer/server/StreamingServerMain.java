@@ -25,6 +25,7 @@ import io.github.streaminfer.transport.ControlledActionEncoder;
 import io.github.streaminfer.transport.DetectionEncoder;
 import io.github.streaminfer.transport.DetectionEndpoint;
 import io.github.streaminfer.transport.DetectionSettings;
+import io.github.streaminfer.transport.EventLoops;
 import io.github.streaminfer.transport.ImageFrame;
 import io.github.streaminfer.transport.OpenPiEndpoint;
 import io.github.streaminfer.transport.OpenPiObservation;
@@ -117,13 +118,18 @@ public final class StreamingServerMain {
      *
      * @param server the server
      * @param pool   the inference workers its sessions share
+     * @param loops  the event loops shared by the server and the pool, or null when the server owns its own
      * @param models the models it serves
      */
-    record Running(StreamingServer server, WorkerPool pool, List<LoadedModel> models) implements AutoCloseable {
+    record Running(StreamingServer server, WorkerPool pool, EventLoops loops, List<LoadedModel> models)
+            implements AutoCloseable {
         @Override
         public void close() {
             server.close();
             pool.close();
+            if (loops != null) {
+                loops.close();
+            }
             for (LoadedModel m : models) {
                 m.close();
             }
@@ -153,7 +159,9 @@ public final class StreamingServerMain {
     static Running start(ServerOptions o, PrintStream log, PrintStream err) {
         AccessPolicy access = access(o.apiKeys);
         ServerModels models = NativeLoaderThread.call("streaminfer-loader", () -> ServerModels.load(o, log, err));
-        WorkerPool pool = WorkerPool.create("streaminfer-sessions", o.workers);
+        EventLoops loops = o.inferenceOnEventLoops ? EventLoops.create(o.ioThreads) : null;
+        WorkerPool pool = loops != null ? WorkerPool.onExecutors("streaminfer-sessions", loops.executors())
+                : WorkerPool.create("streaminfer-sessions", o.workers);
         try {
             ServerLimits limits = ServerLimits.DEFAULT;
             WarmupFrames warmupFrames = new WarmupFrames(models.shape());
@@ -168,9 +176,8 @@ public final class StreamingServerMain {
                 // branches in, so closing the second one (and the real server's first client) costs nothing
                 String warmupKey = NetworkWarmup.newKey();
                 for (int round = 0; round < 2; round++) {
-                    try (StreamingServer loopback = e.mount(StreamingServer.builder().host("127.0.0.1").port(0)
-                            .access(NetworkWarmup.access(warmupKey)).limits(limits).ioThreads(o.ioThreads), o,
-                            false)) {
+                    try (StreamingServer loopback = e.mount(io(StreamingServer.builder().host("127.0.0.1").port(0)
+                            .access(NetworkWarmup.access(warmupKey)).limits(limits), o, loops), o, false)) {
                         networkFrames += NetworkWarmup.run(loopback, warmupKey, warmupFrames.jpeg(),
                                 models.shape().stateLength, o.warmup * NETWORK_WARMUP_FACTOR / (round == 0 ? 1 : 4),
                                 NETWORK_WARMUP_DEADLINE);
@@ -179,8 +186,8 @@ public final class StreamingServerMain {
                 NetworkWarmup.awaitQuietCompiler(Duration.ofMillis(300), Duration.ofSeconds(10));
                 warmNanos = System.nanoTime() - t0;
             }
-            StreamingServer server = e.mount(StreamingServer.builder().host(o.host).port(o.port).access(access)
-                    .limits(limits).ioThreads(o.ioThreads), o, true);
+            StreamingServer server = e.mount(io(StreamingServer.builder().host(o.host).port(o.port).access(access)
+                    .limits(limits), o, loops), o, true);
             PolicyShape shape = models.shape();
             log.println(LOG_PREFIX + "image decoder: " + models.decoder());
             log.println(LOG_PREFIX + "backend '" + models.backend().id() + "' (" + models.backend().description()
@@ -192,7 +199,8 @@ public final class StreamingServerMain {
                     + (models.emgOthers().unavailable().isEmpty() ? "" : "; unavailable: "
                     + String.join(", ", models.emgOthers().unavailable().keySet())));
             log.println(LOG_PREFIX + "threads: " + o.ioThreads + " event loop" + (o.ioThreads == 1 ? "" : "s") + ", "
-                    + o.workers + " inference worker" + (o.workers == 1 ? "" : "s") + " (" + cores() + " cores)");
+                    + (loops != null ? "inferring on the event loops" : o.workers + " inference worker"
+                    + (o.workers == 1 ? "" : "s")) + " (" + cores() + " cores)");
             log.println(LOG_PREFIX + (o.warmup == 0 ? "warm-up: off" : String.format(java.util.Locale.ROOT,
                     "warm-up: %d frames per new session; every endpoint warmed with %d frames, and %d VLA frames "
                             + "over loopback, at start (%.0f ms)",
@@ -205,12 +213,20 @@ public final class StreamingServerMain {
                 log.println("  " + u);
             }
             log.println(LOG_PREFIX + "ready");
-            return new Running(server, pool, models.all());
+            return new Running(server, pool, loops, models.all());
         } catch (RuntimeException ex) {
             pool.close();
+            if (loops != null) {
+                loops.close();
+            }
             models.all().forEach(LoadedModel::close);
             throw ex;
         }
+    }
+
+    /** Puts the server on the shared event loops, or gives it {@code o.ioThreads} loops of its own. */
+    private static StreamingServer.Builder io(StreamingServer.Builder b, ServerOptions o, EventLoops loops) {
+        return loops != null ? b.eventLoops(loops) : b.ioThreads(o.ioThreads);
     }
 
     private static int cores() {
