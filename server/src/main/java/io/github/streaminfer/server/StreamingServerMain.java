@@ -42,9 +42,11 @@ import io.github.streaminfer.transport.VlaFrame;
 import java.io.File;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -65,8 +67,13 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class StreamingServerMain {
     private static final String LOG_PREFIX = "streaminfer-server: ";
-    /** VLA frames sent over loopback at start, per {@code --warmup} frame of a session (see {@link NetworkWarmup}). */
+    /**
+     * VLA frames, and signal stream events, sent over loopback at start per {@code --warmup} frame of a session (see
+     * {@link NetworkWarmup}).
+     */
     static final int NETWORK_WARMUP_FACTOR = 100;
+    /** Signal streams run at once during the loopback warm-up. */
+    static final int SIGNAL_WARMUP_STREAMS = 3;
     /** The longest the loopback warm-up may take. */
     static final Duration NETWORK_WARMUP_DEADLINE = Duration.ofSeconds(20);
     /** Whole-path frames per endpoint at start, per {@code --warmup} frame of a session. */
@@ -168,6 +175,7 @@ public final class StreamingServerMain {
             Endpoints e = new Endpoints(models, limits, pool, o.warmup, warmupFrames);
             long warmNanos = 0;
             int networkFrames = 0;
+            int signalEvents = 0;
             if (o.warmup > 0) {
                 long t0 = System.nanoTime();
                 NativeLoaderThread.run("streaminfer-warmup", () -> e.warmEveryPath(o.warmup * START_WARMUP_FACTOR));
@@ -178,9 +186,19 @@ public final class StreamingServerMain {
                 for (int round = 0; round < 2; round++) {
                     try (StreamingServer loopback = e.mount(io(StreamingServer.builder().host("127.0.0.1").port(0)
                             .access(NetworkWarmup.access(warmupKey)).limits(limits), o, loops), o, false)) {
+                        int frames = o.warmup * NETWORK_WARMUP_FACTOR / (round == 0 ? 1 : 4);
+                        // signal streams beside the VLA frames: a stream ticks at most 1000 times a second, so
+                        // several at once give its path the calls the JIT needs in the time the frames take
+                        List<CompletableFuture<Integer>> streams = new ArrayList<>();
+                        for (int k = 0; k < SIGNAL_WARMUP_STREAMS; k++) {
+                            streams.add(CompletableFuture.supplyAsync(() -> NetworkWarmup.runSignalStream(loopback,
+                                    warmupKey, frames, NETWORK_WARMUP_DEADLINE)));
+                        }
                         networkFrames += NetworkWarmup.run(loopback, warmupKey, warmupFrames.jpeg(),
-                                models.shape().stateLength, o.warmup * NETWORK_WARMUP_FACTOR / (round == 0 ? 1 : 4),
-                                NETWORK_WARMUP_DEADLINE);
+                                models.shape().stateLength, frames, NETWORK_WARMUP_DEADLINE);
+                        for (CompletableFuture<Integer> f : streams) {
+                            signalEvents += f.join();
+                        }
                     }
                 }
                 NetworkWarmup.awaitQuietCompiler(Duration.ofMillis(300), Duration.ofSeconds(10));
@@ -203,8 +221,8 @@ public final class StreamingServerMain {
                     + (o.workers == 1 ? "" : "s")) + " (" + cores() + " cores)");
             log.println(LOG_PREFIX + (o.warmup == 0 ? "warm-up: off" : String.format(java.util.Locale.ROOT,
                     "warm-up: %d frames per new session; every endpoint warmed with %d frames, and %d VLA frames "
-                            + "over loopback, at start (%.0f ms)",
-                    o.warmup, o.warmup * START_WARMUP_FACTOR, networkFrames, warmNanos / 1e6)));
+                            + "over loopback and %d signal stream events over SSE, at start (%.0f ms)",
+                    o.warmup, o.warmup * START_WARMUP_FACTOR, networkFrames, signalEvents, warmNanos / 1e6)));
             if (o.apiKeys.isEmpty()) {
                 log.println(LOG_PREFIX + "WARNING no --api-key given: the server is open to every client");
             }

@@ -106,6 +106,10 @@ class StandaloneServerTest {
             assertThat(loopback.find()).as(printed).isTrue();
             assertThat(Integer.parseInt(loopback.group(1))).as("VLA frames answered with an action over loopback")
                     .isGreaterThan(100);
+            Matcher streamed = Pattern.compile("and (\\d+) signal stream events over SSE").matcher(printed);
+            assertThat(streamed.find()).as(printed).isTrue();
+            assertThat(Integer.parseInt(streamed.group(1))).as("signal events streamed back over loopback")
+                    .isGreaterThan(100);
             HttpClient http = HttpClient.newHttpClient();
             Client c = new Client();
             WebSocket ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/stream"),
