@@ -151,7 +151,7 @@ public final class StreamingServerMain {
      * @return the running server
      */
     static Running start(ServerOptions o, PrintStream log, PrintStream err) {
-        AccessPolicy access = access(o.apiKeys);
+        AccessPolicy access = access(o.apiKeys, o.allowedOrigins);
         ServerModels models = NativeLoaderThread.call("streaminfer-loader", () -> ServerModels.load(o, log, err));
         WorkerPool pool = WorkerPool.create("streaminfer-sessions", o.workers);
         try {
@@ -217,8 +217,9 @@ public final class StreamingServerMain {
         return Runtime.getRuntime().availableProcessors();
     }
 
-    private static AccessPolicy access(List<String> apiKeys) {
+    static AccessPolicy access(List<String> apiKeys, List<String> origins) {
         AccessPolicy.Builder access = AccessPolicy.builder();
+        origins.forEach(access::allowOrigin);
         for (String k : apiKeys) {
             int colon = k.lastIndexOf(':');
             Tier tier = Tier.ENTERPRISE;
