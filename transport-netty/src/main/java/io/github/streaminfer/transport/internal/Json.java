@@ -114,8 +114,10 @@ public final class Json {
     }
 
     /**
-     * {@return text that may hold client input, made safe for a message or a log line}: control characters escaped
-     * and cut at {@code max} characters of the original ({@link ClientText#safe(String, int)}); empty for null.
+     * {@return text that may hold client input, made safe for a message or a log line}: cut at {@code max}
+     * characters with a note of the original length, and every control character (line and paragraph separators
+     * included) escaped as in {@link ClientText#safe(String, int)}; empty for null. Unlike {@code ClientText.safe},
+     * a backslash stays as it is, so a message that already quotes client text escaped is not escaped twice.
      *
      * @param s   text
      * @param max characters of the original to keep
@@ -124,7 +126,30 @@ public final class Json {
         if (s == null) {
             return "";
         }
-        return ClientText.safe(s, max);
+        int n = Math.min(s.length(), max);
+        if (n > 0 && n < s.length() && Character.isHighSurrogate(s.charAt(n - 1))) {
+            n--; // never cut a pair in two
+        }
+        StringBuilder b = new StringBuilder(n + 24);
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20 || (c >= 0x7F && c < 0xA0) || c == '\u2028' || c == '\u2029') {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        if (s.length() > max) {
+            b.append("...(").append(s.length()).append(" chars)");
+        }
+        return b.toString();
     }
 
     /**

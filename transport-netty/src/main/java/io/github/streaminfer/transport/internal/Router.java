@@ -176,7 +176,8 @@ public final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!(cause instanceof IOException)) {
-            LOG.debug("HTTP connection {}: {}", ctx.channel().remoteAddress(), ClientText.safe(cause.toString(), 300));
+            LOG.debug("HTTP connection {}: {}", ctx.channel().remoteAddress(),
+                    ClientText.safe(cause.toString(), 300));
         }
         ctx.close();
     }

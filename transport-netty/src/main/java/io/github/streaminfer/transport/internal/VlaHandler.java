@@ -228,8 +228,8 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     }
 
     /**
-     * A message larger than an {@code auth} message may be came before authentication: it is refused unread (not
-     * parsed), and the connection is closed with 1009, so that no unauthenticated client costs parsing time.
+     * A message larger than any {@code auth} message came before authentication: it is refused unread (never parsed)
+     * and the connection is closed with 1009, so that no unauthenticated client costs parsing time.
      */
     private void refuseBeforeAuth(int bytes) {
         int max = server.messages.maxAuthMessageBytes();
@@ -777,8 +777,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         } catch (IOException | RuntimeException e) {
             l.failed.increment();
             server.warnings.warn(LOG, "vla-encode", "VLA session {}: could not encode the result of frame {}",
-                    ls == null ? "?" : ls.id(),
-                    r.frameId(), e);
+                    ls == null ? "?" : ls.id(), r.frameId(), e);
             ObjectNode o = Json.object();
             o.put("type", "error");
             o.put("code", "internal_error");
