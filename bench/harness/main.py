@@ -70,6 +70,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         "then needs --sse-fps 50 or less). Default: both servers open, no key")
     p.add_argument("--models", type=Path, default=BENCH / ".cache" / "models", help="policy.onnx and emg.onnx")
     p.add_argument("--java-opts", default=None, help="JAVA_OPTS for our server")
+    p.add_argument("--server-args", default="", help="extra options for our server, e.g. '--inference-on workers'")
     p.add_argument("--out", type=Path, default=BENCH / "results", help="where the JSON goes")
     args = p.parse_args(argv)
     args.load_list = parse_loads(args.loads)
@@ -168,7 +169,8 @@ def run_python(args: argparse.Namespace, frames: list[str], results: dict[str, A
 
 def run_ours(args: argparse.Namespace, frames: list[str], results: dict[str, Any], log_dir: Path,
              openpi_dir: str | None) -> None:
-    server = servers.ours(args.port, args.api_key, args.models / "policy.onnx", log_dir, args.java_opts)
+    server = servers.ours(args.port, args.api_key, args.models / "policy.onnx", log_dir, args.java_opts,
+                          args.server_args.split())
     try:
         guarded("ours", "vla", results, lambda: run_vla_cases("ours", server, args, frames, results))
         if args.sse_fps > 0:

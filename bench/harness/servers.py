@@ -75,10 +75,11 @@ def _key_args(api_key: str | None, suffix: str = ":enterprise") -> list[str]:
     return [] if api_key is None else ["--api-key", api_key + suffix]
 
 
-def ours(port: int, api_key: str | None, policy: Path, log_dir: Path, java_opts: str | None) -> Server:
+def ours(port: int, api_key: str | None, policy: Path, log_dir: Path, java_opts: str | None,
+         server_args: list[str] | None = None) -> Server:
     """bin/streaminfer-server (already built) on the shared policy file; its synthetic EMG model is emg.onnx's."""
     command = [str(ROOT / "bin" / "streaminfer-server"), "--port", str(port), "--model", str(policy),
-               *_key_args(api_key)]
+               *_key_args(api_key), *(server_args or [])]
     env = {"STREAMINFER_SKIP_BUILD": "1"}
     if java_opts is not None:
         env["JAVA_OPTS"] = java_opts

@@ -91,8 +91,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
     private final BooleanSupplier closingCheck;
     private final WorkerPool pool;
     private final Thread dedicatedThread;
-    /** The worker's signal: its own for a dedicated thread, its pool thread's otherwise. Producers wake it. */
-    private final WakeSignal wakeSignal;
+    /** Wakes the worker: its own signal for a dedicated thread, its pool thread or executor lane otherwise. */
+    private final Waker waker;
     /** Longest timed sleep while a paced frame waits: exact on the system clock, short polls on any other. */
     private final long maxTimedParkNanos;
     private final int maxBatch;
@@ -168,11 +168,12 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         this.maxTimedParkNanos = clock == NanoClock.SYSTEM ? Long.MAX_VALUE - 1 : FOREIGN_CLOCK_POLL_NANOS;
         if (pool != null) {
             this.dedicatedThread = null;
-            this.wakeSignal = pool.register(this);
+            this.waker = pool.register(this);
         } else {
             IdleStrategy idle = config.idleStrategy().copy();
-            this.wakeSignal = new WakeSignal(() -> closing ? 0 : parkNanos());
-            this.dedicatedThread = new Thread(() -> runDedicated(idle), "streaminfer-" + config.name());
+            WakeSignal own = new WakeSignal(() -> closing ? 0 : parkNanos());
+            this.waker = own::wake;
+            this.dedicatedThread = new Thread(() -> runDedicated(idle, own), "streaminfer-" + config.name());
             dedicatedThread.setDaemon(true);
             dedicatedThread.start();
         }
@@ -236,7 +237,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             // the wake-up's read of the worker's parked flag (see WakeSignal)
             boolean lastOut = counters.exitProducer();
             if (status == SubmitStatus.ACCEPTED || status == SubmitStatus.REPLACED_OLDEST) {
-                wakeSignal.wake();
+                waker.wake();
             }
             if (lastOut && closing && counters.noWorkerInside()) {
                 cleanup();
@@ -353,7 +354,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             performReset();
             return;
         }
-        wakeSignal.wake();
+        waker.wake();
         long deadline = System.nanoTime() + config.closeTimeout().toNanos();
         for (int waits = 0; resetsDone < request && !closing; waits++) {
             if (System.nanoTime() - deadline > 0) {
@@ -382,7 +383,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         if (pool != null) {
             pool.deregister(this);
         } else {
-            wakeSignal.wake(); // a parked dedicated worker must see the flag and end
+            waker.wake(); // a parked dedicated worker must see the flag and end
         }
         if (counters.noWorkerInside() && counters.noProducerInside()) {
             cleanup();
@@ -488,7 +489,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------- worker
 
-    private void runDedicated(IdleStrategy idle) {
+    private void runDedicated(IdleStrategy idle, WakeSignal own) {
         while (!closing) {
             int work;
             try {
@@ -497,7 +498,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
                 onWorkerError(t);
                 work = 0;
             }
-            idle.idle(work, wakeSignal);
+            idle.idle(work, own);
         }
         // a close that timed out while an inference ran is finished here
         if (counters.noWorkerInside() && counters.noProducerInside()) {

@@ -5,8 +5,12 @@ import io.github.streaminfer.concurrent.WakeSignal;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * A fixed set of worker threads shared by many sessions, for servers that host more sessions than they have cores.
@@ -22,11 +26,20 @@ import java.util.Objects;
  * transport's event loops only queue behind each other and delay the event loops. {@link #forServer(String, int)}
  * sizes a pool from the cores that remain; {@link #serverEventLoops()} says how many event loops to pair it with.
  *
- * <p><b>Note:</b> thread-safe. Closing the pool stops its threads and closes the sessions still registered.
+ * <p><b>On executors.</b> {@link #onExecutors(String, Iterable)} runs the sessions on executors someone else owns,
+ * typically a server's event loops, instead of threads of its own. A session is bound to the executor whose thread
+ * first feeds it, so a connection's frames are read, inferred and answered on one thread, with no hand-over between
+ * threads; each executor then cycles through its sessions as above, one frame each, between its other tasks.
+ *
+ * <p><b>Note:</b> thread-safe. Closing the pool stops its threads (not the executors of an executor pool) and closes
+ * the sessions still registered.
  */
 public final class WorkerPool implements AutoCloseable {
     private final String name;
     private final Runner[] runners;
+    private final ExecutorLane[] lanes;
+    /** Sessions of an executor pool that no producer has fed yet, so they are bound to no lane. */
+    private final Set<StreamingInferenceSession<?, ?>> unbound = Collections.newSetFromMap(new IdentityHashMap<>());
     private volatile boolean closed;
 
     /**
@@ -47,6 +60,44 @@ public final class WorkerPool implements AutoCloseable {
             runners[i] = new Runner(name + "-" + i, idle.copy());
             runners[i].thread.start();
         }
+        lanes = new ExecutorLane[0];
+    }
+
+    private WorkerPool(String name, List<ScheduledExecutorService> executors) {
+        this.name = name;
+        this.runners = new Runner[0];
+        this.lanes = new ExecutorLane[executors.size()];
+        for (int i = 0; i < lanes.length; i++) {
+            lanes[i] = new ExecutorLane(executors.get(i));
+        }
+    }
+
+    /**
+     * Creates a pool that starts no threads: its sessions run on the given executors, each a single thread that
+     * runs one task at a time (Netty's event loops are). A session is bound to the executor whose thread first
+     * submits to it, or to the least-loaded one when no executor's thread does; a frame submitted on that thread
+     * is then inferred on it too, right after the executor's current task, and its result is delivered there.
+     *
+     * <p>This removes the two thread hand-overs of a server whose event loop reads a frame, a worker infers it and
+     * the event loop writes the answer, which is what a small machine's tail latency is made of. The price: while a
+     * frame is inferred the executor does nothing else, so every frame's decode and inference must be cheap and
+     * bounded (limit image sizes), and nothing that runs on these executors may block waiting for a session bound
+     * to the same executor (for example {@link StreamingInferenceSession#drainAndClose}).
+     *
+     * @param name      name of the pool, for messages
+     * @param executors the executors, at least one; the pool does not shut them down
+     * @return a pool whose sessions run on {@code executors}
+     */
+    public static WorkerPool onExecutors(String name, Iterable<? extends ScheduledExecutorService> executors) {
+        Objects.requireNonNull(name, "name");
+        List<ScheduledExecutorService> list = new ArrayList<>();
+        for (ScheduledExecutorService e : executors) {
+            list.add(Objects.requireNonNull(e, "executor"));
+        }
+        if (list.isEmpty()) {
+            throw new IllegalArgumentException("executors is empty; allowed: at least one executor");
+        }
+        return new WorkerPool(name, list);
     }
 
     /**
@@ -111,28 +162,41 @@ public final class WorkerPool implements AutoCloseable {
         return serverEventLoops(Runtime.getRuntime().availableProcessors());
     }
 
-    /** @return number of threads */
+    /** {@return the number of threads or executors the sessions run on} */
     public int threads() {
-        return runners.length;
+        return runners.length + lanes.length;
     }
 
-    /** @return sessions currently registered */
-    public int sessions() {
-        int n = 0;
+    /** {@return whether the sessions run on executors the pool does not own (see {@link #onExecutors})} */
+    public boolean runsOnExecutors() {
+        return lanes.length > 0;
+    }
+
+    /** {@return the number of sessions currently registered} */
+    public synchronized int sessions() {
+        int n = unbound.size();
         for (Runner r : runners) {
             n += r.sessions.length;
+        }
+        for (ExecutorLane l : lanes) {
+            n += l.sessions.length;
         }
         return n;
     }
 
     /**
-     * Pins a session to the least-loaded thread.
+     * Pins a session to the least-loaded thread, or, on an executor pool, registers it to be bound to a lane when
+     * it is first fed.
      *
-     * @return the wake-up signal of that thread, for the session's producers
+     * @return what the session's producers wake
      */
-    synchronized WakeSignal register(StreamingInferenceSession<?, ?> session) {
+    synchronized Waker register(StreamingInferenceSession<?, ?> session) {
         if (closed) {
             throw new IllegalStateException("worker pool '" + name + "' is closed");
+        }
+        if (lanes.length > 0) {
+            unbound.add(session);
+            return new LaneBinding(session);
         }
         Runner least = runners[0];
         for (Runner r : runners) {
@@ -143,25 +207,70 @@ public final class WorkerPool implements AutoCloseable {
         StreamingInferenceSession<?, ?>[] next = Arrays.copyOf(least.sessions, least.sessions.length + 1);
         next[next.length - 1] = session;
         least.sessions = next;
-        return least.signal;
+        return least;
+    }
+
+    /**
+     * Binds an executor pool's session to the lane of the calling thread, or to the least-loaded lane.
+     *
+     * @return the lane, or null if the session was deregistered (closed) or the pool closed meanwhile
+     */
+    private synchronized ExecutorLane bind(LaneBinding b) {
+        if (b.lane != null) {
+            return b.lane;
+        }
+        if (closed || !unbound.remove(b.session)) {
+            return null;
+        }
+        Thread self = Thread.currentThread();
+        ExecutorLane chosen = null;
+        for (ExecutorLane l : lanes) {
+            if (l.thread == self) {
+                chosen = l;
+                break;
+            }
+            if (chosen == null || l.sessions.length < chosen.sessions.length) {
+                chosen = l;
+            }
+        }
+        StreamingInferenceSession<?, ?>[] next = Arrays.copyOf(chosen.sessions, chosen.sessions.length + 1);
+        next[next.length - 1] = b.session;
+        chosen.sessions = next;
+        b.lane = chosen;
+        return chosen;
     }
 
     synchronized void deregister(StreamingInferenceSession<?, ?> session) {
+        if (unbound.remove(session)) {
+            return;
+        }
+        for (ExecutorLane l : lanes) {
+            StreamingInferenceSession<?, ?>[] cur = l.sessions;
+            int i = Arrays.asList(cur).indexOf(session);
+            if (i >= 0) {
+                l.sessions = without(cur, i);
+                return;
+            }
+        }
         for (Runner r : runners) {
             StreamingInferenceSession<?, ?>[] cur = r.sessions;
             for (int i = 0; i < cur.length; i++) {
                 if (cur[i] == session) {
-                    StreamingInferenceSession<?, ?>[] next = new StreamingInferenceSession<?, ?>[cur.length - 1];
-                    System.arraycopy(cur, 0, next, 0, i);
-                    System.arraycopy(cur, i + 1, next, i, cur.length - i - 1);
-                    r.sessions = next;
+                    r.sessions = without(cur, i);
                     return;
                 }
             }
         }
     }
 
-    /** Stops the threads, then closes every session still registered. */
+    private static StreamingInferenceSession<?, ?>[] without(StreamingInferenceSession<?, ?>[] cur, int i) {
+        StreamingInferenceSession<?, ?>[] next = new StreamingInferenceSession<?, ?>[cur.length - 1];
+        System.arraycopy(cur, 0, next, 0, i);
+        System.arraycopy(cur, i + 1, next, i, cur.length - i - 1);
+        return next;
+    }
+
+    /** Stops the threads (an executor pool's lanes stop taking cycles), then closes every session still registered. */
     @Override
     public void close() {
         List<StreamingInferenceSession<?, ?>> remaining = new ArrayList<>();
@@ -170,6 +279,12 @@ public final class WorkerPool implements AutoCloseable {
                 return;
             }
             closed = true;
+            remaining.addAll(unbound);
+            unbound.clear();
+            for (ExecutorLane l : lanes) {
+                l.running = false;
+                remaining.addAll(Arrays.asList(l.sessions));
+            }
         }
         for (Runner r : runners) {
             r.running = false;
@@ -188,8 +303,29 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /** An executor pool session's producers' handle: binds the session to a lane on its first wake-up. */
+    private final class LaneBinding implements Waker {
+        final StreamingInferenceSession<?, ?> session;
+        volatile ExecutorLane lane;
+
+        LaneBinding(StreamingInferenceSession<?, ?> session) {
+            this.session = session;
+        }
+
+        @Override
+        public void wake() {
+            ExecutorLane l = lane;
+            if (l == null) {
+                l = bind(this);
+            }
+            if (l != null) {
+                l.wake();
+            }
+        }
+    }
+
     /** One pool thread: cycles through its sessions, then idles on its own signal. */
-    private static final class Runner implements Runnable, WakeSignal.Condition {
+    private static final class Runner implements Runnable, WakeSignal.Condition, Waker {
         final Thread thread;
         final IdleStrategy idle;
         final WakeSignal signal = new WakeSignal(this);
@@ -200,6 +336,11 @@ public final class WorkerPool implements AutoCloseable {
             this.idle = idle;
             this.thread = new Thread(this, threadName);
             thread.setDaemon(true);
+        }
+
+        @Override
+        public void wake() {
+            signal.wake();
         }
 
         /** The soonest any session on this thread needs it: 0 if one has work now (or the pool is closing). */

@@ -8,6 +8,8 @@ import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -21,9 +23,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Drives VLA frames over a real loopback WebSocket through a throwaway server before the real one starts, so that
- * the JIT has compiled the whole path a client's frame takes (HTTP and WebSocket codecs, the frame reader, the
- * session, decoding, the model, the action writer) before the first client arrives.
+ * Drives VLA frames over a real loopback WebSocket, and a signal stream over SSE, through a throwaway server before
+ * the real one starts, so that the JIT has compiled the whole path a client's frame takes (HTTP and WebSocket
+ * codecs, the frame reader, the session, decoding, the model, the action and event writers) before the first client
+ * arrives.
  *
  * <p>Session warm-up ({@code --warmup}) runs frames through a session only; the event loop's half of the path is
  * what this adds. The throwaway server shares the real one's classes, endpoints and models, not its port, keys,
@@ -82,6 +85,37 @@ final class NetworkWarmup {
             if (ws != null) {
                 ws.abort();
             }
+        }
+    }
+
+    /**
+     * {@return how many result events came back} Streams {@code events} signal windows at 1000 a second through the
+     * throwaway server's {@code POST /infer/stream} (server-side source, preprocessing on) and reads the SSE response
+     * to its end, or stops at {@code deadline}: the stream's ticker, session, model and event writer are then
+     * compiled before the first client opens a stream.
+     *
+     * @param server   the throwaway server, on loopback, with a signal endpoint
+     * @param apiKey   the key its {@link #access(String) access policy} admits
+     * @param events   windows to stream
+     * @param deadline the longest the warm-up may take
+     */
+    static int runSignalStream(StreamingServer server, String apiKey, int events, Duration deadline) {
+        String body = String.format(Locale.ROOT, "{\"duration_seconds\": %.3f, \"fps\": 1000, \"preprocess\": true}",
+                events / 1000.0);
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/infer/stream"))
+                .header("X-API-Key", apiKey).header("Content-Type", "application/json").timeout(deadline)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        try {
+            HttpResponse<java.util.stream.Stream<String>> response = HttpClient.newHttpClient().send(request,
+                    HttpResponse.BodyHandlers.ofLines());
+            try (java.util.stream.Stream<String> lines = response.body()) {
+                return (int) lines.filter(l -> l.startsWith("data: ") && l.contains("\"prediction\"")).count();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        } catch (Exception e) { // a warm-up that fails leaves a colder server, never a broken one
+            return 0;
         }
     }
 

@@ -41,9 +41,14 @@ final class ServerOptions {
             "  --warmup N               synthetic frames each new session runs through decode, model and reply",
             "                           decoding before it reports ready (default " + DEFAULT_WARMUP + "; 0 = none);",
             "                           with N > 0 the server also warms every endpoint's path once at start",
-            "  --io-threads N           Netty event loops (default a quarter of the cores, at least 1)",
+            "  --inference-on WHERE     where frames are decoded and inferred: workers (default; threads of",
+            "                           their own, beside the event loops) or event-loops (on the event loop",
+            "                           that read the frame: no hand-over between threads, for fast models)",
+            "  --io-threads N           Netty event loops (default a quarter of the cores, at least 1; all the",
+            "                           cores with --inference-on event-loops)",
             "  --workers N              inference worker threads shared by all sessions (default the cores",
-            "                           left beside the event loops, at least 1)",
+            "                           left beside the event loops, at least 1; none with --inference-on",
+            "                           event-loops)",
             "  --api-key KEY[:TIER]     API key, repeatable; TIER = free|pro|enterprise (default enterprise).",
             "                           Without any key the server is open to every client.",
             "  --allow-origin ORIGIN    browser Origin allowed to connect (scheme://host[:port]), repeatable; once",
@@ -67,8 +72,9 @@ final class ServerOptions {
     int imageWidth;
     int imageHeight;
     int warmup = DEFAULT_WARMUP;
-    int ioThreads = WorkerPool.serverEventLoops();
+    int ioThreads = -1; // resolved once the options are read
     int workers = -1; // resolved against ioThreads once the options are read
+    boolean inferenceOnEventLoops;
     final List<String> apiKeys = new ArrayList<>();
     final List<String> allowedOrigins = new ArrayList<>();
     String tlsCert;
@@ -127,6 +133,14 @@ final class ServerOptions {
                     }
                 }
                 case "--warmup" -> o.warmup = number(args, ++i, a, 0, 10_000);
+                case "--inference-on" -> {
+                    String v = value(args, ++i, a);
+                    if (!v.equals("workers") && !v.equals("event-loops")) {
+                        throw new IllegalArgumentException("--inference-on is '" + v
+                                + "'; allowed: workers, event-loops");
+                    }
+                    o.inferenceOnEventLoops = v.equals("event-loops");
+                }
                 case "--io-threads" -> o.ioThreads = number(args, ++i, a, 1, 1024);
                 case "--workers" -> o.workers = number(args, ++i, a, 1, 1024);
                 case "--api-key" -> o.apiKeys.add(value(args, ++i, a));
@@ -147,8 +161,22 @@ final class ServerOptions {
         if ((o.tlsCert == null) != (o.tlsKey == null)) {
             throw new IllegalArgumentException("--tls-cert and --tls-key go together");
         }
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (o.inferenceOnEventLoops) {
+            if (o.workers >= 0) {
+                throw new IllegalArgumentException("--workers does not go with --inference-on event-loops: the "
+                        + "event loops infer; size them with --io-threads");
+            }
+            o.workers = 0;
+            if (o.ioThreads < 0) {
+                o.ioThreads = cores;
+            }
+        }
+        if (o.ioThreads < 0) {
+            o.ioThreads = WorkerPool.serverEventLoops(cores);
+        }
         if (o.workers < 0) {
-            o.workers = WorkerPool.workersBeside(Runtime.getRuntime().availableProcessors(), o.ioThreads);
+            o.workers = WorkerPool.workersBeside(cores, o.ioThreads);
         }
         return o;
     }

@@ -25,6 +25,7 @@ import io.github.streaminfer.transport.ControlledActionEncoder;
 import io.github.streaminfer.transport.DetectionEncoder;
 import io.github.streaminfer.transport.DetectionEndpoint;
 import io.github.streaminfer.transport.DetectionSettings;
+import io.github.streaminfer.transport.EventLoops;
 import io.github.streaminfer.transport.ImageFrame;
 import io.github.streaminfer.transport.OpenPiEndpoint;
 import io.github.streaminfer.transport.OpenPiObservation;
@@ -41,9 +42,11 @@ import io.github.streaminfer.transport.VlaFrame;
 import java.io.File;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -64,8 +67,13 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class StreamingServerMain {
     private static final String LOG_PREFIX = "streaminfer-server: ";
-    /** VLA frames sent over loopback at start, per {@code --warmup} frame of a session (see {@link NetworkWarmup}). */
+    /**
+     * VLA frames, and signal stream events, sent over loopback at start per {@code --warmup} frame of a session (see
+     * {@link NetworkWarmup}).
+     */
     static final int NETWORK_WARMUP_FACTOR = 100;
+    /** Signal streams run at once during the loopback warm-up. */
+    static final int SIGNAL_WARMUP_STREAMS = 3;
     /** The longest the loopback warm-up may take. */
     static final Duration NETWORK_WARMUP_DEADLINE = Duration.ofSeconds(20);
     /** Whole-path frames per endpoint at start, per {@code --warmup} frame of a session. */
@@ -117,13 +125,18 @@ public final class StreamingServerMain {
      *
      * @param server the server
      * @param pool   the inference workers its sessions share
+     * @param loops  the event loops shared by the server and the pool, or null when the server owns its own
      * @param models the models it serves
      */
-    record Running(StreamingServer server, WorkerPool pool, List<LoadedModel> models) implements AutoCloseable {
+    record Running(StreamingServer server, WorkerPool pool, EventLoops loops, List<LoadedModel> models)
+            implements AutoCloseable {
         @Override
         public void close() {
             server.close();
             pool.close();
+            if (loops != null) {
+                loops.close();
+            }
             for (LoadedModel m : models) {
                 m.close();
             }
@@ -153,13 +166,16 @@ public final class StreamingServerMain {
     static Running start(ServerOptions o, PrintStream log, PrintStream err) {
         AccessPolicy access = access(o.apiKeys, o.allowedOrigins);
         ServerModels models = NativeLoaderThread.call("streaminfer-loader", () -> ServerModels.load(o, log, err));
-        WorkerPool pool = WorkerPool.create("streaminfer-sessions", o.workers);
+        EventLoops loops = o.inferenceOnEventLoops ? EventLoops.create(o.ioThreads) : null;
+        WorkerPool pool = loops != null ? WorkerPool.onExecutors("streaminfer-sessions", loops.executors())
+                : WorkerPool.create("streaminfer-sessions", o.workers);
         try {
             ServerLimits limits = ServerLimits.DEFAULT;
             WarmupFrames warmupFrames = new WarmupFrames(models.shape());
             Endpoints e = new Endpoints(models, limits, pool, o.warmup, warmupFrames);
             long warmNanos = 0;
             int networkFrames = 0;
+            int signalEvents = 0;
             if (o.warmup > 0) {
                 long t0 = System.nanoTime();
                 NativeLoaderThread.run("streaminfer-warmup", () -> e.warmEveryPath(o.warmup * START_WARMUP_FACTOR));
@@ -168,19 +184,28 @@ public final class StreamingServerMain {
                 // branches in, so closing the second one (and the real server's first client) costs nothing
                 String warmupKey = NetworkWarmup.newKey();
                 for (int round = 0; round < 2; round++) {
-                    try (StreamingServer loopback = e.mount(StreamingServer.builder().host("127.0.0.1").port(0)
-                            .access(NetworkWarmup.access(warmupKey)).limits(limits).ioThreads(o.ioThreads), o,
-                            false)) {
+                    try (StreamingServer loopback = e.mount(io(StreamingServer.builder().host("127.0.0.1").port(0)
+                            .access(NetworkWarmup.access(warmupKey)).limits(limits), o, loops), o, false)) {
+                        int frames = o.warmup * NETWORK_WARMUP_FACTOR / (round == 0 ? 1 : 4);
+                        // signal streams beside the VLA frames: a stream ticks at most 1000 times a second, so
+                        // several at once give its path the calls the JIT needs in the time the frames take
+                        List<CompletableFuture<Integer>> streams = new ArrayList<>();
+                        for (int k = 0; k < SIGNAL_WARMUP_STREAMS; k++) {
+                            streams.add(CompletableFuture.supplyAsync(() -> NetworkWarmup.runSignalStream(loopback,
+                                    warmupKey, frames, NETWORK_WARMUP_DEADLINE)));
+                        }
                         networkFrames += NetworkWarmup.run(loopback, warmupKey, warmupFrames.jpeg(),
-                                models.shape().stateLength, o.warmup * NETWORK_WARMUP_FACTOR / (round == 0 ? 1 : 4),
-                                NETWORK_WARMUP_DEADLINE);
+                                models.shape().stateLength, frames, NETWORK_WARMUP_DEADLINE);
+                        for (CompletableFuture<Integer> f : streams) {
+                            signalEvents += f.join();
+                        }
                     }
                 }
                 NetworkWarmup.awaitQuietCompiler(Duration.ofMillis(300), Duration.ofSeconds(10));
                 warmNanos = System.nanoTime() - t0;
             }
-            StreamingServer server = e.mount(StreamingServer.builder().host(o.host).port(o.port).access(access)
-                    .limits(limits).ioThreads(o.ioThreads), o, true);
+            StreamingServer server = e.mount(io(StreamingServer.builder().host(o.host).port(o.port).access(access)
+                    .limits(limits), o, loops), o, true);
             PolicyShape shape = models.shape();
             log.println(LOG_PREFIX + "image decoder: " + models.decoder());
             log.println(LOG_PREFIX + "backend '" + models.backend().id() + "' (" + models.backend().description()
@@ -192,11 +217,12 @@ public final class StreamingServerMain {
                     + (models.emgOthers().unavailable().isEmpty() ? "" : "; unavailable: "
                     + String.join(", ", models.emgOthers().unavailable().keySet())));
             log.println(LOG_PREFIX + "threads: " + o.ioThreads + " event loop" + (o.ioThreads == 1 ? "" : "s") + ", "
-                    + o.workers + " inference worker" + (o.workers == 1 ? "" : "s") + " (" + cores() + " cores)");
+                    + (loops != null ? "inferring on the event loops" : o.workers + " inference worker"
+                    + (o.workers == 1 ? "" : "s")) + " (" + cores() + " cores)");
             log.println(LOG_PREFIX + (o.warmup == 0 ? "warm-up: off" : String.format(java.util.Locale.ROOT,
                     "warm-up: %d frames per new session; every endpoint warmed with %d frames, and %d VLA frames "
-                            + "over loopback, at start (%.0f ms)",
-                    o.warmup, o.warmup * START_WARMUP_FACTOR, networkFrames, warmNanos / 1e6)));
+                            + "over loopback and %d signal stream events over SSE, at start (%.0f ms)",
+                    o.warmup, o.warmup * START_WARMUP_FACTOR, networkFrames, signalEvents, warmNanos / 1e6)));
             if (o.apiKeys.isEmpty()) {
                 log.println(LOG_PREFIX + "WARNING no --api-key given: the server is open to every client");
             }
@@ -205,12 +231,20 @@ public final class StreamingServerMain {
                 log.println("  " + u);
             }
             log.println(LOG_PREFIX + "ready");
-            return new Running(server, pool, models.all());
+            return new Running(server, pool, loops, models.all());
         } catch (RuntimeException ex) {
             pool.close();
+            if (loops != null) {
+                loops.close();
+            }
             models.all().forEach(LoadedModel::close);
             throw ex;
         }
+    }
+
+    /** Puts the server on the shared event loops, or gives it {@code o.ioThreads} loops of its own. */
+    private static StreamingServer.Builder io(StreamingServer.Builder b, ServerOptions o, EventLoops loops) {
+        return loops != null ? b.eventLoops(loops) : b.ioThreads(o.ioThreads);
     }
 
     private static int cores() {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.streaminfer.transport.NdArray;
 import io.github.streaminfer.transport.internal.Msgpack;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -84,10 +86,11 @@ class StandaloneServerTest {
         }
     }
 
-    @Test
-    void servesThePolicyOnOnnxWithSmoothingAndSafety() throws Exception {
+    @ParameterizedTest(name = "inference on {0}")
+    @ValueSource(strings = {"workers", "event-loops"})
+    void servesThePolicyOnOnnxWithSmoothingAndSafety(String inferenceOn) throws Exception {
         ServerOptions o = ServerOptions.parse(new String[]{"--port", "0",
-                "--api-key", "standalone_key_123:pro"});
+                "--api-key", "standalone_key_123:pro", "--inference-on", inferenceOn});
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (StreamingServerMain.Running r = StreamingServerMain.start(o, new PrintStream(log, true,
                 StandardCharsets.UTF_8))) {
@@ -95,12 +98,17 @@ class StandaloneServerTest {
             int port = r.server().port();
             assertThat(printed).contains("ws://127.0.0.1:" + port + "/v1/stream").contains("/stream/sessions")
                     .contains("/infer/stream").contains("/metrics").contains("backend 'onnx'")
-                    .contains("image decoder: opencv").contains("threads: ").contains("inference worker")
+                    .contains("image decoder: opencv").contains("threads: ")
+                    .contains(inferenceOn.equals("workers") ? "inference worker" : "inferring on the event loops")
                     .contains("warm-up: 20 frames per new session").endsWith("streaminfer-server: ready\n");
             // the loopback warm-up went through a real WebSocket and got actions, although the real server has keys
             Matcher loopback = Pattern.compile("and (\\d+) VLA frames over loopback").matcher(printed);
             assertThat(loopback.find()).as(printed).isTrue();
             assertThat(Integer.parseInt(loopback.group(1))).as("VLA frames answered with an action over loopback")
+                    .isGreaterThan(100);
+            Matcher streamed = Pattern.compile("and (\\d+) signal stream events over SSE").matcher(printed);
+            assertThat(streamed.find()).as(printed).isTrue();
+            assertThat(Integer.parseInt(streamed.group(1))).as("signal events streamed back over loopback")
                     .isGreaterThan(100);
             HttpClient http = HttpClient.newHttpClient();
             Client c = new Client();
@@ -220,6 +228,12 @@ class StandaloneServerTest {
                 .hasMessageContaining("unknown option");
         assertThatThrownBy(() -> ServerOptions.parse(new String[]{"--warmup", "-1"}))
                 .hasMessageContaining("--warmup is -1; allowed: 0 to 10000");
+        assertThatThrownBy(() -> ServerOptions.parse(new String[]{"--inference-on", "gpu"}))
+                .hasMessage("--inference-on is 'gpu'; allowed: workers, event-loops");
+        assertThatThrownBy(() -> ServerOptions.parse(new String[]{"--workers", "2", "--inference-on", "event-loops"}))
+                .hasMessageContaining("--workers does not go with --inference-on event-loops");
+        assertThat(ServerOptions.parse(new String[]{"--inference-on", "event-loops"}).ioThreads)
+                .as("every core runs an event loop that infers").isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThatThrownBy(() -> ServerOptions.parse(new String[]{"--workers", "0"}))
                 .hasMessageContaining("--workers is 0; allowed: 1 to 1024");
         assertThat(ServerOptions.parse(new String[0]).warmup).as("warm-up is on by default")

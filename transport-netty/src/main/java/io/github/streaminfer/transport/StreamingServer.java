@@ -65,9 +65,11 @@ import java.util.concurrent.TimeoutException;
  * }
  * }</pre>
  *
- * <p>Inference never runs on an event loop: each client's session has its own worker (or a {@code WorkerPool}
- * chosen by the factory), results are written back from the worker, and session open/close, single inferences and
- * benchmarks run on a small blocking executor.
+ * <p>By default inference never runs on an event loop: each client's session has its own worker (or a
+ * {@code WorkerPool} chosen by the factory) and results are written back from the worker. A server built on shared
+ * {@link EventLoops} whose factories use a {@code WorkerPool.onExecutors} pool over those loops runs each frame on
+ * the event loop that read it instead (see {@link EventLoops} for the trade). Session open/close, single inferences
+ * and benchmarks always run on a small blocking executor.
  *
  * <p><b>Note:</b> thread-safe. {@link #close()} is graceful: new connections are refused, every session finishes the
  * frames it accepted (bounded by {@link ServerLimits#closeDrainTimeout()}), WebSocket clients get final stats and
@@ -79,6 +81,7 @@ public final class StreamingServer implements AutoCloseable {
     private final ServerContext ctx;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
+    private final boolean ownsWorkers;
     private final IoTransport io;
     private final Channel serverChannel;
     private final boolean tls;
@@ -91,9 +94,11 @@ public final class StreamingServer implements AutoCloseable {
     private volatile boolean closing;
 
     private StreamingServer(Builder b) {
-        this.io = IoTransport.select(b.nativeTransport);
+        this.io = b.eventLoops != null ? b.eventLoops.io() : IoTransport.select(b.nativeTransport);
         this.boss = new MultiThreadIoEventLoopGroup(1, io.ioFactory());
-        this.workers = new MultiThreadIoEventLoopGroup(b.ioThreads, io.ioFactory());
+        this.ownsWorkers = b.eventLoops == null;
+        this.workers = ownsWorkers ? new MultiThreadIoEventLoopGroup(b.ioThreads, io.ioFactory())
+                : b.eventLoops.group();
         this.ctx = new ServerContext(b.limits, b.messages, b.access, workers, b.blockingThreads);
         this.tls = b.sslContext != null;
         Metrics metrics = new Metrics(ctx);
@@ -169,7 +174,9 @@ public final class StreamingServer implements AutoCloseable {
         try {
             this.serverChannel = sb.bind(b.host, b.port).sync().channel();
         } catch (Exception e) { // sync() rethrows the bind's checked exception (e.g. BindException) as is
-            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            if (ownsWorkers) {
+                workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             ctx.blocking.shutdownNow();
             if (e instanceof InterruptedException) {
@@ -340,7 +347,9 @@ public final class StreamingServer implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            if (ownsWorkers) {
+                workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            }
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             ctx.blocking.shutdown();
             try {
@@ -370,6 +379,7 @@ public final class StreamingServer implements AutoCloseable {
         private int ioThreads = WorkerPool.serverEventLoops();
         private boolean nativeTransport = true;
         private int blockingThreads = 4;
+        private EventLoops eventLoops;
 
         private Builder() {
         }
@@ -514,6 +524,20 @@ public final class StreamingServer implements AutoCloseable {
         }
 
         /**
+         * Runs the server's connections on shared event loops instead of loops of its own; {@link #ioThreads} and
+         * {@link #nativeTransport} are then theirs, and closing the server leaves them running.
+         *
+         * @param loops the shared loops
+         * @return this
+         */
+        public Builder eventLoops(EventLoops loops) {
+            this.eventLoops = java.util.Objects.requireNonNull(loops, "loops");
+            return this;
+        }
+
+        /**
+         * Sets the threads for session open/close, single inferences and benchmarks.
+         *
          * @param threads threads for session open/close, single inferences and benchmarks (default 4)
          * @return this
          */
