@@ -943,8 +943,37 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             lastLogNanos = now;
             long s = suppressed;
             suppressed = 0;
-            LOG.warn("session '{}' frame {}: {}{}", sessionName, frameId, error.toString(),
+            LOG.warn("session '{}' frame {}: {}{}", sessionName, frameId, oneLine(error.toString(), MAX_LOGGED_CHARS),
                     s > 0 ? " (" + s + " similar errors suppressed)" : "");
         }
+    }
+
+    /** Longest error text logged; an error's message may quote what a client sent. */
+    static final int MAX_LOGGED_CHARS = 500;
+
+    /**
+     * {@return the text on one line, cut at {@code max} characters}: control characters (line breaks included)
+     * escaped, so that text a client put into an error message cannot forge or flood log lines
+     */
+    static String oneLine(String text, int max) {
+        if (text == null) {
+            return "null";
+        }
+        int n = Math.min(text.length(), max);
+        StringBuilder b = new StringBuilder(n + 24);
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c == '\\') {
+                b.append("\\\\");
+            } else if (c < 0x20 || (c >= 0x7F && c < 0xA0) || c == '\u2028' || c == '\u2029') {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        if (text.length() > max) {
+            b.append("...(").append(text.length()).append(" chars)");
+        }
+        return b.toString();
     }
 }

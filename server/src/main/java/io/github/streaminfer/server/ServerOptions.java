@@ -1,6 +1,7 @@
 package io.github.streaminfer.server;
 
 import io.github.streaminfer.session.WorkerPool;
+import io.github.streaminfer.transport.AccessPolicy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +51,8 @@ final class ServerOptions {
             "                           event-loops)",
             "  --api-key KEY[:TIER]     API key, repeatable; TIER = free|pro|enterprise (default enterprise).",
             "                           Without any key the server is open to every client.",
+            "  --allow-origin ORIGIN    browser Origin allowed to connect (scheme://host[:port]), repeatable; once",
+            "                           one is given, requests from other origins get 403 (default: any origin)",
             "  --tls-cert PEM           certificate chain for TLS (with --tls-key)",
             "  --tls-key PEM            PKCS#8 private key for TLS",
             "  --help                   this text");
@@ -73,6 +76,7 @@ final class ServerOptions {
     int workers = -1; // resolved against ioThreads once the options are read
     boolean inferenceOnEventLoops;
     final List<String> apiKeys = new ArrayList<>();
+    final List<String> allowedOrigins = new ArrayList<>();
     String tlsCert;
     String tlsKey;
     boolean help;
@@ -140,6 +144,15 @@ final class ServerOptions {
                 case "--io-threads" -> o.ioThreads = number(args, ++i, a, 1, 1024);
                 case "--workers" -> o.workers = number(args, ++i, a, 1, 1024);
                 case "--api-key" -> o.apiKeys.add(value(args, ++i, a));
+                case "--allow-origin" -> {
+                    String origin = value(args, ++i, a);
+                    try {
+                        AccessPolicy.builder().allowOrigin(origin);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("--allow-origin: " + e.getMessage());
+                    }
+                    o.allowedOrigins.add(origin);
+                }
                 case "--tls-cert" -> o.tlsCert = value(args, ++i, a);
                 case "--tls-key" -> o.tlsKey = value(args, ++i, a);
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");

@@ -164,7 +164,7 @@ public final class StreamingServerMain {
      * @return the running server
      */
     static Running start(ServerOptions o, PrintStream log, PrintStream err) {
-        AccessPolicy access = access(o.apiKeys);
+        AccessPolicy access = access(o.apiKeys, o.allowedOrigins);
         ServerModels models = NativeLoaderThread.call("streaminfer-loader", () -> ServerModels.load(o, log, err));
         EventLoops loops = o.inferenceOnEventLoops ? EventLoops.create(o.ioThreads) : null;
         WorkerPool pool = loops != null ? WorkerPool.onExecutors("streaminfer-sessions", loops.executors())
@@ -251,8 +251,9 @@ public final class StreamingServerMain {
         return Runtime.getRuntime().availableProcessors();
     }
 
-    private static AccessPolicy access(List<String> apiKeys) {
+    static AccessPolicy access(List<String> apiKeys, List<String> origins) {
         AccessPolicy.Builder access = AccessPolicy.builder();
+        origins.forEach(access::allowOrigin);
         for (String k : apiKeys) {
             int colon = k.lastIndexOf(':');
             Tier tier = Tier.ENTERPRISE;

@@ -30,6 +30,8 @@ public final class AccessPolicy {
     private final String[] ids;
     private final Tier openTier;
     private final Set<String> allowedOrigins;
+    private final boolean apiKeyInQuery;
+    private final boolean publicSessionMetrics;
 
     private AccessPolicy(Builder b) {
         int n = b.keys.size();
@@ -45,6 +47,8 @@ public final class AccessPolicy {
         }
         this.openTier = b.openTier;
         this.allowedOrigins = Set.copyOf(b.origins);
+        this.apiKeyInQuery = b.apiKeyInQuery;
+        this.publicSessionMetrics = b.publicSessionMetrics;
     }
 
     /** @return a builder: no keys, any origin */
@@ -65,6 +69,32 @@ public final class AccessPolicy {
     /** @return the allowed origins (empty: any) */
     public Set<String> allowedOrigins() {
         return allowedOrigins;
+    }
+
+    /**
+     * {@return true if plain HTTP endpoints accept the key as the {@code api_key} query parameter}; WebSocket
+     * upgrades always do (browsers cannot set headers on them). Off by default: a key in a URL ends up in access
+     * logs, proxies and browser history.
+     */
+    public boolean apiKeyInQuery() {
+        return apiKeyInQuery;
+    }
+
+    /**
+     * {@return true if {@code GET /metrics} shows the per-session series (with session ids) to every client}; when
+     * false (the default) only a request presenting a valid key sees them, and on a server without keys nobody.
+     */
+    public boolean publicSessionMetrics() {
+        return publicSessionMetrics;
+    }
+
+    /**
+     * {@return true if a {@code /metrics} request that presented {@code key} may see the per-session series}
+     *
+     * @param key the key the request presented, or null
+     */
+    public boolean showsSessionMetrics(String key) {
+        return publicSessionMetrics || (!isOpen() && authenticate(key) != null);
     }
 
     /**
@@ -129,8 +159,34 @@ public final class AccessPolicy {
         private final Map<String, Tier> keys = new LinkedHashMap<>();
         private final List<String> origins = new ArrayList<>();
         private Tier openTier = Tier.OPEN;
+        private boolean apiKeyInQuery;
+        private boolean publicSessionMetrics;
 
         private Builder() {
+        }
+
+        /**
+         * Lets plain HTTP endpoints accept the key as the {@code api_key} query parameter, as WebSocket upgrades
+         * always do.
+         *
+         * @param accept true to accept it (default false)
+         * @return this
+         */
+        public Builder apiKeyInQuery(boolean accept) {
+            this.apiKeyInQuery = accept;
+            return this;
+        }
+
+        /**
+         * Shows {@code GET /metrics}'s per-session series (session ids, key ids) to every client, not only to a
+         * request with a valid key.
+         *
+         * @param show true to show them to everyone (default false)
+         * @return this
+         */
+        public Builder publicSessionMetrics(boolean show) {
+            this.publicSessionMetrics = show;
+            return this;
         }
 
         /**

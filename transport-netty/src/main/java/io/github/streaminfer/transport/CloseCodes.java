@@ -11,6 +11,8 @@ public final class CloseCodes {
     public static final int GOING_AWAY = 1001;
     /** A protocol violation at the WebSocket level (e.g. a malformed frame). */
     public static final int PROTOCOL_ERROR = 1002;
+    /** A text message that is not valid UTF-8. */
+    public static final int INVALID_PAYLOAD = 1007;
     /** A message exceeded the server's frame limit. */
     public static final int MESSAGE_TOO_BIG = 1009;
     /** The server failed unexpectedly; the reason text says what failed, never how. */

@@ -34,7 +34,27 @@ public record OpenPiObservation(Map<String, Object> values) {
             return (NdArray) v;
         }
         throw new IllegalArgumentException("observation key '" + ClientText.safe(key) + "' must be an ndarray, got "
-                + v.getClass().getSimpleName());
+                + kind(v));
+    }
+
+    /** {@return what a decoded msgpack value is, in the protocol's words, never a Java class name} */
+    static String kind(Object v) {
+        if (v instanceof java.util.List<?>) {
+            return "an array";
+        }
+        if (v instanceof java.util.Map<?, ?>) {
+            return "a map";
+        }
+        if (v instanceof String) {
+            return "a string";
+        }
+        if (v instanceof byte[]) {
+            return "binary";
+        }
+        if (v instanceof Boolean) {
+            return "a boolean";
+        }
+        return v instanceof Number ? "a number" : "an unsupported value";
     }
 
     /**

@@ -10,7 +10,9 @@ import java.util.Objects;
  * @param maxConnections         open connections at once; more are refused (HTTP 503)
  * @param maxHttpBodyBytes       largest HTTP request body (413 beyond)
  * @param maxWebSocketFrameBytes largest WebSocket message, after reassembly of fragments (close 1009 beyond)
- * @param maxImagePixels         largest image (width × height read from its header) accepted for decoding
+ * @param maxImagePixels         largest image (width × height read from its header) accepted for decoding on any
+ *                               endpoint; policy endpoints have a smaller budget
+ *                               ({@link MessageLimits#maxPolicyImagePixels()})
  * @param handshakeTimeout       time for a WebSocket handshake to complete
  * @param authTimeout            time for a VLA client to send its {@code auth} message after connecting (close 4408)
  * @param idleTimeout            a connection that sends nothing this long is closed (WebSocket close 4408);
@@ -31,7 +33,7 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
                            Duration sessionIdleTimeout, Duration closeDrainTimeout, int writeBufferLowBytes,
                            int writeBufferHighBytes, Duration ssePingInterval, int socketSendBufferBytes) {
 
-    /** 1024 connections, 16 MiB bodies and frames, 25 megapixels, 10 s handshake and auth, 60 s idle. */
+    /** 1024 connections, 16 MiB bodies and frames, 3840 × 2160 pixels, 10 s handshake and auth, 60 s idle. */
     public static final ServerLimits DEFAULT = builder().build();
 
     /**
@@ -118,7 +120,7 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
         private int maxConnections = 1024;
         private int maxHttpBodyBytes = 16 << 20;
         private int maxWebSocketFrameBytes = 16 << 20;
-        private long maxImagePixels = 25_000_000L;
+        private long maxImagePixels = 3840L * 2160;
         private Duration handshakeTimeout = Duration.ofSeconds(10);
         private Duration authTimeout = Duration.ofSeconds(10);
         private Duration idleTimeout = Duration.ofSeconds(60);

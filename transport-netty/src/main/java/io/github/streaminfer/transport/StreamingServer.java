@@ -3,6 +3,7 @@ package io.github.streaminfer.transport;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.streaminfer.session.WorkerPool;
+import io.github.streaminfer.transport.internal.BodyAggregator;
 import io.github.streaminfer.transport.internal.ConnectionGuard;
 import io.github.streaminfer.transport.internal.DetectionService;
 import io.github.streaminfer.transport.internal.Http;
@@ -27,7 +28,6 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -99,7 +99,7 @@ public final class StreamingServer implements AutoCloseable {
         this.ownsWorkers = b.eventLoops == null;
         this.workers = ownsWorkers ? new MultiThreadIoEventLoopGroup(b.ioThreads, io.ioFactory())
                 : b.eventLoops.group();
-        this.ctx = new ServerContext(b.limits, b.access, workers, b.blockingThreads);
+        this.ctx = new ServerContext(b.limits, b.messages, b.access, workers, b.blockingThreads);
         this.tls = b.sslContext != null;
         Metrics metrics = new Metrics(ctx);
         List<Router.WsRoute> ws = new ArrayList<>();
@@ -164,7 +164,7 @@ public final class StreamingServer implements AutoCloseable {
                         p.addLast("guard", new ConnectionGuard(ctx));
                         p.addLast("idle", new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0,
                                 TimeUnit.NANOSECONDS));
-                        p.addLast("aggregator", new HttpObjectAggregator(limits.maxHttpBodyBytes()));
+                        p.addLast("aggregator", new BodyAggregator(limits.maxHttpBodyBytes()));
                         p.addLast("router", new Router(ctx, ws, http, () -> index(described)));
                     }
                 });
@@ -237,8 +237,10 @@ public final class StreamingServer implements AutoCloseable {
                 Http.error(ch, req, HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET");
                 return true;
             }
-            Http.send(ch, req, HttpResponseStatus.OK, Unpooled.copiedBuffer(metrics.render(), StandardCharsets.UTF_8),
-                    "text/plain; version=0.0.4; charset=utf-8");
+            boolean perSession = ctx.access.showsSessionMetrics(Http.apiKey(req,
+                    Http.acceptsQueryKey(ctx.access, req) ? new QueryStringDecoder(req.uri()) : null));
+            Http.send(ch, req, HttpResponseStatus.OK, Unpooled.copiedBuffer(metrics.render(perSession),
+                    StandardCharsets.UTF_8), "text/plain; version=0.0.4; charset=utf-8");
             return true;
         }
         return false;
@@ -367,6 +369,7 @@ public final class StreamingServer implements AutoCloseable {
         private String host = "127.0.0.1";
         private int port = 8000;
         private ServerLimits limits = ServerLimits.DEFAULT;
+        private MessageLimits messages = MessageLimits.DEFAULT;
         private AccessPolicy access = AccessPolicy.OPEN;
         private SslContext sslContext;
         private VlaEndpoint<?> vla;
@@ -408,6 +411,18 @@ public final class StreamingServer implements AutoCloseable {
          */
         public Builder limits(ServerLimits limits) {
             this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * Sets what one message may cost: the size before authentication, JSON tokens, image budgets and the
+         * frame-rate catch-up.
+         *
+         * @param messages the limits (default {@link MessageLimits#DEFAULT})
+         * @return this
+         */
+        public Builder messageLimits(MessageLimits messages) {
+            this.messages = Objects.requireNonNull(messages, "messages");
             return this;
         }
 

@@ -4,19 +4,21 @@ import java.util.Objects;
 
 /**
  * What an API key may do: how many sessions it may hold at once and how many frames per second each session may
- * send. The VLA seed's table is the default example: {@link #FREE} (1 session, 10 Hz), {@link #PRO} (3, 30 Hz),
- * {@link #ENTERPRISE} (unlimited, 50 Hz).
+ * send, and whether it may run benchmarks. The VLA seed's table is the default example: {@link #FREE} (1 session,
+ * 10 Hz, no benchmarks), {@link #PRO} (3, 30 Hz), {@link #ENTERPRISE} (unlimited, 50 Hz).
  *
  * @param name                  tier name reported to clients and in metrics
  * @param maxConcurrentSessions sessions the key may hold at once ({@link #UNLIMITED} for no limit)
  * @param maxFps                frames per second per session (0 for no limit)
+ * @param allowsBenchmark       whether the key may run {@code POST /benchmark}, which holds the server's models for
+ *                              the whole run (not {@link #FREE})
  */
-public record Tier(String name, int maxConcurrentSessions, double maxFps) {
+public record Tier(String name, int maxConcurrentSessions, double maxFps, boolean allowsBenchmark) {
 
     /** No limit on concurrent sessions. */
     public static final int UNLIMITED = Integer.MAX_VALUE;
     /** 1 session, 10 Hz. */
-    public static final Tier FREE = new Tier("free", 1, 10);
+    public static final Tier FREE = new Tier("free", 1, 10, false);
     /** 3 sessions, 30 Hz. */
     public static final Tier PRO = new Tier("pro", 3, 30);
     /** Unlimited sessions, 50 Hz. */
@@ -25,11 +27,23 @@ public record Tier(String name, int maxConcurrentSessions, double maxFps) {
     public static final Tier OPEN = new Tier("open", UNLIMITED, 0);
 
     /**
+     * A tier that may run benchmarks.
+     *
+     * @param name                  see the class description
+     * @param maxConcurrentSessions see the class description
+     * @param maxFps                see the class description
+     */
+    public Tier(String name, int maxConcurrentSessions, double maxFps) {
+        this(name, maxConcurrentSessions, maxFps, true);
+    }
+
+    /**
      * Validates.
      *
      * @param name                  see the class description
      * @param maxConcurrentSessions see the class description
      * @param maxFps                see the class description
+     * @param allowsBenchmark       see the class description
      */
     public Tier {
         Objects.requireNonNull(name, "name");

@@ -140,7 +140,8 @@ class HardeningTest {
 
     @Test
     void metricsAreInPrometheusTextFormat() throws Exception {
-        try (StreamingServer s = TestSupport.fullServer(ServerLimits.DEFAULT, AccessPolicy.OPEN).start();
+        try (StreamingServer s = TestSupport.fullServer(ServerLimits.DEFAULT,
+                AccessPolicy.builder().publicSessionMetrics(true).build()).start();
              Ws c = Ws.vla(s)) {
             String id = c.auth(null, 10).get("session_id").asText();
             for (int i = 0; i < 3; i++) {
@@ -177,6 +178,7 @@ class HardeningTest {
                 .listener(l).build();
         try (StreamingServer s = StreamingServer.builder().host("127.0.0.1").port(0)
                 .limits(ServerLimits.DEFAULT.toBuilder().writeBufferWatermarks(8 * 1024, 32 * 1024).build())
+                .access(AccessPolicy.builder().publicSessionMetrics(true).build())
                 .vla(VlaEndpoint.of(f, ActionEncoder.floatVector())).start();
              Ws c = Ws.vla(s)) {
             c.auth(null, 10);

@@ -145,7 +145,7 @@ public final class DetectionService<O> {
             this.principal = principal;
             this.settings = settings;
             this.sse = sse;
-            this.gate = new RateGate(effectiveFps(settings.fpsLimit()));
+            this.gate = new RateGate(effectiveFps(settings.fpsLimit()), server.messages.rateCatchUp().toNanos());
             this.live = server.register(ENDPOINT, principal);
             this.ledger = sse ? null : new ReplyLedger();
             live.replies = ledger;
@@ -184,8 +184,9 @@ public final class DetectionService<O> {
                 byte[] img = binary;
                 if (img == null) {
                     img = ImageHeaders.decodeBase64("image_data", Json.requiredText(msg, "image_data"),
-                            Math.max(server.limits.maxHttpBodyBytes(), server.limits.maxWebSocketFrameBytes()));
+                            server.messages.maxImageBytes());
                 }
+                ImageHeaders.checkBytes(img.length, server.messages.maxImageBytes());
                 ImageHeaders.Info info = ImageHeaders.probe(img, img.length, server.limits.maxImagePixels());
                 frame = new ImageFrame(ByteBuffer.wrap(img), info.format(), info.width(), info.height());
             } catch (ProtocolException e) {
@@ -476,7 +477,8 @@ public final class DetectionService<O> {
                 try {
                     r.apply(session, s);
                 } catch (RuntimeException e) {
-                    LOG.warn("detection session {}: reconfiguration failed", c.live.id(), e);
+                    server.warnings.warn(LOG, "detection-reconfigure", "detection session {}: reconfiguration failed",
+                            c.live.id(), e);
                 }
             });
         }
@@ -609,7 +611,7 @@ public final class DetectionService<O> {
             }
             c.lastActivity = System.nanoTime();
             try {
-                DetectionSettings s = c.patch(Json.parseObject(req.content()));
+                DetectionSettings s = c.patch(Json.parseObject(req.content(), server.json));
                 reconfigure(c, s);
                 ObjectNode o = Json.object();
                 o.put("session_id", c.live.id());
@@ -662,7 +664,7 @@ public final class DetectionService<O> {
         }
         DetectionSettings s;
         try {
-            ObjectNode body = req.content().isReadable() ? Json.parseObject(req.content()) : Json.object();
+            ObjectNode body = req.content().isReadable() ? Json.parseObject(req.content(), server.json) : Json.object();
             Json.onlyFields(body, "session request", SETTINGS_FIELDS);
             s = parseSettings(body, endpoint.defaults());
         } catch (ProtocolException e) {
@@ -699,7 +701,7 @@ public final class DetectionService<O> {
                     });
                     return;
                 } catch (RuntimeException e) {
-                    LOG.warn("detection session: opening failed", e);
+                    server.warnings.warn(LOG, "detection-open", "detection session: opening failed", e);
                     server.unregister(c.live);
                     server.releaseSlot(p);
                     ch.eventLoop().execute(() -> {
@@ -787,7 +789,7 @@ public final class DetectionService<O> {
                 clientId = q == null || q.isEmpty() ? null : Json.truncate(q.get(0), 128);
                 status = c.submit(null, ByteBufUtil.getBytes(req.content()), clientId, arrival);
             } else {
-                ObjectNode msg = Json.parseObject(req.content());
+                ObjectNode msg = Json.parseObject(req.content(), server.json);
                 Json.onlyFields(msg, "frame", PROCESS_FIELDS);
                 clientId = FrameIds.parse(msg.get("frame_id"));
                 status = c.submit(msg, null, clientId, arrival);
@@ -931,7 +933,8 @@ public final class DetectionService<O> {
                         } catch (RuntimeException e) {
                             String m = e instanceof SessionRejectedException ? e.getMessage() : "could not open a session";
                             if (!(e instanceof SessionRejectedException)) {
-                                LOG.warn("detection WebSocket: opening failed", e);
+                                server.warnings.warn(LOG, "detection-ws-open", "detection WebSocket: opening failed",
+                                        e);
                             }
                             ctx.executor().execute(() -> {
                                 sendError(null, m);
@@ -996,7 +999,7 @@ public final class DetectionService<O> {
             }
             ObjectNode msg;
             try {
-                msg = Json.parseObject(frame.content());
+                msg = Json.parseObject(frame.content(), server.json);
                 String type = Json.requiredText(msg, "type");
                 switch (type) {
                     case "frame":

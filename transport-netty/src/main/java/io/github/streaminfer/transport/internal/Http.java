@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.streaminfer.transport.AccessPolicy;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -59,6 +60,26 @@ public final class Http {
         o.put("error", message);
         o.put("status", status.code());
         json(ch, req, status, o);
+    }
+
+    /**
+     * {@return a {@code {"error": message, "status": code}} response} for a handler that returns its response
+     * instead of writing it.
+     *
+     * @param status  status
+     * @param message client-safe message
+     * @param alloc   allocator for the body
+     */
+    public static FullHttpResponse errorResponse(HttpResponseStatus status, String message, ByteBufAllocator alloc) {
+        ObjectNode o = Json.object();
+        o.put("error", message);
+        o.put("status", status.code());
+        ByteBuf body = Json.encode(alloc, o);
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        HttpUtil.setContentLength(res, body.readableBytes());
+        return res;
     }
 
     /**
@@ -130,7 +151,7 @@ public final class Http {
      * {@code api_key} query parameter (browsers cannot set headers on WebSockets).
      *
      * @param req   request
-     * @param query its decoded query, or null
+     * @param query its decoded query, or null to ignore the query
      * @return the key, or null
      */
     public static String apiKey(FullHttpRequest req, QueryStringDecoder query) {
@@ -160,6 +181,17 @@ public final class Http {
     }
 
     /**
+     * {@return true if the request may carry its key in the query}: a WebSocket upgrade, or any request when the
+     * policy allows it ({@link AccessPolicy#apiKeyInQuery()})
+     *
+     * @param access the policy
+     * @param req    the request
+     */
+    public static boolean acceptsQueryKey(AccessPolicy access, FullHttpRequest req) {
+        return access.apiKeyInQuery() || req.headers().containsValue(HttpHeaderNames.UPGRADE, "websocket", true);
+    }
+
+    /**
      * Authenticates a request, answering 401 itself when it fails.
      *
      * @param ctx   server
@@ -170,7 +202,7 @@ public final class Http {
      */
     public static AccessPolicy.Principal authenticate(ServerContext ctx, Channel ch, FullHttpRequest req,
                                                       QueryStringDecoder query) {
-        String key = apiKey(req, query);
+        String key = apiKey(req, acceptsQueryKey(ctx.access, req) ? query : null);
         AccessPolicy.Principal p = ctx.access.authenticate(key);
         if (p == null) {
             ctx.counter("auth_failures_total").increment();

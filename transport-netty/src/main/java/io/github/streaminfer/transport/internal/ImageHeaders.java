@@ -185,6 +185,24 @@ public final class ImageHeaders {
     }
 
     /**
+     * Checks an encoded image's size against a byte budget.
+     *
+     * @param bytes the encoded image's length
+     * @param max   the budget
+     * @throws ProtocolException {@code too_large} naming both
+     */
+    public static void checkBytes(int bytes, int max) throws ProtocolException {
+        if (bytes > max) {
+            throw new ProtocolException("too_large", "image has " + bytes + " bytes; allowed: at most " + max
+                    + " (MessageLimits.maxImageBytes)");
+        }
+    }
+
+    /**
+     * Reads format and size from the header and refuses what no policy or detector model uses and what would cost
+     * more to decode than it is worth: more than {@code maxPixels}, or more than 8 bits per channel (a 16-bit PNG,
+     * a 12-bit JPEG). 8-bit images with an alpha channel are accepted: the decoders drop alpha as they read.
+     *
      * @param data      encoded image
      * @param length    valid bytes of {@code data}
      * @param maxPixels largest width × height allowed
@@ -257,6 +275,11 @@ public final class ImageHeaders {
                 if (i + 7 > n) {
                     break;
                 }
+                int precision = d[i + 2] & 0xFF;
+                if (precision != 8) {
+                    throw new ProtocolException("unsupported_image", "JPEG has " + precision
+                            + " bits per sample; allowed: 8 (the model takes 8-bit RGB)");
+                }
                 int h = ((d[i + 3] & 0xFF) << 8) | (d[i + 4] & 0xFF);
                 int w = ((d[i + 5] & 0xFF) << 8) | (d[i + 6] & 0xFF);
                 into.set("jpeg", w, h);
@@ -268,7 +291,7 @@ public final class ImageHeaders {
     }
 
     private static void png(byte[] d, int n, Header into) throws ProtocolException {
-        if (n < 24 || d[12] != 'I' || d[13] != 'H' || d[14] != 'D' || d[15] != 'R') {
+        if (n < 26 || d[12] != 'I' || d[13] != 'H' || d[14] != 'D' || d[15] != 'R') {
             throw new ProtocolException("invalid_image", "corrupt PNG: missing IHDR header");
         }
         long w = readU32(d, 16);
@@ -276,7 +299,18 @@ public final class ImageHeaders {
         if (w > Integer.MAX_VALUE || h > Integer.MAX_VALUE) {
             throw new ProtocolException("too_large", "image is " + w + "x" + h + " pixels; far beyond any limit");
         }
+        int depth = d[24] & 0xFF;
+        if (depth > 8) {
+            throw new ProtocolException("unsupported_image", "PNG has " + depth + " bits per channel"
+                    + (hasAlpha(d[25]) ? " with an alpha channel" : "") + "; allowed: 8 or fewer (the model takes "
+                    + "8-bit RGB; convert before sending)");
+        }
         into.set("png", (int) w, (int) h);
+    }
+
+    /** PNG colour types 4 (grey + alpha) and 6 (RGBA). */
+    private static boolean hasAlpha(byte colourType) {
+        return colourType == 4 || colourType == 6;
     }
 
     private static long readU32(byte[] d, int o) {

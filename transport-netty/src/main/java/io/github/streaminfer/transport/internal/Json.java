@@ -3,9 +3,9 @@ package io.github.streaminfer.transport.internal;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.streaminfer.transport.MessageLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufInputStream;
@@ -31,14 +32,38 @@ import java.util.Set;
 public final class Json {
     /** Non-numeric numbers (NaN, Infinity, as Python's json module writes them) are parsed so that the validator can
      * name the field; every number field is then checked for finiteness. */
-    static final JsonFactory FACTORY = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).maxNumberLength(100).build())
-            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .build();
-    /** The shared mapper. */
-    public static final ObjectMapper MAPPER = JsonMapper.builder(FACTORY)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    static final JsonFactory FACTORY = factory(MessageLimits.DEFAULT.maxJsonTokens());
+    /** The shared mapper: reads within {@link MessageLimits#DEFAULT}'s token limit. */
+    public static final ObjectMapper MAPPER = mapper(FACTORY);
+    /** Deepest nesting of objects and arrays accepted. */
+    static final int MAX_NESTING = 32;
+    /** Longest number accepted, in characters. */
+    static final int MAX_NUMBER_LENGTH = 100;
+    /** Longest field name accepted, in characters. */
+    static final int MAX_NAME_LENGTH = 1024;
+
+    private static JsonFactory factory(int maxTokens) {
+        return JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING)
+                        .maxNumberLength(MAX_NUMBER_LENGTH).maxNameLength(MAX_NAME_LENGTH).maxTokenCount(maxTokens)
+                        .build())
+                .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                .build();
+    }
+
+    private static ObjectMapper mapper(JsonFactory factory) {
+        return JsonMapper.builder(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+    }
+
+    /**
+     * {@return a mapper like {@link #MAPPER} that refuses a message of more than {@code maxTokens} JSON tokens}
+     * as soon as its parser reaches the limit.
+     *
+     * @param maxTokens most tokens of one message
+     */
+    public static ObjectMapper mapper(int maxTokens) {
+        return maxTokens == MessageLimits.DEFAULT.maxJsonTokens() ? MAPPER : mapper(factory(maxTokens));
+    }
 
     private Json() {
     }
@@ -49,20 +74,35 @@ public final class Json {
     }
 
     /**
+     * Parses a JSON object with {@link #MAPPER}'s limits.
+     *
      * @param buf UTF-8 JSON (not released)
      * @return the parsed object
      * @throws ProtocolException if it is not JSON or not an object
      */
     public static ObjectNode parseObject(ByteBuf buf) throws ProtocolException {
+        return parseObject(buf, MAPPER);
+    }
+
+    /**
+     * Parses a JSON object. Error messages are this project's own words, never the parser's: a client learns the
+     * line and column, and which rule the message broke, not which library read it.
+     *
+     * @param buf    UTF-8 JSON (not released)
+     * @param mapper a mapper from {@link #mapper(int)}
+     * @return the parsed object
+     * @throws ProtocolException if it is not JSON, breaks a limit or is not an object
+     */
+    public static ObjectNode parseObject(ByteBuf buf, ObjectMapper mapper) throws ProtocolException {
         JsonNode n;
         try (ByteBufInputStream in = new ByteBufInputStream(buf.duplicate())) {
-            n = MAPPER.readTree((java.io.InputStream) in);
+            n = mapper.readTree((java.io.InputStream) in);
+        } catch (StreamConstraintsException e) {
+            throw JsonErrors.limit(e, mapper.getFactory().streamReadConstraints());
         } catch (JsonProcessingException e) {
-            JsonLocation loc = e.getLocation();
-            String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
-            throw new ProtocolException("invalid_json", "invalid JSON" + where + ": " + truncate(e.getOriginalMessage(), 160));
+            throw JsonErrors.syntax(e);
         } catch (IOException e) {
-            throw new ProtocolException("invalid_json", "invalid JSON: " + truncate(e.getMessage(), 160));
+            throw new ProtocolException("invalid_json", "invalid JSON: the message could not be read");
         }
         if (n == null || n.isMissingNode()) {
             throw new ProtocolException("invalid_json", "empty message; expected a JSON object");
@@ -74,16 +114,42 @@ public final class Json {
     }
 
     /**
-     * @param s text
-     * @param max longest result
-     * @return s, cut to {@code max} characters with an ellipsis
+     * {@return text that may hold client input, made safe for a message or a log line}: cut at {@code max}
+     * characters with a note of the original length, and every control character (line and paragraph separators
+     * included) escaped as in {@link ClientText#safe(String, int)}; empty for null. Unlike {@code ClientText.safe},
+     * a backslash stays as it is, so a message that already quotes client text escaped is not escaped twice.
+     *
+     * @param s   text
+     * @param max characters of the original to keep
      */
     public static String truncate(String s, int max) {
         if (s == null) {
             return "";
         }
-        String one = s.replace('\n', ' ').replace('\r', ' ');
-        return one.length() <= max ? one : one.substring(0, max) + "...";
+        int n = Math.min(s.length(), max);
+        if (n > 0 && n < s.length() && Character.isHighSurrogate(s.charAt(n - 1))) {
+            n--; // never cut a pair in two
+        }
+        StringBuilder b = new StringBuilder(n + 24);
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20 || (c >= 0x7F && c < 0xA0) || c == '\u2028' || c == '\u2029') {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        if (s.length() > max) {
+            b.append("...(").append(s.length()).append(" chars)");
+        }
+        return b.toString();
     }
 
     /**

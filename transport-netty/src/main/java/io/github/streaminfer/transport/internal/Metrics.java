@@ -25,8 +25,17 @@ public final class Metrics {
         this.server = server;
     }
 
-    /** @return the exposition text */
-    public synchronized String render() {
+    /** @return the exposition text, per-session series included */
+    public String render() {
+        return render(true);
+    }
+
+    /**
+     * {@return the exposition text}
+     *
+     * @param perSession whether to include the per-session series, which name every live session id
+     */
+    public synchronized String render(boolean perSession) {
         StringBuilder sb = new StringBuilder(4096);
         gauge(sb, "connections_open", "Open connections.", server.connections.get());
         Map<String, Long> byEndpoint = new TreeMap<>();
@@ -65,6 +74,9 @@ public final class Metrics {
         sb.append(P).append("result_latency_seconds_sum ")
                 .append(seconds((long) (cumulative.getMean() * cumulative.getTotalCount()))).append('\n');
         sb.append(P).append("result_latency_seconds_count ").append(cumulative.getTotalCount()).append('\n');
+        if (!perSession) {
+            return sb.toString();
+        }
 
         StringBuilder frames = new StringBuilder();
         StringBuilder inferred = new StringBuilder();

@@ -85,7 +85,7 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
         this.endpoint = endpoint;
         this.principal = principal;
         this.live = server.register(ENDPOINT, principal);
-        this.gate = new RateGate(principal.tier().maxFps());
+        this.gate = new RateGate(principal.tier().maxFps(), server.messages.rateCatchUp().toNanos());
     }
 
     /**
@@ -136,7 +136,7 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
                     } catch (RuntimeException e) {
                         String m = e instanceof SessionRejectedException ? e.getMessage() : "could not open a session";
                         if (!(e instanceof SessionRejectedException)) {
-                            LOG.warn("openpi: opening failed", e);
+                            server.warnings.warn(LOG, "openpi-open", "openpi: opening failed", e);
                         }
                         ctx.executor().execute(() -> {
                             ctx.writeAndFlush(new TextWebSocketFrame(m));

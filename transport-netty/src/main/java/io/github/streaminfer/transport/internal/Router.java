@@ -121,7 +121,8 @@ public final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
             }
         } catch (RuntimeException e) {
-            LOG.warn("{} {}: unexpected error", req.method(), path, e);
+            server.warnings.warn(LOG, "http-unexpected-error", "{} {}: unexpected error", req.method(),
+                    ClientText.safe(path, 200), e);
             Http.error(ctx.channel(), req, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
             return;
         }
@@ -151,7 +152,7 @@ public final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
                         .maxFramePayloadLength(server.limits.maxWebSocketFrameBytes())
                         .allowExtensions(false)
-                        .closeOnProtocolViolation(true)
+                        .closeOnProtocolViolation(false) // WsErrors closes, with our reason
                         .build())
                 .build();
         ChannelPipeline p = ctx.pipeline();
@@ -175,7 +176,8 @@ public final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!(cause instanceof IOException)) {
-            LOG.debug("HTTP connection {}: {}", ctx.channel().remoteAddress(), cause.toString());
+            LOG.debug("HTTP connection {}: {}", ctx.channel().remoteAddress(),
+                    ClientText.safe(cause.toString(), 300));
         }
         ctx.close();
     }

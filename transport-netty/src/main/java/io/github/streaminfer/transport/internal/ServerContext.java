@@ -1,6 +1,8 @@
 package io.github.streaminfer.transport.internal;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.streaminfer.transport.AccessPolicy;
+import io.github.streaminfer.transport.MessageLimits;
 import io.github.streaminfer.transport.ServerLimits;
 import io.netty.channel.EventLoopGroup;
 import org.HdrHistogram.Recorder;
@@ -36,6 +38,13 @@ public final class ServerContext {
 
     /** Server limits. */
     public final ServerLimits limits;
+    /** What one message may cost. */
+    public final MessageLimits messages;
+    /** Reads JSON messages and bodies within {@link MessageLimits#maxJsonTokens()}. */
+    public final ObjectMapper json;
+    /** Warnings about clients, rate-limited per kind. */
+    public final RateLimitedLog warnings = new RateLimitedLog(RateLimitedLog.DEFAULT_PER_INTERVAL,
+            RateLimitedLog.DEFAULT_INTERVAL_NANOS);
     /** Access policy. */
     public final AccessPolicy access;
     /** Event loops (for scheduling). */
@@ -63,7 +72,21 @@ public final class ServerContext {
      * @param blockingThreads threads for blocking work
      */
     public ServerContext(ServerLimits limits, AccessPolicy access, EventLoopGroup group, int blockingThreads) {
+        this(limits, MessageLimits.DEFAULT, access, group, blockingThreads);
+    }
+
+    /**
+     * @param limits          limits
+     * @param messages        what one message may cost
+     * @param access          access
+     * @param group           event loops
+     * @param blockingThreads threads for blocking work
+     */
+    public ServerContext(ServerLimits limits, MessageLimits messages, AccessPolicy access, EventLoopGroup group,
+                         int blockingThreads) {
         this.limits = limits;
+        this.messages = messages;
+        this.json = Json.mapper(messages.maxJsonTokens());
         this.access = access;
         this.group = group;
         AtomicInteger n = new AtomicInteger();

@@ -175,7 +175,7 @@ final class SignalInfer<O> {
                 } catch (SessionRejectedException e) {
                     ch.eventLoop().execute(() -> Http.error(ch, req, HttpResponseStatus.BAD_REQUEST, e.getMessage()));
                 } catch (RuntimeException e) {
-                    LOG.warn("POST /infer failed", e);
+                    server.warnings.warn(LOG, "infer-failed", "POST /infer failed", e);
                     ch.eventLoop().execute(() -> Http.error(ch, req, HttpResponseStatus.INTERNAL_SERVER_ERROR,
                             "inference failed (internal error)"));
                 } finally {
@@ -228,6 +228,12 @@ final class SignalInfer<O> {
         if (p == null) {
             return;
         }
+        if (!p.tier().allowsBenchmark()) {
+            server.counter("tier_rejections_total").increment();
+            Http.error(ch, req, HttpResponseStatus.FORBIDDEN, "tier '" + p.tier().name()
+                    + "' does not allow benchmarks; use a key of a tier that does");
+            return;
+        }
         int n;
         String only;
         try {
@@ -269,7 +275,7 @@ final class SignalInfer<O> {
                     lastBenchmark = o;
                     ch.eventLoop().execute(() -> Http.json(ch, req, HttpResponseStatus.OK, o));
                 } catch (RuntimeException e) {
-                    LOG.warn("POST /benchmark failed", e);
+                    server.warnings.warn(LOG, "benchmark-failed", "POST /benchmark failed", e);
                     ch.eventLoop().execute(() -> Http.error(ch, req, HttpResponseStatus.INTERNAL_SERVER_ERROR,
                             "benchmark failed (internal error)"));
                 } finally {

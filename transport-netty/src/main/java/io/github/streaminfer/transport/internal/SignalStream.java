@@ -127,7 +127,7 @@ final class SignalStream<O> implements ResultListener<O>, ServerContext.Graceful
         } catch (RuntimeException e) {
             boolean rejected = e instanceof SessionRejectedException;
             if (!rejected) {
-                LOG.warn("signal stream: opening failed", e);
+                server.warnings.warn(LOG, "signal-open", "signal stream: opening failed", e);
             }
             release();
             ch.eventLoop().execute(() -> Http.error(ch, req, rejected ? HttpResponseStatus.BAD_REQUEST

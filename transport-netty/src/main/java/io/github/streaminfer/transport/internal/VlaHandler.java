@@ -85,6 +85,10 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     private ScheduledFuture<?> authTimer;
     private long frameSeq;
     private final FrameMessageReader reader;
+    /** Byte budget of one encoded image: {@link io.github.streaminfer.transport.MessageLimits#maxImageBytes()}. */
+    private final int maxImageBytes;
+    /** Pixel budget of one image: the policy budget within the server's image limit. */
+    private final long maxImagePixels;
     /** The connection's frames; created with the session, used by the worker's {@link #onResult}. */
     private volatile VlaFramePool frames;
     /** A frame_metadata waiting for its image: read by the reader (pendingSlot) or as a tree (pendingMeta). */
@@ -108,8 +112,9 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
     public VlaHandler(ServerContext server, VlaEndpoint<O> endpoint) {
         this.server = server;
         this.endpoint = endpoint;
-        this.reader = new FrameMessageReader(server.limits.maxWebSocketFrameBytes(), server.limits.maxImagePixels(),
-                endpoint.maxStateLength(), MAX_STATE);
+        this.maxImageBytes = Math.min(server.limits.maxWebSocketFrameBytes(), server.messages.maxImageBytes());
+        this.maxImagePixels = Math.min(server.limits.maxImagePixels(), server.messages.maxPolicyImagePixels());
+        this.reader = new FrameMessageReader(maxImageBytes, maxImagePixels, endpoint.maxStateLength(), MAX_STATE);
         this.supersededErrors = errorCounter(ReplyLedger.SUPERSEDED);
         this.queueFullErrors = errorCounter(ReplyLedger.QUEUE_FULL);
         this.rateLimitedErrors = errorCounter(ReplyLedger.RATE_LIMITED);
@@ -166,6 +171,11 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
             return;
         }
         server.counter("messages_received_total{endpoint=\"vla\"}").increment();
+        if ((state == State.AWAIT_AUTH || state == State.CONNECTING)
+                && frame.content().readableBytes() > server.messages.maxAuthMessageBytes()) {
+            refuseBeforeAuth(frame.content().readableBytes());
+            return;
+        }
         if (frame instanceof TextWebSocketFrame) {
             onText(frame.content(), arrival);
         } else if (frame instanceof BinaryWebSocketFrame) {
@@ -180,7 +190,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         }
         ObjectNode msg;
         try {
-            msg = Json.parseObject(content);
+            msg = Json.parseObject(content, server.json);
         } catch (ProtocolException e) {
             protocolError(null, e);
             return;
@@ -215,6 +225,17 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
                 protocolError(null, new ProtocolException("unknown_type", "unknown message type '"
                         + Json.truncate(type, 40) + "'; expected one of auth, frame, frame_metadata, stats, close"));
         }
+    }
+
+    /**
+     * A message larger than any {@code auth} message came before authentication: it is refused unread (never parsed)
+     * and the connection is closed with 1009, so that no unauthenticated client costs parsing time.
+     */
+    private void refuseBeforeAuth(int bytes) {
+        int max = server.messages.maxAuthMessageBytes();
+        sendError(null, "auth_too_large", "message of " + bytes + " bytes before authentication; allowed: at most "
+                + max + " until the 'connected' message (MessageLimits.maxAuthMessageBytes)");
+        closeWith(CloseCodes.MESSAGE_TOO_BIG, "message before auth larger than " + max + " bytes");
     }
 
     /** A text message came while a frame_metadata waited for its image: that frame is discarded. */
@@ -313,9 +334,10 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
             requireActive(slot.replyId(seq));
             return;
         }
-        slot.copyImage(content);
         try {
-            slot.probeImage(server.limits.maxImagePixels());
+            ImageHeaders.checkBytes(content.readableBytes(), maxImageBytes);
+            slot.copyImage(content);
+            slot.probeImage(maxImagePixels);
         } catch (ProtocolException e) {
             frames.release(slot);
             invalid();
@@ -396,7 +418,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         }
         VlaFramePool.Slot slot = frames.acquire();
         try {
-            parseFrame(msg, binary, slot, server.limits, endpoint.maxStateLength());
+            parseFrame(msg, binary, slot, maxImageBytes, maxImagePixels, endpoint.maxStateLength());
         } catch (ProtocolException e) {
             frames.release(slot);
             invalid();
@@ -503,13 +525,30 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
      */
     static void parseFrame(ObjectNode msg, ByteBuf binary, VlaFramePool.Slot into, ServerLimits limits,
                            int maxStateLength) throws ProtocolException {
+        parseFrame(msg, binary, into, limits.maxWebSocketFrameBytes(), limits.maxImagePixels(), maxStateLength);
+    }
+
+    /**
+     * {@link #parseFrame(ObjectNode, ByteBuf, VlaFramePool.Slot, ServerLimits, int)} with explicit image budgets.
+     *
+     * @param msg            the message
+     * @param binary         the binary image of a frame_metadata, or null for a frame message
+     * @param into           receives the frame (not its id)
+     * @param maxImageBytes  byte budget of the encoded image
+     * @param maxPixels      pixel budget of the image
+     * @param maxStateLength longest pose + velocity accepted (0: no check)
+     * @throws ProtocolException what is wrong with the frame
+     */
+    static void parseFrame(ObjectNode msg, ByteBuf binary, VlaFramePool.Slot into, int maxImageBytes,
+                           long maxPixels, int maxStateLength) throws ProtocolException {
         if (binary != null) {
+            ImageHeaders.checkBytes(binary.readableBytes(), maxImageBytes);
             into.copyImage(binary);
         } else {
             String image = Json.requiredText(msg, "image");
-            into.copyImage(ImageHeaders.decodeBase64("image", image, limits.maxWebSocketFrameBytes()));
+            into.copyImage(ImageHeaders.decodeBase64("image", image, maxImageBytes));
         }
-        into.probeImage(limits.maxImagePixels());
+        into.probeImage(maxPixels);
         into.instruction = Json.text(msg, "instruction", "", 4096);
         float[] pose = new float[0];
         float[] velocity = new float[0];
@@ -596,7 +635,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         }
         principal = p;
         targetFps = fps;
-        gate = new RateGate(p.tier().maxFps());
+        gate = new RateGate(p.tier().maxFps(), server.messages.rateCatchUp().toNanos());
         LiveSession ls = server.register(ENDPOINT, p);
         ls.outbound = out;
         ReplyLedger l = new ReplyLedger();
@@ -637,7 +676,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
             ctx.executor().execute(() -> openRejected(m));
             return;
         } catch (RuntimeException e) {
-            LOG.warn("VLA session {}: opening failed", request.sessionId(), e);
+            server.warnings.warn(LOG, "vla-open", "VLA session {}: opening failed", request.sessionId(), e);
             ctx.executor().execute(() -> openFailed("could not open a session (internal error)",
                     CloseCodes.INTERNAL_ERROR));
             return;
@@ -737,8 +776,8 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
             }
         } catch (IOException | RuntimeException e) {
             l.failed.increment();
-            LOG.warn("VLA session {}: could not encode the result of frame {}", ls == null ? "?" : ls.id(),
-                    r.frameId(), e);
+            server.warnings.warn(LOG, "vla-encode", "VLA session {}: could not encode the result of frame {}",
+                    ls == null ? "?" : ls.id(), r.frameId(), e);
             ObjectNode o = Json.object();
             o.put("type", "error");
             o.put("code", "internal_error");

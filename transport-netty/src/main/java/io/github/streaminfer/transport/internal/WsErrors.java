@@ -7,6 +7,7 @@ import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import org.slf4j.Logger;
 
 import java.io.IOException;
@@ -28,10 +29,15 @@ final class WsErrors {
         }
         int code;
         String reason;
+        // the reasons are ours: Netty's exception texts ("RSV != 0 and no extension negotiated") never reach a client
+        WebSocketCloseStatus status = c instanceof CorruptedWebSocketFrameException w ? w.closeStatus() : null;
         if (c instanceof TooLongFrameException
-                || (c instanceof CorruptedWebSocketFrameException && String.valueOf(c.getMessage()).contains("Max"))) {
+                || (status != null && status.code() == CloseCodes.MESSAGE_TOO_BIG)) {
             code = CloseCodes.MESSAGE_TOO_BIG;
             reason = "message larger than " + server.limits.maxWebSocketFrameBytes() + " bytes";
+        } else if (status != null && status.code() == CloseCodes.INVALID_PAYLOAD) {
+            code = CloseCodes.INVALID_PAYLOAD;
+            reason = "text message is not valid UTF-8";
         } else if (c instanceof CorruptedFrameException) {
             code = CloseCodes.PROTOCOL_ERROR;
             reason = "malformed WebSocket frame";
@@ -39,7 +45,8 @@ final class WsErrors {
             ctx.close();
             return;
         } else {
-            log.warn("{} connection {}: unexpected error", endpoint, ctx.channel().remoteAddress(), cause);
+            server.warnings.warn(log, "ws-unexpected-error", "{} connection {}: unexpected error", endpoint,
+                    ctx.channel().remoteAddress(), cause);
             code = CloseCodes.INTERNAL_ERROR;
             reason = "internal error";
         }
