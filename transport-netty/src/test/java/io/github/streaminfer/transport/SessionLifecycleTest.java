@@ -4,6 +4,10 @@ import io.github.streaminfer.session.ResultListener;
 import io.github.streaminfer.session.StreamingInferenceSession;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -65,9 +69,27 @@ class SessionLifecycleTest {
         return TestSupport.fullServer(limits, access, t).start();
     }
 
-    /** Opens {@code n} connections at once; each runs {@code attack} and then resets. */
+    /**
+     * Opens {@code n} connections at once; each runs {@code attack} and then resets. What the server logs meanwhile
+     * (slf4j-simple writes to the current {@code System.err}) must hold no exception.
+     */
     private static void storm(int n, Attack attack) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(16);
+        PrintStream err = System.err;
+        ByteArrayOutputStream logged = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(new OutputStream() {
+            @Override
+            public synchronized void write(int b) {
+                logged.write(b);
+                err.write(b);
+            }
+
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+                logged.write(b, off, len);
+                err.write(b, off, len);
+            }
+        }, true, StandardCharsets.UTF_8));
         try {
             List<Future<?>> fs = new ArrayList<>();
             for (int i = 0; i < n; i++) {
@@ -88,9 +110,16 @@ class SessionLifecycleTest {
             for (Future<?> f : fs) {
                 f.get(60, TimeUnit.SECONDS);
             }
+            Thread.sleep(500); // sessions still opening finish now
         } finally {
             pool.shutdownNow();
+            System.setErr(err);
         }
+        String log;
+        synchronized (logged) {
+            log = logged.toString(StandardCharsets.UTF_8);
+        }
+        assertThat(log).as("server log during the storm").doesNotContain("Exception");
     }
 
     @FunctionalInterface
