@@ -27,9 +27,9 @@ import java.util.Objects;
  *                               connection
  * @param maxConnectionsPerAddress open connections from one client address at once; more are refused (HTTP 503),
  *                               so that one host cannot take every connection
- * @param requestTimeout         an HTTP request's head and body must arrive within this time of its first byte
- *                               (HTTP 408 and close beyond): a client that drips a body slowly is cut off even though
- *                               it is never idle
+ * @param requestTimeout         an HTTP request's head and body must arrive within this time of its first byte, a
+ *                               connection's first request within this time of connecting (HTTP 408 and close
+ *                               beyond): a client that drips a body slowly is cut off even though it is never idle
  * @param maxBufferedRequestBytes request body bytes that all connections together may hold in memory at once, counted
  *                               from the announced {@code Content-Length} (or as chunks arrive) until the response
  *                               is sent; a request beyond it is refused with HTTP 503 before its body is read

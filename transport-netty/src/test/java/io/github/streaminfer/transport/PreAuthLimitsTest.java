@@ -65,6 +65,18 @@ class PreAuthLimitsTest {
     }
 
     @Test
+    void aSocketThatSendsNothingIsClosedAfterTheRequestTimeoutNotTheIdleTimeout() throws Exception {
+        ServerLimits limits = ServerLimits.DEFAULT.toBuilder().requestTimeout(Duration.ofSeconds(1)).build();
+        try (StreamingServer s = TestSupport.fullServer(limits, AccessPolicy.OPEN).start();
+             RawClient c = RawClient.connect(s)) {
+            long t0 = System.nanoTime();
+            assertThat(c.readResponse()).startsWith("HTTP/1.1 408");
+            assertThat(c.closedByServer()).isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
     void requestBodiesBeyondTheGlobalBudgetAre503AndTheBudgetComesBackAfterTheAttack() throws Exception {
         ServerLimits limits = ServerLimits.DEFAULT.toBuilder().maxHttpBodyBytes(1 << 20)
                 .maxBufferedRequestBytes(2 << 20).build();

@@ -27,8 +27,9 @@ import java.util.concurrent.TimeUnit;
  *       responses leave in request order (RFC 9112, section 9.3.2), whether a route answers at once or later from
  *       another thread;</li>
  *   <li><b>deadline:</b> a request's head and body must arrive within
- *       {@link io.github.streaminfer.transport.ServerLimits#requestTimeout()} of its first byte (408, then close), so a
- *       client that drips its body is cut off although it is never idle;</li>
+ *       {@link io.github.streaminfer.transport.ServerLimits#requestTimeout()} of its first byte, the first request
+ *       within that time of the connection opening (408, then close), so a client that drips its body is cut off
+ *       although it is never idle, and a silent socket does not hold a connection slot for the idle timeout;</li>
  *   <li><b>key first:</b> where keys are configured, a request with a body must carry a valid key in its headers; it
  *       is refused with 401 and the connection closed before any of the body is kept;</li>
  *   <li><b>budget:</b> the announced body (or each chunk of a chunked one) is reserved against
@@ -72,16 +73,29 @@ public final class HttpExchange extends ChannelDuplexHandler {
         return new FirstByte();
     }
 
-    /** Sees raw bytes: the first of a request starts its deadline. */
+    /**
+     * Sees raw bytes: the first of a request starts its deadline. The first request's deadline starts when the
+     * connection opens, so a socket that never sends anything holds its slot no longer than a request may take.
+     */
     private final class FirstByte extends ChannelInboundHandlerAdapter {
         @Override
+        public void channelActive(ChannelHandlerContext c) throws Exception {
+            startDeadline(c);
+            super.channelActive(c);
+        }
+
+        @Override
         public void channelRead(ChannelHandlerContext c, Object msg) {
+            startDeadline(c);
+            c.fireChannelRead(msg);
+        }
+
+        private void startDeadline(ChannelHandlerContext c) {
             if (!receiving && !refused) {
                 receiving = true;
                 deadline = c.executor().schedule(HttpExchange.this::deadlinePassed,
                         server.limits.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
             }
-            c.fireChannelRead(msg);
         }
     }
 
@@ -190,7 +204,7 @@ public final class HttpExchange extends ChannelDuplexHandler {
             ctx.close(); // the response owed is an earlier request's: a 408 may not overtake it
         } else {
             Http.error(ctx.channel(), null, HttpResponseStatus.REQUEST_TIMEOUT, "request not received within "
-                    + server.limits.requestTimeout().toSeconds() + " s");
+                    + server.limits.requestTimeout().toMillis() / 1000.0 + " s");
         }
     }
 
