@@ -27,13 +27,28 @@ import java.util.Objects;
  *                               operating system's default (which may grow to megabytes). A small one makes a slow
  *                               reader show in the write-buffer watermarks sooner and bounds kernel memory per
  *                               connection
+ * @param maxConnectionsPerAddress open connections from one client address at once; more are refused (HTTP 503),
+ *                               so that one host cannot take every connection
+ * @param requestTimeout         an HTTP request's head and body must arrive within this time of its first byte, a
+ *                               connection's first request within this time of connecting (HTTP 408 and close
+ *                               beyond): a client that drips a body slowly is cut off even though it is never idle
+ * @param maxBufferedRequestBytes request body bytes that all connections together may hold in memory at once, counted
+ *                               from the announced {@code Content-Length} (or as chunks arrive) until the response
+ *                               is sent; a request beyond it is refused with HTTP 503 before its body is read
+ * @param writeStallTimeout      a connection whose output stays above the write-buffer high watermark this long (the
+ *                               client does not read) is closed; WebSocket pings are not answered meanwhile
  */
 public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebSocketFrameBytes, long maxImagePixels,
                            Duration handshakeTimeout, Duration authTimeout, Duration idleTimeout,
                            Duration sessionIdleTimeout, Duration closeDrainTimeout, int writeBufferLowBytes,
-                           int writeBufferHighBytes, Duration ssePingInterval, int socketSendBufferBytes) {
+                           int writeBufferHighBytes, Duration ssePingInterval, int socketSendBufferBytes,
+                           int maxConnectionsPerAddress, Duration requestTimeout, long maxBufferedRequestBytes,
+                           Duration writeStallTimeout) {
 
-    /** 1024 connections, 16 MiB bodies and frames, 3840 × 2160 pixels, 10 s handshake and auth, 60 s idle. */
+    /**
+     * 1024 connections, 64 per client address, 16 MiB bodies and frames, 256 MiB of request bodies in all,
+     * 3840 × 2160 pixels, 10 s handshake and auth, 30 s per request, 60 s idle, 30 s write stall.
+     */
     public static final ServerLimits DEFAULT = builder().build();
 
     /**
@@ -52,6 +67,10 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
      * @param writeBufferHighBytes   see the class description
      * @param ssePingInterval        see the class description
      * @param socketSendBufferBytes  see the class description
+     * @param maxConnectionsPerAddress see the class description
+     * @param requestTimeout         see the class description
+     * @param maxBufferedRequestBytes see the class description
+     * @param writeStallTimeout      see the class description
      */
     public ServerLimits {
         positive("maxConnections", maxConnections);
@@ -76,6 +95,13 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
             throw new IllegalArgumentException("socketSendBufferBytes is " + socketSendBufferBytes
                     + "; allowed: 0 (the system's default) or > 0");
         }
+        positive("maxConnectionsPerAddress", maxConnectionsPerAddress);
+        positive("requestTimeout", requestTimeout);
+        if (maxBufferedRequestBytes < maxHttpBodyBytes) {
+            throw new IllegalArgumentException("maxBufferedRequestBytes is " + maxBufferedRequestBytes
+                    + "; allowed: >= maxHttpBodyBytes (" + maxHttpBodyBytes + ")");
+        }
+        positive("writeStallTimeout", writeStallTimeout);
     }
 
     private static void positive(String field, long v) {
@@ -112,6 +138,10 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
         b.writeBufferHighBytes = writeBufferHighBytes;
         b.ssePingInterval = ssePingInterval;
         b.socketSendBufferBytes = socketSendBufferBytes;
+        b.maxConnectionsPerAddress = maxConnectionsPerAddress;
+        b.requestTimeout = requestTimeout;
+        b.maxBufferedRequestBytes = maxBufferedRequestBytes;
+        b.writeStallTimeout = writeStallTimeout;
         return b;
     }
 
@@ -130,6 +160,10 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
         private int writeBufferHighBytes = 256 << 10;
         private Duration ssePingInterval = Duration.ofSeconds(15);
         private int socketSendBufferBytes;
+        private int maxConnectionsPerAddress = 64;
+        private Duration requestTimeout = Duration.ofSeconds(30);
+        private long maxBufferedRequestBytes = 256L << 20;
+        private Duration writeStallTimeout = Duration.ofSeconds(30);
 
         private Builder() {
         }
@@ -244,11 +278,48 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
             return this;
         }
 
+        /**
+         * @param v see {@link ServerLimits#maxConnectionsPerAddress()}
+         * @return this
+         */
+        public Builder maxConnectionsPerAddress(int v) {
+            this.maxConnectionsPerAddress = v;
+            return this;
+        }
+
+        /**
+         * @param v see {@link ServerLimits#requestTimeout()}
+         * @return this
+         */
+        public Builder requestTimeout(Duration v) {
+            this.requestTimeout = v;
+            return this;
+        }
+
+        /**
+         * @param v see {@link ServerLimits#maxBufferedRequestBytes()}
+         * @return this
+         */
+        public Builder maxBufferedRequestBytes(long v) {
+            this.maxBufferedRequestBytes = v;
+            return this;
+        }
+
+        /**
+         * @param v see {@link ServerLimits#writeStallTimeout()}
+         * @return this
+         */
+        public Builder writeStallTimeout(Duration v) {
+            this.writeStallTimeout = v;
+            return this;
+        }
+
         /** @return the validated limits */
         public ServerLimits build() {
             return new ServerLimits(maxConnections, maxHttpBodyBytes, maxWebSocketFrameBytes, maxImagePixels,
                     handshakeTimeout, authTimeout, idleTimeout, sessionIdleTimeout, closeDrainTimeout,
-                    writeBufferLowBytes, writeBufferHighBytes, ssePingInterval, socketSendBufferBytes);
+                    writeBufferLowBytes, writeBufferHighBytes, ssePingInterval, socketSendBufferBytes,
+                    maxConnectionsPerAddress, requestTimeout, maxBufferedRequestBytes, writeStallTimeout);
         }
     }
 }

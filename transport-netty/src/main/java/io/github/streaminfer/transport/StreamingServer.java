@@ -7,6 +7,7 @@ import io.github.streaminfer.transport.internal.BodyAggregator;
 import io.github.streaminfer.transport.internal.ConnectionGuard;
 import io.github.streaminfer.transport.internal.DetectionService;
 import io.github.streaminfer.transport.internal.Http;
+import io.github.streaminfer.transport.internal.HttpExchange;
 import io.github.streaminfer.transport.internal.IoTransport;
 import io.github.streaminfer.transport.internal.Json;
 import io.github.streaminfer.transport.internal.Metrics;
@@ -160,10 +161,13 @@ public final class StreamingServer implements AutoCloseable {
                         if (ssl != null) {
                             p.addLast("tls", ssl.newHandler(ch.alloc()));
                         }
+                        HttpExchange exchange = new HttpExchange(ctx);
+                        p.addLast(HttpExchange.FIRST_BYTE, exchange.firstByteWatch());
                         p.addLast("http", new HttpServerCodec(4096, 16 * 1024, 16 * 1024));
                         p.addLast("guard", new ConnectionGuard(ctx));
                         p.addLast("idle", new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0,
                                 TimeUnit.NANOSECONDS));
+                        p.addLast(HttpExchange.NAME, exchange);
                         p.addLast("aggregator", new BodyAggregator(limits.maxHttpBodyBytes()));
                         p.addLast("router", new Router(ctx, ws, http, () -> index(described)));
                     }

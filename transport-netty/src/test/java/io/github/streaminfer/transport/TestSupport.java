@@ -197,25 +197,41 @@ final class TestSupport {
                 }).build();
     }
 
+    /** Wraps every session factory of {@link #fullServer(ServerLimits, AccessPolicy, Wrap)}. */
+    interface Wrap {
+        <I, O> SessionFactory<I, O> wrap(SessionFactory<I, O> f);
+    }
+
     /** Every endpoint mounted on test models. */
     static StreamingServer.Builder fullServer(ServerLimits limits, AccessPolicy access) {
+        return fullServer(limits, access, new Wrap() {
+            @Override
+            public <I, O> SessionFactory<I, O> wrap(SessionFactory<I, O> f) {
+                return f;
+            }
+        });
+    }
+
+    /** Every endpoint mounted on test models, each session factory passed through {@code wrap}. */
+    static StreamingServer.Builder fullServer(ServerLimits limits, AccessPolicy access, Wrap wrap) {
         ScriptedModel vla = vlaModel(200_000);
         ScriptedModel det = detModel();
         ScriptedModel emg = emgModel();
         ScriptedModel pi = openPiModel();
-        SessionFactory<ImageFrame, FloatVector> detF = SessionFactory.named("scripted", "test-detector",
+        SessionFactory<ImageFrame, FloatVector> detF = wrap.wrap(SessionFactory.named("scripted", "test-detector",
                 (req, l) -> StreamingInferenceSession.builder(det, new DetTask())
-                        .config(config(req, IngressPolicy.rejectNewest(4))).listener(l).build());
+                        .config(config(req, IngressPolicy.rejectNewest(4))).listener(l).build()));
         Map<String, SessionFactory<float[], FloatVector>> backends = new LinkedHashMap<>();
-        backends.put("scripted", SessionFactory.named("scripted", "test-emg", (req, l) -> StreamingInferenceSession
+        backends.put("scripted", wrap.wrap(SessionFactory.named("scripted", "test-emg", (req, l) -> StreamingInferenceSession
                 .builder(emg, FloatArrayTask.firstInputOutput()).config(config(req, IngressPolicy.LATEST_ONLY))
-                .listener(l).build()));
-        SessionFactory<OpenPiObservation, FloatVector> piF = SessionFactory.named("scripted", "test-openpi",
+                .listener(l).build())));
+        SessionFactory<OpenPiObservation, FloatVector> piF = wrap.wrap(SessionFactory.named("scripted", "test-openpi",
                 (req, l) -> StreamingInferenceSession.builder(pi, StatePolicyTask.openPi("observation/state"))
-                        .config(config(req, IngressPolicy.rejectNewest(2))).listener(l).build());
+                        .config(config(req, IngressPolicy.rejectNewest(2))).listener(l).build()));
         return StreamingServer.builder().host("127.0.0.1").port(0).limits(limits).access(access)
                 .blockingThreads(4).ioThreads(2)
-                .vla(VlaEndpoint.of(vlaFactory(vla, IngressPolicy.rejectNewest(8)), ActionEncoder.floatVector())
+                .vla(VlaEndpoint.of(wrap.wrap(vlaFactory(vla, IngressPolicy.rejectNewest(8))),
+                                ActionEncoder.floatVector())
                         .withMaxStateLength(12))
                 .detection(DetectionEndpoint.of(detF, detEncoder()))
                 .signal(SignalEndpoint.synthetic(backends, ClassificationEncoder.softmaxArgmax(1, 7)))

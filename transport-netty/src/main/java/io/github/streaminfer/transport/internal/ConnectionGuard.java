@@ -3,9 +3,17 @@ package io.github.streaminfer.transport.internal;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Counts open connections and refuses those beyond the limit (or during shutdown) with 503.
+ * Counts open connections, in all and per client address, and refuses those beyond either limit (or during
+ * shutdown) with 503. Closes a connection whose output stays unwritable (the client does not read) for
+ * {@link io.github.streaminfer.transport.ServerLimits#writeStallTimeout()}.
  *
  * <p><b>Note:</b> one instance per connection; event loop only.
  */
@@ -13,6 +21,8 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     private final ServerContext server;
     private boolean counted;
     private boolean refused;
+    private InetAddress address;
+    private ScheduledFuture<?> stallCheck;
 
     /** @param server server state */
     public ConnectionGuard(ServerContext server) {
@@ -22,24 +32,61 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         counted = true;
-        if (server.connections.incrementAndGet() > server.limits.maxConnections() || server.shuttingDown) {
+        int all = server.connections.incrementAndGet();
+        int perAddress = countAddress(ctx); // channelInactive takes both back
+        String why = null;
+        if (server.shuttingDown) {
+            why = "server is shutting down";
+        } else if (all > server.limits.maxConnections()) {
+            why = "too many connections (limit " + server.limits.maxConnections() + ")";
+        } else if (perAddress > server.limits.maxConnectionsPerAddress()) {
+            server.counter("connections_refused_per_address_total").increment();
+            why = "too many connections from your address (limit " + server.limits.maxConnectionsPerAddress() + ")";
+        }
+        if (why != null) {
             server.counter("connections_refused_total").increment();
             refused = true;
-            Http.error(ctx.channel(), null, HttpResponseStatus.SERVICE_UNAVAILABLE, server.shuttingDown
-                    ? "server is shutting down" : "too many connections (limit " + server.limits.maxConnections() + ")");
+            Http.error(ctx.channel(), null, HttpResponseStatus.SERVICE_UNAVAILABLE, why);
             return;
         }
         server.counter("connections_total").increment();
         super.channelActive(ctx);
     }
 
+    private int countAddress(ChannelHandlerContext ctx) {
+        if (ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
+            address = a.getAddress();
+            return server.connectionsByAddress.merge(address, 1, Integer::sum);
+        }
+        return 0;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (refused) {
-            io.netty.util.ReferenceCountUtil.release(msg);
+            ReferenceCountUtil.release(msg);
             return;
         }
         super.channelRead(ctx, msg);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable()) {
+            if (stallCheck != null) {
+                stallCheck.cancel(false);
+                stallCheck = null;
+            }
+        } else if (stallCheck == null) {
+            stallCheck = ctx.executor().schedule(() -> {
+                stallCheck = null;
+                if (!ctx.channel().isWritable() && ctx.channel().isActive()) {
+                    server.counter("connections_closed_write_stall_total").increment();
+                    ctx.close();
+                }
+            }, server.limits.writeStallTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+        super.channelWritabilityChanged(ctx);
     }
 
     @Override
@@ -47,6 +94,12 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         if (counted) {
             counted = false;
             server.connections.decrementAndGet();
+            if (address != null) {
+                server.connectionsByAddress.computeIfPresent(address, (k, n) -> n <= 1 ? null : n - 1);
+            }
+        }
+        if (stallCheck != null) {
+            stallCheck.cancel(false);
         }
         super.channelInactive(ctx);
     }

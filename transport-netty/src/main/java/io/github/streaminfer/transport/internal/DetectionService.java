@@ -155,6 +155,7 @@ public final class DetectionService<O> {
             return principal.tier().limitsFps() ? Math.min(fps, principal.tier().maxFps()) : fps;
         }
 
+        /** Blocking: opens the session, unless the core closed meanwhile; then the new session is closed at once. */
         void open() {
             SessionRequest req = new SessionRequest(ENDPOINT, live.id(), endpoint.factory().modelName(),
                     0, effectiveFps(settings.fpsLimit()), principal, Map.of(
@@ -162,11 +163,20 @@ public final class DetectionService<O> {
                     "iou_threshold", settings.iouThreshold(), "enable_tracking", settings.enableTracking(),
                     "quality_mode", settings.qualityMode(), "max_detections", (long) settings.maxDetections()));
             StreamingInferenceSession<ImageFrame, O> s = endpoint.factory().open(req, this);
-            if (ledger != null) {
-                ledger.open(s.config().ingress().capacity());
+            boolean late;
+            synchronized (this) { // open and close meet here: a session that opens after the close is closed
+                late = closed;
+                if (!late) {
+                    if (ledger != null) {
+                        ledger.open(s.config().ingress().capacity());
+                    }
+                    session = s;
+                    live.session = s;
+                }
             }
-            session = s;
-            live.session = s;
+            if (late) {
+                s.close();
+            }
         }
 
         /**
@@ -411,14 +421,17 @@ public final class DetectionService<O> {
             return o;
         }
 
-        /** Blocking: drains (bounded) and closes. */
+        /** Blocking: drains (bounded) and closes; a session still opening is closed once it exists. */
         void close(String reason) {
-            if (closed) {
-                return;
+            StreamingInferenceSession<ImageFrame, O> s;
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                s = session;
             }
-            closed = true;
             rest.remove(live.id(), this);
-            StreamingInferenceSession<ImageFrame, O> s = session;
             if (s != null) {
                 s.drainAndClose(server.limits.closeDrainTimeout().toNanos(), TimeUnit.NANOSECONDS);
                 answerOwed();
@@ -908,6 +921,8 @@ public final class DetectionService<O> {
         private boolean ready;
         private ObjectNode pendingMeta;
         private Object pendingMetaId;
+        /** Text messages that arrived before {@code connected}; each is answered right after it. */
+        private int early;
 
         WsHandler(Core core) {
             this.core = core;
@@ -965,7 +980,17 @@ public final class DetectionService<O> {
             o.put("session_id", core.live.id());
             o.set("config", settingsJson(core.settings));
             o.put("timestamp", Json.unixSeconds());
-            send(o);
+            // connected and the answers to early messages are never conflated: bounded by MAX_EARLY + 1
+            ctx.write(new TextWebSocketFrame(Json.encode(ctx.alloc(), o)), ctx.voidPromise());
+            for (; early > 0; early--) {
+                ObjectNode e = Json.object();
+                e.put("type", "error");
+                e.put("error", "message arrived before the 'connected' message; it was not processed "
+                        + "(wait for 'connected')");
+                e.put("timestamp", Json.unixSeconds());
+                ctx.write(new TextWebSocketFrame(Json.encode(ctx.alloc(), e)), ctx.voidPromise());
+            }
+            ctx.flush();
         }
 
         @Override
@@ -980,6 +1005,14 @@ public final class DetectionService<O> {
         protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
             long arrival = System.nanoTime();
             server.counter("messages_received_total{endpoint=\"detection\"}").increment();
+            if (!ready) {
+                // connected comes first: a text message is answered once it has gone out; the binary image of an
+                // early frame_metadata is answered with it
+                if (frame instanceof TextWebSocketFrame && ++early > OpenPiHandler.MAX_EARLY) {
+                    close(CloseCodes.PROTOCOL_ERROR, "too many messages before the 'connected' message");
+                }
+                return;
+            }
             if (frame instanceof BinaryWebSocketFrame) {
                 if (pendingMeta == null) {
                     sendError(null, "binary message without a preceding frame_metadata message");

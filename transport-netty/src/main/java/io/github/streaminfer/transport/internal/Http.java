@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -117,7 +118,7 @@ public final class Http {
     }
 
     /**
-     * Starts an SSE response (status 200, chunked, no caching).
+     * Starts an SSE response (status 200, chunked, no caching, {@code Connection: close}).
      *
      * @param ch channel
      * @return the write future
@@ -127,6 +128,7 @@ public final class Http {
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
         res.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE); // the stream ends with the connection
         res.headers().set("X-Accel-Buffering", "no");
         return ch.writeAndFlush(res);
     }
@@ -154,7 +156,7 @@ public final class Http {
      * @param query its decoded query, or null to ignore the query
      * @return the key, or null
      */
-    public static String apiKey(FullHttpRequest req, QueryStringDecoder query) {
+    public static String apiKey(HttpRequest req, QueryStringDecoder query) {
         String h = req.headers().get("X-API-Key");
         if (h != null) {
             return h.trim();
@@ -206,10 +208,18 @@ public final class Http {
         AccessPolicy.Principal p = ctx.access.authenticate(key);
         if (p == null) {
             ctx.counter("auth_failures_total").increment();
-            error(ch, req, HttpResponseStatus.UNAUTHORIZED, key == null
-                    ? "missing API key: send 'X-API-Key: <key>' or 'Authorization: Api-Key <key>'"
-                    : "invalid API key");
+            error(ch, req, HttpResponseStatus.UNAUTHORIZED, authFailure(key));
         }
         return p;
+    }
+
+    /**
+     * {@return the 401 message for a request that presented {@code key}}
+     *
+     * @param key the key the request presented, or null
+     */
+    public static String authFailure(String key) {
+        return key == null ? "missing API key: send 'X-API-Key: <key>' or 'Authorization: Api-Key <key>'"
+                : "invalid API key";
     }
 }

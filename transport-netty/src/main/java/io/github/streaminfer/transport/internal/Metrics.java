@@ -38,6 +38,8 @@ public final class Metrics {
     public synchronized String render(boolean perSession) {
         StringBuilder sb = new StringBuilder(4096);
         gauge(sb, "connections_open", "Open connections.", server.connections.get());
+        gauge(sb, "request_bytes_buffered", "HTTP request body bytes reserved by all connections now.",
+                server.bufferedRequestBytes.get());
         Map<String, Long> byEndpoint = new TreeMap<>();
         for (LiveSession s : server.sessions.values()) {
             byEndpoint.merge(s.endpoint, 1L, Long::sum);

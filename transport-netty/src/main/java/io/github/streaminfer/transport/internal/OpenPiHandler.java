@@ -122,6 +122,9 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            if (released || !ctx.channel().isActive()) {
+                return; // the client left during the handshake: nothing to open
+            }
             server.graceful.add(this);
             SessionRequest r = new SessionRequest(ENDPOINT, live.id(), endpoint.factory().modelName(), 0,
                     principal.tier().maxFps(), principal, Map.of());
@@ -130,9 +133,11 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
                 server.blocking.execute(() -> {
                     try {
                         StreamingInferenceSession<OpenPiObservation, O> s = endpoint.factory().open(r, this);
-                        session = s;
-                        live.session = s;
-                        ctx.executor().execute(this::opened);
+                        try {
+                            ctx.executor().execute(() -> opened(s));
+                        } catch (RejectedExecutionException e) {
+                            s.close(); // the event loops have stopped: nobody is left to attach it
+                        }
                     } catch (RuntimeException e) {
                         String m = e instanceof SessionRejectedException ? e.getMessage() : "could not open a session";
                         if (!(e instanceof SessionRejectedException)) {
@@ -156,15 +161,26 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
         super.userEventTriggered(ctx, evt);
     }
 
-    private void opened() {
+    /**
+     * The session exists: attached here on the event loop, unless the connection was released while it opened, and
+     * then closed at once. {@link #release} and this both run on the event loop, so one of them always closes it.
+     */
+    private void opened(StreamingInferenceSession<OpenPiObservation, O> s) {
         if (released || !ctx.channel().isActive()) {
-            release(); // closes the session that opened after the client left
+            try {
+                server.blocking.execute(s::close);
+            } catch (RejectedExecutionException e) {
+                s.close();
+            }
+            release();
             return;
         }
+        session = s;
+        live.session = s;
         ready = true;
         ctx.write(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(Msgpack.encode(endpoint.metadata()))));
         for (; early > 0; early--) {
-            error("observation arrived before the metadata message; it was not run (wait for the metadata)");
+            error("message arrived before the metadata message; it was not processed (wait for the metadata)");
         }
         ctx.flush();
     }
@@ -182,16 +198,16 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
         long arrival = System.nanoTime();
         server.counter("messages_received_total{endpoint=\"openpi\"}").increment();
         live.framesReceived.increment();
+        if (!ready) {
+            // the metadata must come first: answer this message, whatever it is, once it has gone out
+            if (++early > MAX_EARLY) {
+                close(CloseCodes.PROTOCOL_ERROR, "too many messages before the metadata message");
+            }
+            return;
+        }
         if (!(frame instanceof BinaryWebSocketFrame)) {
             error("expected a binary msgpack observation, got a " + (frame instanceof TextWebSocketFrame
                     ? "text" : "non-data") + " message");
-            return;
-        }
-        if (!ready) {
-            // the metadata must come first: answer this one once it has gone out
-            if (++early > MAX_EARLY) {
-                close(CloseCodes.PROTOCOL_ERROR, "too many observations before the metadata message");
-            }
             return;
         }
         OpenPiObservation obs;
@@ -332,7 +348,7 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
         }
         StreamingInferenceSession<OpenPiObservation, O> s = session;
         if (s == null) {
-            // still opening: opened() calls this again once it exists, and it is closed then
+            // never opened, or still opening: opened() closes it once it exists
             done.complete(null);
             return;
         }

@@ -143,22 +143,33 @@ public final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
             return; // the check answered
         }
         server.counter("websocket_connections_total{endpoint=\"" + route.name + "\"}").increment();
+        WebSocketDecoderConfig decoder = WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(server.limits.maxWebSocketFrameBytes())
+                .allowExtensions(false)
+                .closeOnProtocolViolation(false) // WsErrors closes, with our reason
+                .build();
         WebSocketServerProtocolConfig cfg = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(route.path)
                 .checkStartsWith(true)
                 .handshakeTimeoutMillis(server.limits.handshakeTimeout().toMillis())
                 .handleCloseFrames(true)
                 .dropPongFrames(true)
-                .decoderConfig(WebSocketDecoderConfig.newBuilder()
-                        .maxFramePayloadLength(server.limits.maxWebSocketFrameBytes())
-                        .allowExtensions(false)
-                        .closeOnProtocolViolation(false) // WsErrors closes, with our reason
-                        .build())
+                .decoderConfig(decoder)
                 .build();
         ChannelPipeline p = ctx.pipeline();
         String me = ctx.name();
-        p.addAfter(me, "ws-protocol", new WebSocketServerProtocolHandler(cfg));
-        p.addAfter("ws-protocol", "ws-aggregator", new WebSocketFrameAggregator(server.limits.maxWebSocketFrameBytes()));
+        // a WebSocket is not an HTTP exchange: no request deadline, ordering or body budget from here on
+        if (p.get(HttpExchange.NAME) != null) {
+            p.remove(HttpExchange.NAME);
+        }
+        if (p.get(HttpExchange.FIRST_BYTE) != null) {
+            p.remove(HttpExchange.FIRST_BYTE);
+        }
+        WsControl control = new WsControl(server, decoder);
+        p.addAfter(me, "ws-control", control);
+        p.addAfter("ws-control", "ws-protocol", new WebSocketServerProtocolHandler(cfg));
+        p.addAfter("ws-protocol", "ws-control-after", control.afterProtocol());
+        p.addAfter("ws-control-after", "ws-aggregator", new WebSocketFrameAggregator(server.limits.maxWebSocketFrameBytes()));
         p.addAfter("ws-aggregator", "ws-" + route.name, handler);
         ctx.fireChannelRead(req.retain());
         p.remove(this);

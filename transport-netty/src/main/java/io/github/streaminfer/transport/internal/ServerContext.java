@@ -53,6 +53,10 @@ public final class ServerContext {
     public final ExecutorService blocking;
     /** Open connections. */
     public final AtomicInteger connections = new AtomicInteger();
+    /** Open connections per client address; an address leaves the map with its last connection. */
+    public final Map<java.net.InetAddress, Integer> connectionsByAddress = new ConcurrentHashMap<>();
+    /** Request body bytes reserved by every connection together (see {@link ServerLimits#maxBufferedRequestBytes()}). */
+    public final java.util.concurrent.atomic.AtomicLong bufferedRequestBytes = new java.util.concurrent.atomic.AtomicLong();
     /** Live sessions by id. */
     public final Map<String, LiveSession> sessions = new ConcurrentHashMap<>();
     /** Graceful closers. */

@@ -681,17 +681,30 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
                     CloseCodes.INTERNAL_ERROR));
             return;
         }
-        ctx.executor().execute(() -> opened(s));
+        try {
+            ctx.executor().execute(() -> opened(s));
+        } catch (RejectedExecutionException e) {
+            s.close(); // the event loops have stopped: nobody is left to attach it
+        }
     }
 
+    /**
+     * The session exists. Whichever of this and {@link #finish} runs last closes it: both run on the event loop, and
+     * a session that opens after its connection finished is closed here, never attached.
+     */
     private void opened(StreamingInferenceSession<VlaFrame, O> s) {
+        LiveSession ls = live;
+        if (ls == null || state == State.CLOSED) {
+            closeSession(s); // the connection finished while the session was opening
+            return;
+        }
         frames = new VlaFramePool(s.config().ingress().kind() == IngressPolicy.Kind.LATEST_ONLY);
         ledger.open(s.config().ingress().capacity());
         session = s;
-        live.session = s;
+        ls.session = s;
         if (state != State.OPENING || !ctx.channel().isActive()) {
             if (state == State.CLOSING) {
-                return; // beginClose will find it
+                return; // beginClose, or finish once the channel is gone, will find it
             }
             finish(false);
             return;
@@ -913,17 +926,22 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
             server.unregister(ls);
             server.releaseSlot(principal);
         }
+        closeSession(s);
+        if (channelGone) {
+            out.dispose();
+            server.graceful.remove(this);
+            closed.complete(null);
+        }
+    }
+
+    /** Closes a session on the blocking executor (here if that is shut down); null and closed ones are skipped. */
+    private void closeSession(StreamingInferenceSession<VlaFrame, O> s) {
         if (s != null && !s.isClosed()) {
             try {
                 server.blocking.execute(s::close);
             } catch (RejectedExecutionException e) {
                 s.close();
             }
-        }
-        if (channelGone) {
-            out.dispose();
-            server.graceful.remove(this);
-            closed.complete(null);
         }
     }
 
