@@ -9,7 +9,9 @@ POST /test/delay?ms=N delays every inference; POST /test/corrupt?mode=none|dtype
 lie about the first output's datatype or shape.
 """
 import argparse
+import atexit
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -27,6 +29,7 @@ from grpc_tools import protoc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = tempfile.mkdtemp(prefix="oip-proto-")
+atexit.register(shutil.rmtree, GEN, True)
 if protoc.main(["protoc", "-I" + HERE, "--python_out=" + GEN, "--grpc_python_out=" + GEN,
                 os.path.join(HERE, "grpc_predict_v2.proto")]) != 0:
     sys.exit("protoc failed")
@@ -293,7 +296,10 @@ def main():
     http_port = sock.getsockname()[1]
     web = uvicorn.Server(uvicorn.Config(rest_app(models, args.token), log_level="warning", access_log=False))
     threading.Thread(target=web.run, kwargs={"sockets": [sock]}, daemon=True).start()
+    deadline = time.monotonic() + 60
     while not web.started:
+        if time.monotonic() > deadline:
+            sys.exit("the REST server did not start within 60 s")
         time.sleep(0.01)
     print("OIP-READY grpc=%d http=%d" % (grpc_port, http_port), flush=True)
     try:

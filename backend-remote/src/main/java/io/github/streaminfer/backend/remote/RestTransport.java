@@ -106,7 +106,8 @@ final class RestTransport implements OipTransport {
     public boolean modelReady(String model, String version) {
         HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + modelPath(model, version) + "/ready"))
                 .GET(), config.controlDeadline(), model);
-        if (r.statusCode() == 404) {
+        int code = r.statusCode();
+        if (code == 404 || code == 401 || code == 403 || code >= 500 && code != 503) {
             throw failure(r, model);
         }
         // the protocol: 200 means ready, any other 4xx not ready

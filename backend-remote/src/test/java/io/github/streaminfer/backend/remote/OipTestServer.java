@@ -77,7 +77,7 @@ final class OipTestServer implements AutoCloseable {
     }
 
     private void start(int grpc, int http) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(venv().resolve("bin/python").toString(),
+        List<String> cmd = new ArrayList<>(List.of(venv().resolve("bin/python").toString(), "-u",
                 PYTHON_DIR.resolve("oip_server.py").toString(), "--models", models.toString(),
                 "--grpc-port", String.valueOf(grpc), "--http-port", String.valueOf(http), "--not-ready", NOT_READY));
         if (!token.isEmpty()) {
@@ -86,25 +86,30 @@ final class OipTestServer implements AutoCloseable {
         }
         process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<Matcher> ready = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Matcher> ready = new CompletableFuture<>();
+        // a thread of its own (not the common pool, which may be busy): reads the READY line, then keeps draining
+        // the server's output so that it never blocks on a full pipe
+        Thread reader = new Thread(() -> {
             try {
                 for (String line; (line = out.readLine()) != null; ) {
                     synchronized (log) {
                         log.add(line);
                     }
                     Matcher m = READY.matcher(line);
-                    if (m.find()) {
-                        return m;
+                    if (!ready.isDone() && m.find()) {
+                        ready.complete(m);
                     }
                 }
-                return null;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            } catch (IOException ignored) {
+                // the process ended
             }
-        });
+            ready.complete(null);
+        }, "oip-server-log");
+        reader.setDaemon(true);
+        reader.start();
         Matcher m;
         try {
-            m = ready.get(60, TimeUnit.SECONDS);
+            m = ready.get(120, TimeUnit.SECONDS);
         } catch (Exception e) {
             process.destroyForcibly();
             throw new IllegalStateException("OIP test server did not start: " + e + "\n" + log(), e);
@@ -114,20 +119,6 @@ final class OipTestServer implements AutoCloseable {
         }
         grpcPort = Integer.parseInt(m.group(1));
         httpPort = Integer.parseInt(m.group(2));
-        // keep draining its output so that it never blocks on a full pipe
-        Thread drain = new Thread(() -> {
-            try {
-                for (String line; (line = out.readLine()) != null; ) {
-                    synchronized (log) {
-                        log.add(line);
-                    }
-                }
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        }, "oip-server-log");
-        drain.setDaemon(true);
-        drain.start();
     }
 
     String log() {
