@@ -3,7 +3,8 @@ specification with grpcio, FastAPI/uvicorn and onnxruntime, and independent of t
 
     python oip_server.py --models DIR [--grpc-port 0] [--http-port 0] [--not-ready NAME] [--token T]
 
-Serves every DIR/<name>.onnx as model <name> (version "1") over gRPC and REST, both on 127.0.0.1. Prints
+Serves every DIR/<name>.onnx as model <name> (version "1") over gRPC and REST, both on 127.0.0.1 (over TLS with
+--tls-cert/--tls-key). Prints
 "OIP-READY grpc=<port> http=<port>" once both listen. Test controls (REST only, not part of the protocol):
 POST /test/delay?ms=N delays every inference; POST /test/corrupt?mode=none|dtype|shape makes inference answers
 lie about the first output's datatype or shape.
@@ -12,6 +13,7 @@ import argparse
 import atexit
 import os
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -28,12 +30,20 @@ from fastapi.responses import JSONResponse
 from grpc_tools import protoc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-GEN = tempfile.mkdtemp(prefix="oip-proto-")
-atexit.register(shutil.rmtree, GEN, True)
-if protoc.main(["protoc", "-I" + HERE, "--python_out=" + GEN, "--grpc_python_out=" + GEN,
-                os.path.join(HERE, "grpc_predict_v2.proto")]) != 0:
-    sys.exit("protoc failed")
-sys.path.insert(0, GEN)
+
+
+def generate_protocol_code():
+    """Compiles grpc_predict_v2.proto into a fresh directory (removed at exit) and puts it on the import path."""
+    gen = tempfile.mkdtemp(prefix="oip-proto-", dir=os.environ.get("OIP_WORK_DIR"))
+    atexit.register(shutil.rmtree, gen, True)
+    if protoc.main(["protoc", "-I" + HERE, "--python_out=" + gen, "--grpc_python_out=" + gen,
+                    os.path.join(HERE, "grpc_predict_v2.proto")]) != 0:
+        sys.exit("protoc failed")
+    sys.path.insert(0, gen)
+
+
+generate_protocol_code()
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 import grpc_predict_v2_pb2 as pb  # noqa: E402
 import grpc_predict_v2_pb2_grpc as pbg  # noqa: E402
 
@@ -173,7 +183,8 @@ def grpc_service(models, token):
                 if raw:
                     if len(raw[i]) != int(np.prod(shape)) * dt.itemsize:
                         context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                                      "input '%s': %d bytes do not hold %s %s" % (t.name, len(raw[i]), t.datatype, shape))
+                                      "input '%s': %d bytes do not hold %s %s"
+                                      % (t.name, len(raw[i]), t.datatype, shape))
                     arr = np.frombuffer(raw[i], dtype=dt).reshape(shape)
                 else:
                     arr = np.array(t.contents.fp32_contents or t.contents.int64_contents or t.contents.int_contents,
@@ -279,13 +290,20 @@ def main():
     ap.add_argument("--http-port", type=int, default=0)
     ap.add_argument("--not-ready", action="append", default=[])
     ap.add_argument("--token", default="")
+    ap.add_argument("--tls-cert", default="", help="PEM certificate: serve both bindings over TLS")
+    ap.add_argument("--tls-key", default="", help="PEM private key of --tls-cert")
     args = ap.parse_args()
     models = Models(args.models, args.not_ready)
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8),
                          options=[("grpc.max_receive_message_length", 256 << 20)])
     pbg.add_GRPCInferenceServiceServicer_to_server(grpc_service(models, args.token), server)
-    grpc_port = server.add_insecure_port("127.0.0.1:%d" % args.grpc_port)
+    address = "127.0.0.1:%d" % args.grpc_port
+    if args.tls_cert:
+        with open(args.tls_key, "rb") as k, open(args.tls_cert, "rb") as c:
+            grpc_port = server.add_secure_port(address, grpc.ssl_server_credentials([(k.read(), c.read())]))
+    else:
+        grpc_port = server.add_insecure_port(address)
     if grpc_port == 0:
         sys.exit("cannot bind gRPC port %d" % args.grpc_port)
     server.start()
@@ -294,7 +312,8 @@ def main():
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.http_port))
     http_port = sock.getsockname()[1]
-    web = uvicorn.Server(uvicorn.Config(rest_app(models, args.token), log_level="warning", access_log=False))
+    tls = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key} if args.tls_cert else {}
+    web = uvicorn.Server(uvicorn.Config(rest_app(models, args.token), log_level="warning", access_log=False, **tls))
     threading.Thread(target=web.run, kwargs={"sockets": [sock]}, daemon=True).start()
     deadline = time.monotonic() + 60
     while not web.started:

@@ -48,7 +48,7 @@ public final class RemoteBackend implements InferenceBackend {
     private boolean probed;
     private Throwable cause;
 
-    /** Creates the backend {@link java.util.ServiceLoader} finds, configured by {@link RemoteConfig#fromEnvironment()}. */
+    /** Creates the backend {@link java.util.ServiceLoader} finds, configured from system properties. */
     public RemoteBackend() {
         this(RemoteConfig.fromEnvironment());
     }

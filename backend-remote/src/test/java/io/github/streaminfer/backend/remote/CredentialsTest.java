@@ -15,6 +15,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The bearer token travels on both bindings; a server that refuses it gets a clear error. */
 class CredentialsTest {
+    private static final java.time.Duration SLOW_MACHINE = java.time.Duration.ofSeconds(10);
     private static OipTestServer server;
     private static final ModelSource MODEL = ModelSource.ofBytes(OipTestServer.MODEL, new byte[0]);
 
@@ -28,14 +29,19 @@ class CredentialsTest {
         server.close();
     }
 
+    private static RemoteBackend backend(String endpoint, String token) {
+        return new RemoteBackend(RemoteConfig.builder().endpoint(endpoint).deadline(SLOW_MACHINE)
+                .controlDeadline(SLOW_MACHINE).bearerToken(token).build());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"grpc", "http"})
     void bearerTokenIsSentAndAWrongOneIsRefusedInWords(String binding) {
         String endpoint = binding.equals("grpc") ? server.grpcEndpoint() : server.httpEndpoint();
-        RemoteBackend wrong = new RemoteBackend(RemoteConfig.builder().endpoint(endpoint).bearerToken("nope").build());
+        RemoteBackend wrong = backend(endpoint, "nope");
         assertThatThrownBy(() -> wrong.load(MODEL, ModelOptions.DEFAULT)).isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("refused our credentials");
-        RemoteBackend right = new RemoteBackend(RemoteConfig.builder().endpoint(endpoint).bearerToken("s3cret").build());
+        RemoteBackend right = backend(endpoint, "s3cret");
         try (LoadedModel m = right.load(MODEL, ModelOptions.DEFAULT)) {
             m.run(Tensors.allocate(m.inputs(), 1), Tensors.allocate(m.outputs(), 1));
             assertThat(m.lastRunRemoteNanos()).isPositive();

@@ -9,6 +9,8 @@ import io.github.streaminfer.testkit.ClassifierOutputs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
+import java.time.Duration;
+
 /** The backend contract over gRPC, against the Python Open Inference Protocol server. */
 class GrpcContractTest extends BackendContractTest {
     static OipTestServer server;
@@ -29,7 +31,9 @@ class GrpcContractTest extends BackendContractTest {
 
     @Override
     protected InferenceBackend backend() {
-        return new RemoteBackend(RemoteConfig.builder().endpoint(endpoint()).build());
+        return new RemoteBackend(RemoteConfig.builder().endpoint(endpoint())
+                // generous: the machine running the tests may be busy
+                .deadline(Duration.ofSeconds(10)).controlDeadline(Duration.ofSeconds(10)).build());
     }
 
     @Override

@@ -37,26 +37,57 @@ final class OipTestServer implements AutoCloseable {
 
     private final Path models;
     private final String token;
+    private final boolean tls;
     private final List<String> log = new ArrayList<>();
     private Process process;
     private int grpcPort;
     private int httpPort;
 
-    private OipTestServer(String token) throws IOException {
+    private OipTestServer(String token, boolean tls) throws IOException {
         this.token = token;
+        this.tls = tls;
         this.models = Files.createTempDirectory("oip-models");
         Files.write(models.resolve(MODEL + ".onnx"), MLP.bytes());
+        if (tls) {
+            selfSignedCertificate();
+        }
         start(0, 0);
     }
 
     /** {@return a started server without authentication} */
     static OipTestServer start() throws IOException {
-        return new OipTestServer("");
+        return new OipTestServer("", false);
     }
 
     /** {@return a started server that wants {@code authorization: Bearer <token>}} */
     static OipTestServer startWithToken(String token) throws IOException {
-        return new OipTestServer(token);
+        return new OipTestServer(token, false);
+    }
+
+    /** {@return a started server that serves both bindings over TLS with {@link #certificate()}} */
+    static OipTestServer startWithTls() throws IOException {
+        return new OipTestServer("", true);
+    }
+
+    /** {@return the PEM certificate a TLS server presents (self-signed, for 127.0.0.1)} */
+    Path certificate() {
+        return models.resolve("cert.pem");
+    }
+
+    private void selfSignedCertificate() throws IOException {
+        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                "-keyout", models.resolve("key.pem").toString(), "-out", certificate().toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("openssl could not make a test certificate:\n" + out);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     static Path venv() throws IOException {
@@ -84,8 +115,16 @@ final class OipTestServer implements AutoCloseable {
             cmd.add("--token");
             cmd.add(token);
         }
-        process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        if (tls) {
+            cmd.addAll(List.of("--tls-cert", certificate().toString(), "--tls-key",
+                    models.resolve("key.pem").toString()));
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        // its generated protocol code goes under the models directory, which close() removes even after a SIGKILL
+        pb.environment().put("OIP_WORK_DIR", models.toString());
+        process = pb.start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8));
         CompletableFuture<Matcher> ready = new CompletableFuture<>();
         // a thread of its own (not the common pool, which may be busy): reads the READY line, then keeps draining
         // the server's output so that it never blocks on a full pipe
@@ -128,11 +167,11 @@ final class OipTestServer implements AutoCloseable {
     }
 
     String grpcEndpoint() {
-        return "grpc://127.0.0.1:" + grpcPort;
+        return (tls ? "grpcs" : "grpc") + "://127.0.0.1:" + grpcPort;
     }
 
     String httpEndpoint() {
-        return "http://127.0.0.1:" + httpPort;
+        return (tls ? "https" : "http") + "://127.0.0.1:" + httpPort;
     }
 
     /** Kills the server at once (SIGKILL). */
@@ -159,7 +198,7 @@ final class OipTestServer implements AutoCloseable {
     private void control(String path) {
         try {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + httpPort + path)).POST(HttpRequest.BodyPublishers.noBody())
+                    URI.create(httpEndpoint() + path)).POST(HttpRequest.BodyPublishers.noBody())
                     .build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException(path + " -> " + r.statusCode() + " " + r.body());
@@ -181,11 +220,10 @@ final class OipTestServer implements AutoCloseable {
                 process.waitFor(5, TimeUnit.SECONDS);
             }
         }
-        try (var files = Files.list(models)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
+        try (var files = Files.walk(models)) {
+            for (Path f : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(f);
             }
         }
-        Files.deleteIfExists(models);
     }
 }

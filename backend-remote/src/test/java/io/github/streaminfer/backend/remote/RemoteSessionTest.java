@@ -46,7 +46,8 @@ class RemoteSessionTest {
     }
 
     private static RemoteBackend backend(String endpoint) {
-        return new RemoteBackend(RemoteConfig.builder().endpoint(endpoint).deadline(Duration.ofSeconds(5)).build());
+        return new RemoteBackend(RemoteConfig.builder().endpoint(endpoint).deadline(Duration.ofSeconds(10))
+                .controlDeadline(Duration.ofSeconds(10)).build());
     }
 
     @Test
