@@ -9,6 +9,15 @@ Serves every DIR/<name>.onnx as model <name> (version "1") over gRPC and REST, b
 POST /test/delay?ms=N delays every inference; POST /test/corrupt?mode=none|dtype|shape makes inference answers
 lie about the first output's datatype or shape.
 """
+import time as _time
+_T0 = _time.monotonic()
+
+
+def trace(what):
+    """One line on stdout with the seconds since start: the tests print the server's output when they fail."""
+    print("oip-server %.2fs %s" % (_time.monotonic() - _T0, what), flush=True)
+
+
 import argparse
 import atexit
 import os
@@ -42,7 +51,9 @@ def generate_protocol_code():
     sys.path.insert(0, gen)
 
 
+trace("imported")
 generate_protocol_code()
+trace("protocol code generated")
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 import grpc_predict_v2_pb2 as pb  # noqa: E402
 import grpc_predict_v2_pb2_grpc as pbg  # noqa: E402
@@ -149,6 +160,7 @@ def grpc_service(models, token):
             return pb.ServerMetadataResponse(name="oip-test-server", version="1", extensions=[])
 
         def ModelReady(self, request, context):
+            trace("ModelReady %s" % request.name)
             check(context)
             if not models.known(request.name):
                 context.abort(grpc.StatusCode.NOT_FOUND, "unknown model '%s'" % request.name)
@@ -283,6 +295,27 @@ def rest_app(models, token):
     return app
 
 
+def self_check(grpc_port, http_port, args):
+    """Calls both bindings once before announcing READY, so that a slow first call (cold caches on a busy machine,
+    lazy initialisation) happens here, inside the start-up wait, and not in a test's first deadline."""
+    import ssl
+    import urllib.request
+    target = "127.0.0.1:%d" % grpc_port
+    if args.tls_cert:
+        with open(args.tls_cert, "rb") as c:
+            channel = grpc.secure_channel(target, grpc.ssl_channel_credentials(root_certificates=c.read()))
+        context = ssl.create_default_context(cafile=args.tls_cert)
+        url = "https://127.0.0.1:%d/v2/health/live" % http_port
+    else:
+        channel = grpc.insecure_channel(target)
+        context = None
+        url = "http://127.0.0.1:%d/v2/health/live" % http_port
+    with channel:
+        pbg.GRPCInferenceServiceStub(channel).ServerLive(pb.ServerLiveRequest(), timeout=120, wait_for_ready=True)
+    urllib.request.urlopen(url, timeout=120, context=context).read()
+    trace("self-check passed")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", required=True)
@@ -294,6 +327,7 @@ def main():
     ap.add_argument("--tls-key", default="", help="PEM private key of --tls-cert")
     args = ap.parse_args()
     models = Models(args.models, args.not_ready)
+    trace("models loaded")
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8),
                          options=[("grpc.max_receive_message_length", 256 << 20)])
@@ -307,6 +341,7 @@ def main():
     if grpc_port == 0:
         sys.exit("cannot bind gRPC port %d" % args.grpc_port)
     server.start()
+    trace("gRPC listening on %d" % grpc_port)
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -323,6 +358,7 @@ def main():
         if time.monotonic() > deadline:
             sys.exit("the REST server did not start within 60 s")
         time.sleep(0.01)
+    self_check(grpc_port, http_port, args)
     print("OIP-READY grpc=%d http=%d" % (grpc_port, http_port), flush=True)
     try:
         server.wait_for_termination()

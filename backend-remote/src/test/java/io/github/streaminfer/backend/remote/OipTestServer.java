@@ -148,7 +148,7 @@ final class OipTestServer implements AutoCloseable {
         reader.start();
         Matcher m;
         try {
-            m = ready.get(120, TimeUnit.SECONDS);
+            m = ready.get(240, TimeUnit.SECONDS);
         } catch (Exception e) {
             process.destroyForcibly();
             throw new IllegalStateException("OIP test server did not start: " + e + "\n" + log(), e);
