@@ -46,6 +46,16 @@ public interface LoadedModel extends AutoCloseable {
     void run(Tensor[] inputs, Tensor[] outputs);
 
     /**
+     * {@return the nanoseconds the calling thread's last {@link #run} spent waiting on a remote server, or
+     * {@code -1} for a model that runs in this process} A session reads it right after each run, on the same
+     * thread, and records it as the {@code NETWORK} stage, a part of {@code INFERENCE}. Backends that call out to
+     * a server keep the value per thread, so that sessions sharing the model each read their own run's time.
+     */
+    default long lastRunRemoteNanos() {
+        return -1;
+    }
+
+    /**
      * Runs the model {@code iterations} times on zero-filled inputs (dynamic dimensions set to 1) so that lazy
      * initialisation, kernel selection and caches are done before the first real frame.
      *

@@ -11,5 +11,11 @@ public enum Stage {
     /** The task decoding outputs, plus publishing the result. */
     POSTPROCESS,
     /** From {@code submit} to the result being published. */
-    END_TO_END
+    END_TO_END,
+    /**
+     * The part of {@link #INFERENCE} a remote backend spent waiting on its server: from sending the request to the
+     * whole response having arrived (see {@link io.github.streaminfer.backend.LoadedModel#lastRunRemoteNanos()}).
+     * Empty for models that run in this process.
+     */
+    NETWORK
 }

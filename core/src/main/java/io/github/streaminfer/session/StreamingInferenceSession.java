@@ -637,6 +637,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             return;
         }
         r.inferredNanos = clock.nanoTime();
+        w.remoteNanos = model.lastRunRemoteNanos();
         for (int i = 0; i < stateOutputs.length; i++) {
             inputs[stateInputs[i]].copyFrom(outputs[stateOutputs[i]]);
         }
@@ -663,6 +664,9 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             latency.record(Stage.INFERENCE, r.inferredNanos - r.preprocessedNanos);
             latency.record(Stage.POSTPROCESS, r.publishedNanos - r.inferredNanos);
             latency.record(Stage.END_TO_END, r.publishedNanos - r.submitNanos);
+            if (w.remoteNanos >= 0) {
+                latency.record(Stage.NETWORK, w.remoteNanos);
+            }
         }
         latency.end(token);
     }
@@ -788,6 +792,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         InferenceResult<O> spare;
         long nextStartNanos;
         int consecutiveFailures;
+        /** The last run's {@link LoadedModel#lastRunRemoteNanos()}: -1 for a model in this process. */
+        long remoteNanos = -1;
     }
 
     /**
