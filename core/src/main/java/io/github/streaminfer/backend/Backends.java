@@ -1,5 +1,6 @@
 package io.github.streaminfer.backend;
 
+import io.github.streaminfer.exceptions.BackendUnavailableException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,5 +1,8 @@
 package io.github.streaminfer.backend;
 
+import io.github.streaminfer.exceptions.BackendUnavailableException;
+import io.github.streaminfer.exceptions.ModelLoadException;
+
 /**
  * A pluggable inference runtime (ONNX Runtime, TensorRT, OpenVINO, …), found with {@link java.util.ServiceLoader}.
  * Implementations are registered with {@code provides io.github.streaminfer.backend.InferenceBackend with …} in

@@ -1,5 +1,6 @@
 package io.github.streaminfer.backend;
 
+import io.github.streaminfer.exceptions.InferenceException;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
 

@@ -1,5 +1,6 @@
 package io.github.streaminfer.backend;
 
+import io.github.streaminfer.exceptions.ModelLoadException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

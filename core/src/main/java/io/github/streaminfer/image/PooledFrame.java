@@ -1,5 +1,7 @@
 package io.github.streaminfer.image;
 
+import io.github.streaminfer.exceptions.FrameSupersededException;
+import io.github.streaminfer.exceptions.InvalidImageException;
 import io.github.streaminfer.tensor.Tensor;
 
 import java.nio.ByteBuffer;

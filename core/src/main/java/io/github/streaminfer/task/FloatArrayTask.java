@@ -1,6 +1,7 @@
 package io.github.streaminfer.task;
 
 import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;

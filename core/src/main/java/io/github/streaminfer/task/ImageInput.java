@@ -1,5 +1,6 @@
 package io.github.streaminfer.task;
 
+import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.image.ImageDecoder;
 import io.github.streaminfer.image.ImageDecoders;
 import io.github.streaminfer.image.ImageGeometry;

@@ -1,6 +1,7 @@
 package io.github.streaminfer.task;
 
 import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.image.ImageDecoder;
 import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageSpec;

@@ -1,9 +1,10 @@
 package io.github.streaminfer.task;
 
-import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageSpec;
+import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;

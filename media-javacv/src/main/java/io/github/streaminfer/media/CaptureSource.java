@@ -1,8 +1,8 @@
 package io.github.streaminfer.media;
 
-import io.github.streaminfer.image.PooledFrame;
-import io.github.streaminfer.image.InvalidImageException;
+import io.github.streaminfer.exceptions.InvalidImageException;
 import io.github.streaminfer.image.PixelFormat;
+import io.github.streaminfer.image.PooledFrame;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_videoio.VideoCapture;

@@ -229,7 +229,7 @@ public abstract class FrameSource implements AutoCloseable {
      * submitted {@code poolSize} claims ago, so it is no longer queued as long as the pool is larger than the
      * session's ingress capacity + 1 (it may have been dropped by the session, which is why it is reclaimed). A
      * worker held up between taking a frame from the queue and reading it can still find it reclaimed; it then
-     * skips it ({@link io.github.streaminfer.image.FrameSupersededException}), and never reads a frame being
+     * skips it ({@link io.github.streaminfer.exceptions.FrameSupersededException}), and never reads a frame being
      * rewritten.
      */
     private PooledFrame claim() {

@@ -1,6 +1,6 @@
 package io.github.streaminfer.media;
 
-import io.github.streaminfer.backend.StreamInferException;
+import io.github.streaminfer.exceptions.StreamInferException;
 
 /** A frame source cannot be opened or read: missing device or file, unsupported or corrupt content. */
 public class FrameSourceException extends StreamInferException {

@@ -1,7 +1,7 @@
 package io.github.streaminfer.backend.tensorrt;
 
-import io.github.streaminfer.backend.ModelLoadException;
 import io.github.streaminfer.backend.ModelSource;
+import io.github.streaminfer.exceptions.ModelLoadException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.TensorSpec;
 import org.bytedeco.javacpp.BytePointer;

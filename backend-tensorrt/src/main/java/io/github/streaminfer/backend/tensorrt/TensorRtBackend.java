@@ -2,9 +2,9 @@ package io.github.streaminfer.backend.tensorrt;
 
 import io.github.streaminfer.backend.InferenceBackend;
 import io.github.streaminfer.backend.LoadedModel;
-import io.github.streaminfer.backend.ModelLoadException;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
+import io.github.streaminfer.exceptions.ModelLoadException;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.tensorrt.global.nvinfer;
 import org.bytedeco.tensorrt.nvinfer.ICudaEngine;

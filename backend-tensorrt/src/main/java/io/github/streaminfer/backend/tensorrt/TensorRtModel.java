@@ -1,9 +1,9 @@
 package io.github.streaminfer.backend.tensorrt;
 
 import io.github.streaminfer.backend.LoadedModel;
-import io.github.streaminfer.backend.ModelLoadException;
 import io.github.streaminfer.backend.RunGuard;
 import io.github.streaminfer.backend.Tensors;
+import io.github.streaminfer.exceptions.ModelLoadException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Shapes;
 import io.github.streaminfer.tensor.Tensor;

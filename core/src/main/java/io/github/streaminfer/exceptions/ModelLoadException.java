@@ -1,4 +1,4 @@
-package io.github.streaminfer.backend;
+package io.github.streaminfer.exceptions;
 
 /** A model could not be read, parsed or compiled; the message names the model and the problem. */
 public class ModelLoadException extends StreamInferException {

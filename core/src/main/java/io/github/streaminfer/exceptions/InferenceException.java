@@ -1,4 +1,4 @@
-package io.github.streaminfer.backend;
+package io.github.streaminfer.exceptions;
 
 /** A backend failed while running a model; the model stays usable. */
 public class InferenceException extends StreamInferException {

@@ -1,6 +1,4 @@
-package io.github.streaminfer.task;
-
-import io.github.streaminfer.backend.StreamInferException;
+package io.github.streaminfer.exceptions;
 
 /**
  * An observation does not fit the model: wrong shape, wrong type, or values the model must not see. The message

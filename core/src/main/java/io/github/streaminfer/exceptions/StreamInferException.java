@@ -1,4 +1,4 @@
-package io.github.streaminfer.backend;
+package io.github.streaminfer.exceptions;
 
 /** Base class of StreamInfer's runtime exceptions. */
 public class StreamInferException extends RuntimeException {

@@ -1,6 +1,4 @@
-package io.github.streaminfer.image;
-
-import io.github.streaminfer.task.InvalidInputException;
+package io.github.streaminfer.exceptions;
 
 /**
  * Encoded image bytes that cannot or must not be decoded: not an image, truncated, corrupt, or larger than the

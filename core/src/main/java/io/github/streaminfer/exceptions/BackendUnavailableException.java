@@ -1,4 +1,4 @@
-package io.github.streaminfer.backend;
+package io.github.streaminfer.exceptions;
 
 /** A backend's native runtime cannot be used on this machine; the message says why. */
 public class BackendUnavailableException extends StreamInferException {
