@@ -443,6 +443,8 @@ public final class ActionController implements AutoCloseable {
         }
 
         /**
+         * Sets {@code clock}.
+         *
          * @param clock clock for {@link ActionController#next(ActionCommand)} and control loops
          * @return this
          */
@@ -451,7 +453,7 @@ public final class ActionController implements AutoCloseable {
             return this;
         }
 
-        /** @return the controller */
+        /** {@return the controller} */
         public ActionController build() {
             return new ActionController(config, clock);
         }

@@ -35,16 +35,18 @@ public final class ActionStage<O> implements ResultListener<O> {
     }
 
     /**
+     * {@return a stage for sessions whose results are {@link ActionChunk}s (the built-in policy task)}
+     *
      * @param controller receives the actions
-     * @return a stage for sessions whose results are {@link ActionChunk}s (the built-in policy task)
      */
     public static ActionStage<ActionChunk> forChunks(ActionController controller) {
         return new ActionStage<>(controller, true);
     }
 
     /**
+     * {@return a stage for sessions whose results are flat {@link FloatVector}s}
+     *
      * @param controller receives the actions
-     * @return a stage for sessions whose results are flat {@link FloatVector}s
      */
     public static ActionStage<FloatVector> forVectors(ActionController controller) {
         return new ActionStage<>(controller, false);
@@ -86,17 +88,17 @@ public final class ActionStage<O> implements ResultListener<O> {
         }
     }
 
-    /** @return frames that failed before producing an action */
+    /** {@return frames that failed before producing an action} */
     public long failedFrames() {
         return failedFrames.get();
     }
 
-    /** @return the status of the last offered action, or null before the first */
+    /** {@return the status of the last offered action, or null before the first} */
     public OfferStatus lastStatus() {
         return lastStatus;
     }
 
-    /** @return the controller */
+    /** {@return the controller} */
     public ActionController controller() {
         return controller;
     }

@@ -10,7 +10,11 @@ package io.github.streaminfer.exceptions;
 public class FrameSupersededException extends InvalidImageException {
     private static final long serialVersionUID = 1L;
 
-    /** @param sequence the frame's sequence number when the worker reached it */
+    /**
+     * Creates the exception for the frame that was reclaimed.
+     *
+     * @param sequence the frame's sequence number when the worker reached it
+     */
     public FrameSupersededException(long sequence) {
         super("frame " + sequence + " was reclaimed by its source for a newer frame before it was read");
     }

@@ -7,7 +7,11 @@ package io.github.streaminfer.exceptions;
 public class InvalidImageException extends InvalidInputException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message what is wrong with the image */
+    /**
+     * Creates the exception.
+     *
+     * @param message what is wrong with the image
+     */
     public InvalidImageException(String message) {
         super(message);
     }

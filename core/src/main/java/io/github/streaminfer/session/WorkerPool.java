@@ -111,12 +111,12 @@ public final class WorkerPool implements AutoCloseable {
         return serverEventLoops(Runtime.getRuntime().availableProcessors());
     }
 
-    /** @return number of threads */
+    /** {@return number of threads} */
     public int threads() {
         return runners.length;
     }
 
-    /** @return sessions currently registered */
+    /** {@return sessions currently registered} */
     public int sessions() {
         int n = 0;
         for (Runner r : runners) {

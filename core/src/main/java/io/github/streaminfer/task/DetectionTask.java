@@ -75,8 +75,9 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
     }
 
     /**
+     * {@return a builder}
+     *
      * @param spec how images become the input tensor (letterbox for YOLO models)
-     * @return a builder
      */
     public static Builder builder(ImageSpec spec) {
         return new Builder(spec);
@@ -228,6 +229,8 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
         }
 
         /**
+         * Sets {@code decoder}.
+         *
          * @param decoder decoder for encoded frames (default: the best one found when first needed); the task owns it
          *                and closes it when its session closes, so give each task its own
          * @return this
@@ -238,6 +241,8 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
         }
 
         /**
+         * Sets {@code layout}.
+         *
          * @param layout the output layout (default YOLOV8)
          * @return this
          */
@@ -247,6 +252,8 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
         }
 
         /**
+         * Sets {@code confidenceThreshold}.
+         *
          * @param threshold minimum score kept, in [0, 1] (default 0.25)
          * @return this
          */
@@ -259,6 +266,8 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
         }
 
         /**
+         * Sets {@code iouThreshold}.
+         *
          * @param threshold boxes overlapping a better one by more than this IoU are suppressed, in [0, 1] (default 0.45)
          * @return this
          */
@@ -271,6 +280,8 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
         }
 
         /**
+         * Sets {@code maxDetections}.
+         *
          * @param max most detections returned, {@code >= 1} (default 100)
          * @return this
          */
@@ -283,6 +294,8 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
         }
 
         /**
+         * Sets {@code classAgnosticNms}.
+         *
          * @param agnostic true to suppress overlapping boxes of different classes too (default false)
          * @return this
          */
@@ -310,7 +323,7 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
             return this;
         }
 
-        /** @return the task */
+        /** {@return the task} */
         public DetectionTask build() {
             return new DetectionTask(this);
         }

@@ -31,6 +31,8 @@ public final class ImageInput {
     private ByteBuffer wrapped;
 
     /**
+     * Creates the image input of a task.
+     *
      * @param spec    the target size, layout and normalisation
      * @param decoder decoder for encoded frames, or null to look one up when the first encoded frame arrives
      */
@@ -39,7 +41,7 @@ public final class ImageInput {
         this.decoder = decoder;
     }
 
-    /** @return the image spec */
+    /** {@return the image spec} */
     public ImageSpec spec() {
         return spec;
     }

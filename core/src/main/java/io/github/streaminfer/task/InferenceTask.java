@@ -42,7 +42,7 @@ public interface InferenceTask<I, O> {
         return spec.withDynamicDims(1).shape();
     }
 
-    /** @return a fresh, empty result value, later filled by {@link #decode} */
+    /** {@return a fresh, empty result value, later filled by {@link #decode}} */
     O newOutput();
 
     /**

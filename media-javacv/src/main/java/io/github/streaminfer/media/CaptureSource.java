@@ -46,7 +46,7 @@ abstract class CaptureSource extends FrameSource {
         }
     }
 
-    /** @return the reason to give when the capture does not open */
+    /** {@return the reason to give when the capture does not open} */
     abstract String whyNotOpened();
 
     /** Reads the next frame into {@link #grabbed}, or returns false. */

@@ -6,12 +6,18 @@ import io.github.streaminfer.exceptions.StreamInferException;
 public class FrameSourceException extends StreamInferException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message which source, what is wrong */
+    /**
+     * Creates the exception.
+     *
+     * @param message which source, what is wrong
+     */
     public FrameSourceException(String message) {
         super(message);
     }
 
     /**
+     * Creates the exception with its cause.
+     *
      * @param message which source, what is wrong
      * @param cause   the underlying failure
      */

@@ -44,15 +44,16 @@ public final class PooledFrameTask<O> implements InferenceTask<PooledFrame, O> {
     }
 
     /**
+     * {@return the adapter}
+     *
      * @param inner the image task to feed
      * @param <O>   its result type
-     * @return the adapter
      */
     public static <O> PooledFrameTask<O> wrap(InferenceTask<ImageFrame, O> inner) {
         return new PooledFrameTask<>(inner);
     }
 
-    /** @return the wrapped task */
+    /** {@return the wrapped task} */
     public InferenceTask<ImageFrame, O> inner() {
         return inner;
     }

@@ -86,7 +86,8 @@ public final class OnnxBackend implements InferenceBackend {
     }
 
     /**
-     * @return the shared ONNX Runtime environment
+     * {@return the shared ONNX Runtime environment}
+     *
      * @throws BackendUnavailableException if the native library cannot be loaded
      */
     public static OrtEnvironment environment() {
@@ -116,7 +117,7 @@ public final class OnnxBackend implements InferenceBackend {
         }
     }
 
-    /** @return the throwable and its causes, outermost first, e.g. "ExceptionInInitializerError <- IOException: …" */
+    /** {@return the throwable and its causes, outermost first, e.g. "ExceptionInInitializerError <- IOException: …"} */
     static String chain(Throwable t) {
         StringBuilder sb = new StringBuilder();
         java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());

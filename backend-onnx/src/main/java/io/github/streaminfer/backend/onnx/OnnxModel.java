@@ -82,7 +82,10 @@ public final class OnnxModel implements LoadedModel {
         return name;
     }
 
-    /** @return the execution provider the session runs on: {@code cpu}, {@code cuda}, {@code tensorrt} or {@code openvino} */
+    /**
+     * {@return the execution provider the session runs on: {@code cpu}, {@code cuda}, {@code tensorrt} or
+     * {@code openvino}}
+     */
     public String provider() {
         return provider;
     }
@@ -146,7 +149,7 @@ public final class OnnxModel implements LoadedModel {
         }
     }
 
-    /** @return the number of cached wrapper sets (for tests: one per caller tensor set and thread) */
+    /** {@return the number of cached wrapper sets (for tests: one per caller tensor set and thread)} */
     int bindingCount() {
         return bindings.size();
     }

@@ -274,7 +274,7 @@ final class ExecutionSlot {
         }
     }
 
-    /** @return whether runs replay a captured CUDA graph */
+    /** {@return whether runs replay a captured CUDA graph} */
     boolean usesGraph() {
         return graphExec != null;
     }

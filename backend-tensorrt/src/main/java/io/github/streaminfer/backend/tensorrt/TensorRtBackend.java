@@ -65,12 +65,12 @@ public final class TensorRtBackend implements InferenceBackend {
         return NativeCheck.result().cause();
     }
 
-    /** @return how long the availability check took, in nanoseconds (it runs once) */
+    /** {@return how long the availability check took, in nanoseconds (it runs once)} */
     public long availabilityCheckNanos() {
         return NativeCheck.result().decideNanos();
     }
 
-    /** @return the TensorRT library version, e.g. {@code 10.15.1}, or null if unavailable */
+    /** {@return the TensorRT library version, e.g. {@code 10.15.1}, or null if unavailable} */
     public String tensorRtVersion() {
         return NativeCheck.result().tensorRtVersion();
     }
