@@ -12,6 +12,7 @@ module io.github.streaminfer.core {
     exports io.github.streaminfer.action;
     exports io.github.streaminfer.backend;
     exports io.github.streaminfer.concurrent;
+    exports io.github.streaminfer.exceptions;
     exports io.github.streaminfer.image;
     exports io.github.streaminfer.session;
     exports io.github.streaminfer.task;

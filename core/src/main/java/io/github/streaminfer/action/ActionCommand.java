@@ -38,7 +38,11 @@ public final class ActionCommand {
     long step = -1;
     boolean refill = true;
 
-    /** @param dim values per command (the controller's {@code dim}) */
+    /**
+     * Creates an empty command to pass to {@code ActionController.next}.
+     *
+     * @param dim values per command (the controller's {@code dim})
+     */
     public ActionCommand(int dim) {
         if (dim < 1) {
             throw new IllegalArgumentException("dim is " + dim + "; allowed: >= 1");
@@ -46,35 +50,36 @@ public final class ActionCommand {
         this.values = new double[dim];
     }
 
-    /** @return the command values (reused; read them before the next tick) */
+    /** {@return the command values (reused; read them before the next tick)} */
     public double[] values() {
         return values;
     }
 
     /**
+     * {@return the value of axis {@code d}}
+     *
      * @param d axis
-     * @return the value of axis {@code d}
      */
     public double value(int d) {
         return values[d];
     }
 
-    /** @return number of axes */
+    /** {@return number of axes} */
     public int dim() {
         return values.length;
     }
 
-    /** @return the controller state at this tick */
+    /** {@return the controller state at this tick} */
     public State state() {
         return state;
     }
 
-    /** @return true only for a fresh policy action that passed the whole safety chain ({@link State#ACTIVE}) */
+    /** {@return true only for a fresh policy action that passed the whole safety chain ({@link State#ACTIVE})} */
     public boolean executable() {
         return state == State.ACTIVE;
     }
 
-    /** @return true when the command ramps down or holds instead of executing a policy action */
+    /** {@return true when the command ramps down or holds instead of executing a policy action} */
     public boolean holding() {
         return state != State.ACTIVE;
     }
@@ -92,45 +97,46 @@ public final class ActionCommand {
         return safetyScore;
     }
 
-    /** @return bit set of {@link Intervention}s applied at this tick (see {@link Intervention#in(int)}) */
+    /** {@return bit set of {@link Intervention}s applied at this tick (see {@link Intervention#in(int)})} */
     public int interventions() {
         return interventions;
     }
 
     /**
+     * {@return true if it was applied at this tick}
+     *
      * @param kind an intervention
-     * @return true if it was applied at this tick
      */
     public boolean has(Intervention kind) {
         return kind.in(interventions);
     }
 
-    /** @return frame id of the newest observation behind this command, -1 if none */
+    /** {@return frame id of the newest observation behind this command, -1 if none} */
     public long frameId() {
         return frameId;
     }
 
-    /** @return capture time of that observation (monotonic ns) */
+    /** {@return capture time of that observation (monotonic ns)} */
     public long captureNanos() {
         return captureNanos;
     }
 
-    /** @return tick time minus the observation's capture time, -1 if no observation is behind this command */
+    /** {@return tick time minus the observation's capture time, -1 if no observation is behind this command} */
     public long observationAgeNanos() {
         return observationAgeNanos;
     }
 
-    /** @return the {@code nowNanos} of this tick */
+    /** {@return the {@code nowNanos} of this tick} */
     public long tickNanos() {
         return tickNanos;
     }
 
-    /** @return index of the chunk step executed (on the controller's step grid), -1 if none */
+    /** {@return index of the chunk step executed (on the controller's step grid), -1 if none} */
     public long step() {
         return step;
     }
 
-    /** @return true if the queue holds less than the refill threshold: the producer should send an observation */
+    /** {@return true if the queue holds less than the refill threshold: the producer should send an observation} */
     public boolean refill() {
         return refill;
     }

@@ -96,18 +96,18 @@ public record ActionConfig(int dim, int maxHorizon, Duration stepPeriod, Duratio
         }
     }
 
-    /** @return a copy of the delta axes */
+    /** {@return a copy of the delta axes} */
     @Override
     public int[] deltaAxes() {
         return deltaAxes.clone();
     }
 
-    /** @return a builder with the defaults */
+    /** {@return a builder with the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return a builder starting from this configuration */
+    /** {@return a builder starting from this configuration} */
     public Builder toBuilder() {
         return new Builder().dim(dim).maxHorizon(maxHorizon).stepPeriod(stepPeriod).controlPeriod(controlPeriod)
                 .deltaAxes(deltaAxes).aggregation(aggregation).smoothing(smoothing).safety(safety)
@@ -155,6 +155,8 @@ public record ActionConfig(int dim, int maxHorizon, Duration stepPeriod, Duratio
         }
 
         /**
+         * Sets {@code dim}.
+         *
          * @param dim values per step
          * @return this
          */
@@ -164,6 +166,8 @@ public record ActionConfig(int dim, int maxHorizon, Duration stepPeriod, Duratio
         }
 
         /**
+         * Sets {@code maxHorizon}.
+         *
          * @param maxHorizon most steps per chunk
          * @return this
          */
@@ -173,6 +177,8 @@ public record ActionConfig(int dim, int maxHorizon, Duration stepPeriod, Duratio
         }
 
         /**
+         * Sets {@code stepPeriod}.
+         *
          * @param stepPeriod time between chunk steps
          * @return this
          */
@@ -182,6 +188,8 @@ public record ActionConfig(int dim, int maxHorizon, Duration stepPeriod, Duratio
         }
 
         /**
+         * Sets {@code controlPeriod}.
+         *
          * @param controlPeriod nominal control-loop period
          * @return this
          */
@@ -191,6 +199,8 @@ public record ActionConfig(int dim, int maxHorizon, Duration stepPeriod, Duratio
         }
 
         /**
+         * Sets {@code deltaAxes}.
+         *
          * @param axes axes whose values are deltas
          * @return this
          */
@@ -200,6 +210,8 @@ public record ActionConfig(int dim, int maxHorizon, Duration stepPeriod, Duratio
         }
 
         /**
+         * Sets {@code aggregation}.
+         *
          * @param aggregation chunk aggregation
          * @return this
          */
@@ -209,6 +221,8 @@ public record ActionConfig(int dim, int maxHorizon, Duration stepPeriod, Duratio
         }
 
         /**
+         * Sets {@code smoothing}.
+         *
          * @param smoothing smoothing
          * @return this
          */
@@ -218,6 +232,8 @@ public record ActionConfig(int dim, int maxHorizon, Duration stepPeriod, Duratio
         }
 
         /**
+         * Sets {@code safety}.
+         *
          * @param safety safety chain
          * @return this
          */
@@ -227,6 +243,8 @@ public record ActionConfig(int dim, int maxHorizon, Duration stepPeriod, Duratio
         }
 
         /**
+         * Sets {@code refillThreshold}.
+         *
          * @param fraction refill below this fraction of a chunk
          * @return this
          */
@@ -236,6 +254,8 @@ public record ActionConfig(int dim, int maxHorizon, Duration stepPeriod, Duratio
         }
 
         /**
+         * Sets {@code interpolate}.
+         *
          * @param interpolate interpolate between steps
          * @return this
          */
@@ -245,6 +265,8 @@ public record ActionConfig(int dim, int maxHorizon, Duration stepPeriod, Duratio
         }
 
         /**
+         * Sets {@code handoffCapacity}.
+         *
          * @param slots chunk slots between producer and control loop
          * @return this
          */
@@ -253,7 +275,7 @@ public record ActionConfig(int dim, int maxHorizon, Duration stepPeriod, Duratio
             return this;
         }
 
-        /** @return the validated configuration */
+        /** {@return the validated configuration} */
         public ActionConfig build() {
             return new ActionConfig(dim, maxHorizon, stepPeriod, controlPeriod, deltaAxes, aggregation, smoothing,
                     safety, refillThreshold, interpolate, handoffCapacity);

@@ -35,19 +35,42 @@ public final class ActionStage<O> implements ResultListener<O> {
     }
 
     /**
+     * {@return a stage for sessions whose results are {@link ActionChunk}s (the built-in policy task)}
+     *
      * @param controller receives the actions
-     * @return a stage for sessions whose results are {@link ActionChunk}s (the built-in policy task)
      */
     public static ActionStage<ActionChunk> forChunks(ActionController controller) {
         return new ActionStage<>(controller, true);
     }
 
     /**
+     * {@return a stage for sessions whose results are flat {@link FloatVector}s}
+     *
      * @param controller receives the actions
-     * @return a stage for sessions whose results are flat {@link FloatVector}s
      */
     public static ActionStage<FloatVector> forVectors(ActionController controller) {
         return new ActionStage<>(controller, false);
+    }
+
+    /**
+     * Hands a policy's decoded chunk (what {@link io.github.streaminfer.task.PolicyTask} produces) to a controller:
+     * a chunk whose action dimension differs from the controller's is rejected as
+     * {@link OfferStatus#REJECTED_DIMENSION}, any other goes to
+     * {@link ActionController#offer(float[], int, int, long, long)}.
+     *
+     * <p><b>Note:</b> the controller's producer thread only, like {@code offer}.
+     *
+     * @param controller   receives the chunk
+     * @param chunk        the chunk (copied)
+     * @param frameId      source frame id
+     * @param captureNanos capture time of the source observation
+     * @return the status
+     */
+    public static OfferStatus offer(ActionController controller, ActionChunk chunk, long frameId, long captureNanos) {
+        if (chunk.dim() != controller.config().dim()) {
+            return controller.reject(Intervention.DIMENSION);
+        }
+        return controller.offer(chunk.array(), 0, chunk.horizon() * chunk.dim(), frameId, captureNanos);
     }
 
     @Override
@@ -58,24 +81,24 @@ public final class ActionStage<O> implements ResultListener<O> {
         }
         Object v = result.value();
         if (chunks) {
-            lastStatus = controller.offer((ActionChunk) v, result.frameId(), result.captureNanos());
+            lastStatus = offer(controller, (ActionChunk) v, result.frameId(), result.captureNanos());
         } else {
             FloatVector f = (FloatVector) v;
             lastStatus = controller.offer(f.array(), 0, f.length(), result.frameId(), result.captureNanos());
         }
     }
 
-    /** @return frames that failed before producing an action */
+    /** {@return frames that failed before producing an action} */
     public long failedFrames() {
         return failedFrames.get();
     }
 
-    /** @return the status of the last offered action, or null before the first */
+    /** {@return the status of the last offered action, or null before the first} */
     public OfferStatus lastStatus() {
         return lastStatus;
     }
 
-    /** @return the controller */
+    /** {@return the controller} */
     public ActionController controller() {
         return controller;
     }

@@ -53,8 +53,9 @@ public record ActionStats(long ticks, long activeTicks, long starvedTicks, long 
     }
 
     /**
+     * {@return how often it was applied}
+     *
      * @param kind an intervention kind
-     * @return how often it was applied
      */
     public long interventions(Intervention kind) {
         return interventions.getOrDefault(kind, 0L);

@@ -59,34 +59,36 @@ public record AggregationConfig(Mode mode, double ensembleK, double oldWeight, d
         }
     }
 
-    /** @return latest-only aggregation */
+    /** {@return latest-only aggregation} */
     public static AggregationConfig latestOnly() {
         return new AggregationConfig(Mode.LATEST_ONLY, 0.01, 0.5, 0.5);
     }
 
     /**
+     * {@return ACT temporal ensembling}
+     *
      * @param k decay of the ACT weights {@code exp(-k * i)}, {@code i = 0} the oldest prediction
-     * @return ACT temporal ensembling
      */
     public static AggregationConfig temporalEnsemble(double k) {
         return new AggregationConfig(Mode.TEMPORAL_ENSEMBLE, k, 0.5, 0.5);
     }
 
     /**
+     * {@return a fixed-weight blend}
+     *
      * @param oldWeight weight of the queued value
      * @param newWeight weight of the new prediction
-     * @return a fixed-weight blend
      */
     public static AggregationConfig weightedBlend(double oldWeight, double newWeight) {
         return new AggregationConfig(Mode.WEIGHTED_BLEND, 0.01, oldWeight, newWeight);
     }
 
-    /** @return a builder with the defaults of {@link #DEFAULT} */
+    /** {@return a builder with the defaults of {@link #DEFAULT}} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return a builder starting from this configuration */
+    /** {@return a builder starting from this configuration} */
     public Builder toBuilder() {
         return new Builder().mode(mode).ensembleK(ensembleK).oldWeight(oldWeight).newWeight(newWeight);
     }
@@ -102,6 +104,8 @@ public record AggregationConfig(Mode mode, double ensembleK, double oldWeight, d
         }
 
         /**
+         * Sets {@code mode}.
+         *
          * @param mode the combination rule
          * @return this
          */
@@ -111,6 +115,8 @@ public record AggregationConfig(Mode mode, double ensembleK, double oldWeight, d
         }
 
         /**
+         * Sets {@code ensembleK}.
+         *
          * @param k decay of the ACT weights
          * @return this
          */
@@ -120,6 +126,8 @@ public record AggregationConfig(Mode mode, double ensembleK, double oldWeight, d
         }
 
         /**
+         * Sets {@code oldWeight}.
+         *
          * @param w weight of the queued value in a blend
          * @return this
          */
@@ -129,6 +137,8 @@ public record AggregationConfig(Mode mode, double ensembleK, double oldWeight, d
         }
 
         /**
+         * Sets {@code newWeight}.
+         *
          * @param w weight of the new value in a blend
          * @return this
          */
@@ -137,7 +147,7 @@ public record AggregationConfig(Mode mode, double ensembleK, double oldWeight, d
             return this;
         }
 
-        /** @return the validated configuration */
+        /** {@return the validated configuration} */
         public AggregationConfig build() {
             return new AggregationConfig(mode, ensembleK, oldWeight, newWeight);
         }

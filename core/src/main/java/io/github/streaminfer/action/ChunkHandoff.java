@@ -83,12 +83,12 @@ final class ChunkHandoff {
         return false;
     }
 
-    /** @return chunks the consumer skipped because the producer lapped it (any thread) */
+    /** {@return chunks the consumer skipped because the producer lapped it (any thread)} */
     long lost() {
         return lost.get();
     }
 
-    /** @return chunks published (any thread) */
+    /** {@return chunks published (any thread)} */
     long published() {
         return published.get();
     }

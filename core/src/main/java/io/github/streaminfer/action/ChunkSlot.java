@@ -21,6 +21,8 @@ final class ChunkSlot {
     private long captureNanos;
 
     /**
+     * Creates a slot with room for the longest chunk.
+     *
      * @param dim        values per step, {@code >= 1}
      * @param maxHorizon most steps a chunk can hold, {@code >= 1}
      */
@@ -74,35 +76,36 @@ final class ChunkSlot {
         this.captureNanos = captureNanos;
     }
 
-    /** @return values per step */
+    /** {@return values per step} */
     public int dim() {
         return dim;
     }
 
-    /** @return capacity in steps */
+    /** {@return capacity in steps} */
     public int maxHorizon() {
         return maxHorizon;
     }
 
-    /** @return steps currently held */
+    /** {@return steps currently held} */
     public int horizon() {
         return horizon;
     }
 
-    /** @return source frame id */
+    /** {@return source frame id} */
     public long frameId() {
         return frameId;
     }
 
-    /** @return capture time of the source observation (monotonic ns) */
+    /** {@return capture time of the source observation (monotonic ns)} */
     public long captureNanos() {
         return captureNanos;
     }
 
     /**
+     * {@return the value}
+     *
      * @param step step index
      * @param d    dimension index
-     * @return the value
      */
     public float get(int step, int d) {
         if (step < 0 || step >= horizon || d < 0 || d >= dim) {
@@ -111,7 +114,7 @@ final class ChunkSlot {
         return values[step * dim + d];
     }
 
-    /** @return the backing array (row-major; the first {@code horizon * dim} values are valid) */
+    /** {@return the backing array (row-major; the first {@code horizon * dim} values are valid)} */
     public float[] array() {
         return values;
     }

@@ -9,6 +9,10 @@ package io.github.streaminfer.action;
 @FunctionalInterface
 public interface CommandListener {
 
-    /** @param command this tick's command, valid during the call */
+    /**
+     * Receives one tick's command on the control loop's thread; must not throw or block.
+     *
+     * @param command this tick's command, valid during the call
+     */
     void onCommand(ActionCommand command);
 }

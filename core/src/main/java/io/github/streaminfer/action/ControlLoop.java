@@ -21,8 +21,9 @@ public final class ControlLoop implements AutoCloseable {
     @FunctionalInterface
     public interface PoseSource {
         /**
+         * {@return true if {@code dst} was filled, false if the pose is unknown this tick}
+         *
          * @param dst the pose to fill ({@code dim} values)
-         * @return true if {@code dst} was filled, false if the pose is unknown this tick
          */
         boolean read(double[] dst);
     }
@@ -90,27 +91,27 @@ public final class ControlLoop implements AutoCloseable {
         lastError = e;
     }
 
-    /** @return ticks run */
+    /** {@return ticks run} */
     public long ticks() {
         return ticks.get();
     }
 
-    /** @return ticks skipped because the loop ran late */
+    /** {@return ticks skipped because the loop ran late} */
     public long overruns() {
         return overruns.get();
     }
 
-    /** @return exceptions thrown by the listener or pose source */
+    /** {@return exceptions thrown by the listener or pose source} */
     public long listenerErrors() {
         return listenerErrors.get();
     }
 
-    /** @return the last such exception, or null */
+    /** {@return the last such exception, or null} */
     public Throwable lastError() {
         return lastError;
     }
 
-    /** @return true while the loop's thread runs */
+    /** {@return true while the loop's thread runs} */
     public boolean isRunning() {
         return thread.isAlive();
     }

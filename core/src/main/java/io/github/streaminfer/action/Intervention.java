@@ -40,22 +40,24 @@ public enum Intervention {
 
     private static final Intervention[] VALUES = values();
 
-    /** @return this kind's bit in {@link ActionCommand#interventions()} */
+    /** {@return this kind's bit in {@link ActionCommand#interventions()}} */
     public int bit() {
         return 1 << ordinal();
     }
 
     /**
+     * {@return true if this kind's bit is set}
+     *
      * @param bits a bit set from {@link ActionCommand#interventions()}
-     * @return true if this kind's bit is set
      */
     public boolean in(int bits) {
         return (bits & bit()) != 0;
     }
 
     /**
+     * {@return the kinds in it, for messages and tests (allocates)}
+     *
      * @param bits a bit set from {@link ActionCommand#interventions()}
-     * @return the kinds in it, for messages and tests (allocates)
      */
     public static java.util.EnumSet<Intervention> setOf(int bits) {
         java.util.EnumSet<Intervention> s = java.util.EnumSet.noneOf(Intervention.class);

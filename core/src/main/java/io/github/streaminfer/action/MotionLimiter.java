@@ -73,12 +73,13 @@ final class MotionLimiter {
     }
 
     /**
+     * {@return bit set of interventions applied}
+     *
      * @param vd   desired velocities (finite)
      * @param v0   velocities of the previous tick
      * @param a0   accelerations of the previous tick
      * @param dt   tick period for the caps, {@code > 0}
      * @param vOut chosen velocities
-     * @return bit set of interventions applied
      */
     int limit(double[] vd, double[] v0, double[] a0, double dt, double[] vOut) {
         if (!any) {
@@ -182,17 +183,17 @@ final class MotionLimiter {
         return bits;
     }
 
-    /** @return true if axis {@code d} has no cap at all (not part of the common factor) */
+    /** {@return true if axis {@code d} has no cap at all (not part of the common factor)} */
     boolean uncapped(int d) {
         return free[d];
     }
 
-    /** @return the lower end of axis {@code d}'s interval at the last {@link #limit} (-Infinity if uncapped) */
+    /** {@return the lower end of axis {@code d}'s interval at the last {@link #limit} (-Infinity if uncapped)} */
     double lo(int d) {
         return any ? lo[d] : Double.NEGATIVE_INFINITY;
     }
 
-    /** @return the upper end of axis {@code d}'s interval at the last {@link #limit} (+Infinity if uncapped) */
+    /** {@return the upper end of axis {@code d}'s interval at the last {@link #limit} (+Infinity if uncapped)} */
     double hi(int d) {
         return any ? hi[d] : Double.POSITIVE_INFINITY;
     }

@@ -11,7 +11,7 @@ public enum OfferStatus {
     /** Rejected: the controller is closed. */
     CLOSED;
 
-    /** @return true if the action was queued */
+    /** {@return true if the action was queued} */
     public boolean accepted() {
         return this == ACCEPTED;
     }

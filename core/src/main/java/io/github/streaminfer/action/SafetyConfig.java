@@ -153,65 +153,65 @@ public record SafetyConfig(double[] axisMin, double[] axisMax, int[] workspaceAx
                 .build();
     }
 
-    /** @return true if per-axis bounds are set */
+    /** {@return true if per-axis bounds are set} */
     public boolean hasAxisBounds() {
         return axisMin.length > 0;
     }
 
-    /** @return true if a workspace box is set */
+    /** {@return true if a workspace box is set} */
     public boolean hasWorkspace() {
         return workspaceAxes.length > 0;
     }
 
-    /** @return a copy */
+    /** {@return a copy} */
     @Override
     public double[] axisMin() {
         return axisMin.clone();
     }
 
-    /** @return a copy */
+    /** {@return a copy} */
     @Override
     public double[] axisMax() {
         return axisMax.clone();
     }
 
-    /** @return a copy */
+    /** {@return a copy} */
     @Override
     public int[] workspaceAxes() {
         return workspaceAxes.clone();
     }
 
-    /** @return a copy */
+    /** {@return a copy} */
     @Override
     public double[] workspaceMin() {
         return workspaceMin.clone();
     }
 
-    /** @return a copy */
+    /** {@return a copy} */
     @Override
     public double[] workspaceMax() {
         return workspaceMax.clone();
     }
 
-    /** @return a copy */
+    /** {@return a copy} */
     @Override
     public double[] maxVelocity() {
         return maxVelocity.clone();
     }
 
-    /** @return a copy */
+    /** {@return a copy} */
     @Override
     public double[] maxAcceleration() {
         return maxAcceleration.clone();
     }
 
-    /** @return a copy */
+    /** {@return a copy} */
     @Override
     public double[] maxJerk() {
         return maxJerk.clone();
     }
 
-    /** @return a copy */
+    /** {@return a copy} */
     @Override
     public double[] maxStep() {
         return maxStep.clone();
@@ -237,12 +237,12 @@ public record SafetyConfig(double[] axisMin, double[] axisMax, int[] workspaceAx
         }
     }
 
-    /** @return a builder with the defaults */
+    /** {@return a builder with the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return a builder starting from this configuration */
+    /** {@return a builder starting from this configuration} */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.axisMin = axisMin;
@@ -306,6 +306,8 @@ public record SafetyConfig(double[] axisMin, double[] axisMax, int[] workspaceAx
         }
 
         /**
+         * Sets {@code axisBounds}.
+         *
          * @param min per-axis lower bounds
          * @param max per-axis upper bounds
          * @return this
@@ -317,6 +319,8 @@ public record SafetyConfig(double[] axisMin, double[] axisMax, int[] workspaceAx
         }
 
         /**
+         * Sets {@code workspace}.
+         *
          * @param axes axes of the box (e.g. 0, 1, 2)
          * @param min  lower corner
          * @param max  upper corner
@@ -330,6 +334,8 @@ public record SafetyConfig(double[] axisMin, double[] axisMax, int[] workspaceAx
         }
 
         /**
+         * Sets {@code maxVelocity}.
+         *
          * @param caps per-axis velocity caps
          * @return this
          */
@@ -339,6 +345,8 @@ public record SafetyConfig(double[] axisMin, double[] axisMax, int[] workspaceAx
         }
 
         /**
+         * Sets {@code maxAcceleration}.
+         *
          * @param caps per-axis acceleration caps
          * @return this
          */
@@ -348,6 +356,8 @@ public record SafetyConfig(double[] axisMin, double[] axisMax, int[] workspaceAx
         }
 
         /**
+         * Sets {@code maxJerk}.
+         *
          * @param caps per-axis jerk caps
          * @return this
          */
@@ -357,6 +367,8 @@ public record SafetyConfig(double[] axisMin, double[] axisMax, int[] workspaceAx
         }
 
         /**
+         * Sets {@code maxStep}.
+         *
          * @param caps per-axis largest change per tick
          * @return this
          */
@@ -366,6 +378,8 @@ public record SafetyConfig(double[] axisMin, double[] axisMax, int[] workspaceAx
         }
 
         /**
+         * Sets {@code staleAfter}.
+         *
          * @param staleAfter staleness deadline from capture
          * @return this
          */
@@ -375,6 +389,8 @@ public record SafetyConfig(double[] axisMin, double[] axisMax, int[] workspaceAx
         }
 
         /**
+         * Sets {@code estopAfterInvalid}.
+         *
          * @param n consecutive invalid actions that latch the e-stop, 0 = off
          * @return this
          */
@@ -384,6 +400,8 @@ public record SafetyConfig(double[] axisMin, double[] axisMax, int[] workspaceAx
         }
 
         /**
+         * Sets {@code estopBelowScore}.
+         *
          * @param score latch the e-stop when an executable tick scores below this, 0 = off
          * @return this
          */
@@ -392,7 +410,7 @@ public record SafetyConfig(double[] axisMin, double[] axisMax, int[] workspaceAx
             return this;
         }
 
-        /** @return the validated configuration */
+        /** {@return the validated configuration} */
         public SafetyConfig build() {
             return new SafetyConfig(axisMin, axisMax, workspaceAxes, workspaceMin, workspaceMax, maxVelocity,
                     maxAcceleration, maxJerk, maxStep, staleAfter, estopAfterInvalid, estopBelowScore);

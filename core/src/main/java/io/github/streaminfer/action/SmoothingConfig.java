@@ -93,51 +93,55 @@ public record SmoothingConfig(Kind kind, double alpha, int window, double minCut
         }
     }
 
-    /** @return a copy of the exempt axes */
+    /** {@return a copy of the exempt axes} */
     @Override
     public int[] exemptAxes() {
         return exemptAxes.clone();
     }
 
     /**
+     * {@return EMA smoothing}
+     *
      * @param alpha weight of the new value, (0, 1]
-     * @return EMA smoothing
      */
     public static SmoothingConfig ema(double alpha) {
         return builder().kind(Kind.EMA).alpha(alpha).build();
     }
 
     /**
+     * {@return moving-average smoothing}
+     *
      * @param window ticks averaged
-     * @return moving-average smoothing
      */
     public static SmoothingConfig movingAverage(int window) {
         return builder().kind(Kind.MOVING_AVERAGE).window(window).build();
     }
 
     /**
+     * {@return one-euro smoothing (derivative cutoff 1 Hz)}
+     *
      * @param minCutoffHz minimum cutoff
      * @param beta        speed coefficient
-     * @return one-euro smoothing (derivative cutoff 1 Hz)
      */
     public static SmoothingConfig oneEuro(double minCutoffHz, double beta) {
         return builder().kind(Kind.ONE_EURO).minCutoffHz(minCutoffHz).beta(beta).build();
     }
 
     /**
+     * {@return first-order low-pass smoothing}
+     *
      * @param cutoffHz cutoff frequency
-     * @return first-order low-pass smoothing
      */
     public static SmoothingConfig lowPass(double cutoffHz) {
         return builder().kind(Kind.LOW_PASS).cutoffHz(cutoffHz).build();
     }
 
-    /** @return a builder with the defaults */
+    /** {@return a builder with the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return a builder starting from this configuration */
+    /** {@return a builder starting from this configuration} */
     public Builder toBuilder() {
         return new Builder().kind(kind).alpha(alpha).window(window).minCutoffHz(minCutoffHz).beta(beta)
                 .derivativeCutoffHz(derivativeCutoffHz).cutoffHz(cutoffHz).exemptAxes(exemptAxes);
@@ -178,6 +182,8 @@ public record SmoothingConfig(Kind kind, double alpha, int window, double minCut
         }
 
         /**
+         * Sets {@code kind}.
+         *
          * @param kind the filter
          * @return this
          */
@@ -187,6 +193,8 @@ public record SmoothingConfig(Kind kind, double alpha, int window, double minCut
         }
 
         /**
+         * Sets {@code alpha}.
+         *
          * @param alpha EMA weight of the new value, (0, 1]
          * @return this
          */
@@ -196,6 +204,8 @@ public record SmoothingConfig(Kind kind, double alpha, int window, double minCut
         }
 
         /**
+         * Sets {@code window}.
+         *
          * @param window moving-average window in ticks
          * @return this
          */
@@ -205,6 +215,8 @@ public record SmoothingConfig(Kind kind, double alpha, int window, double minCut
         }
 
         /**
+         * Sets {@code minCutoffHz}.
+         *
          * @param hz one-euro minimum cutoff
          * @return this
          */
@@ -214,6 +226,8 @@ public record SmoothingConfig(Kind kind, double alpha, int window, double minCut
         }
 
         /**
+         * Sets {@code beta}.
+         *
          * @param beta one-euro speed coefficient
          * @return this
          */
@@ -223,6 +237,8 @@ public record SmoothingConfig(Kind kind, double alpha, int window, double minCut
         }
 
         /**
+         * Sets {@code derivativeCutoffHz}.
+         *
          * @param hz one-euro speed cutoff
          * @return this
          */
@@ -232,6 +248,8 @@ public record SmoothingConfig(Kind kind, double alpha, int window, double minCut
         }
 
         /**
+         * Sets {@code cutoffHz}.
+         *
          * @param hz low-pass cutoff
          * @return this
          */
@@ -241,6 +259,8 @@ public record SmoothingConfig(Kind kind, double alpha, int window, double minCut
         }
 
         /**
+         * Sets {@code exemptAxes}.
+         *
          * @param axes axes that are never smoothed
          * @return this
          */
@@ -249,7 +269,7 @@ public record SmoothingConfig(Kind kind, double alpha, int window, double minCut
             return this;
         }
 
-        /** @return the validated configuration */
+        /** {@return the validated configuration} */
         public SmoothingConfig build() {
             return new SmoothingConfig(kind, alpha, window, minCutoffHz, beta, derivativeCutoffHz, cutoffHz, exemptAxes);
         }

@@ -1,5 +1,6 @@
 package io.github.streaminfer.backend;
 
+import io.github.streaminfer.exceptions.BackendUnavailableException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,14 +18,15 @@ public final class Backends {
     private Backends() {
     }
 
-    /** @return every backend on the class or module path, available or not, in discovery order */
+    /** {@return every backend on the class or module path, available or not, in discovery order} */
     public static List<InferenceBackend> all() {
         return all(Backends.class.getClassLoader());
     }
 
     /**
+     * {@return every backend found through that loader}
+     *
      * @param loader class loader to search (class-path users with custom loaders)
-     * @return every backend found through that loader
      */
     public static List<InferenceBackend> all(ClassLoader loader) {
         List<InferenceBackend> found = new ArrayList<>();
@@ -38,8 +40,9 @@ public final class Backends {
     }
 
     /**
+     * {@return the backend with that id, available or not}
+     *
      * @param id backend id, case-insensitive
-     * @return the backend with that id, available or not
      */
     public static Optional<InferenceBackend> find(String id) {
         String wanted = id.toLowerCase(Locale.ROOT);
@@ -52,8 +55,9 @@ public final class Backends {
     }
 
     /**
+     * {@return the backend, known to be available}
+     *
      * @param id backend id, case-insensitive
-     * @return the backend, known to be available
      * @throws BackendUnavailableException listing the backends found and why each unavailable one is
      */
     public static InferenceBackend require(String id) {
@@ -130,8 +134,9 @@ public final class Backends {
     }
 
     /**
+     * {@return one line per backend: id, available or the cause}
+     *
      * @param backends backends to describe
-     * @return one line per backend: id, available or the cause
      */
     public static String describe(List<InferenceBackend> backends) {
         if (backends.isEmpty()) {

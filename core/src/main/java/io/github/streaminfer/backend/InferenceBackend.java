@@ -1,5 +1,8 @@
 package io.github.streaminfer.backend;
 
+import io.github.streaminfer.exceptions.BackendUnavailableException;
+import io.github.streaminfer.exceptions.ModelLoadException;
+
 /**
  * A pluggable inference runtime (ONNX Runtime, TensorRT, OpenVINO, …), found with {@link java.util.ServiceLoader}.
  * Implementations are registered with {@code provides io.github.streaminfer.backend.InferenceBackend with …} in
@@ -13,21 +16,23 @@ package io.github.streaminfer.backend;
  */
 public interface InferenceBackend {
 
-    /** @return short identifier used to choose the backend, e.g. {@code "onnx"} */
+    /** {@return short identifier used to choose the backend, e.g. {@code "onnx"}} */
     String id();
 
-    /** @return one line describing the runtime and its version */
+    /** {@return one line describing the runtime and its version} */
     default String description() {
         return id();
     }
 
-    /** @return true if models can be loaded on this machine */
+    /** {@return true if models can be loaded on this machine} */
     boolean isAvailable();
 
-    /** @return why the backend is unavailable, or {@code null} if it is available */
+    /** {@return why the backend is unavailable, or {@code null} if it is available} */
     Throwable unavailabilityCause();
 
     /**
+     * Throws unless models can be loaded on this machine.
+     *
      * @throws BackendUnavailableException carrying {@link #unavailabilityCause()} if the backend is unavailable
      */
     default void ensureAvailability() {

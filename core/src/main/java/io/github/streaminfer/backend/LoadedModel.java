@@ -1,5 +1,6 @@
 package io.github.streaminfer.backend;
 
+import io.github.streaminfer.exceptions.InferenceException;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
 
@@ -18,19 +19,19 @@ import java.util.List;
  */
 public interface LoadedModel extends AutoCloseable {
 
-    /** @return id of the backend that loaded this model */
+    /** {@return id of the backend that loaded this model} */
     String backendId();
 
-    /** @return what was loaded, for messages */
+    /** {@return what was loaded, for messages} */
     String modelName();
 
-    /** @return input specs in the order {@link #run} expects them */
+    /** {@return input specs in the order {@link #run} expects them} */
     List<TensorSpec> inputs();
 
-    /** @return output specs in the order {@link #run} fills them */
+    /** {@return output specs in the order {@link #run} fills them} */
     List<TensorSpec> outputs();
 
-    /** @return inputs and outputs together */
+    /** {@return inputs and outputs together} */
     default ModelSignature signature() {
         return new ModelSignature(inputs(), outputs());
     }

@@ -67,12 +67,12 @@ public record ModelOptions(String device, String precision, int intraOpThreads, 
         properties = Map.copyOf(properties);
     }
 
-    /** @return a builder with the defaults */
+    /** {@return a builder with the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return a builder starting from these options */
+    /** {@return a builder starting from these options} */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.device = device;
@@ -86,14 +86,15 @@ public record ModelOptions(String device, String precision, int intraOpThreads, 
     }
 
     /**
+     * {@return the value, if set}
+     *
      * @param key backend-specific key
-     * @return the value, if set
      */
     public Optional<String> property(String key) {
         return Optional.ofNullable(properties.get(key));
     }
 
-    /** @return the device index of {@code cuda:N} / {@code gpu:N} devices, 0 when no index is given */
+    /** {@return the device index of {@code cuda:N} / {@code gpu:N} devices, 0 when no index is given} */
     public int deviceIndex() {
         int colon = device.indexOf(':');
         if (colon < 0) {
@@ -120,6 +121,8 @@ public record ModelOptions(String device, String precision, int intraOpThreads, 
         }
 
         /**
+         * Sets {@code device}.
+         *
          * @param device {@code cpu}, {@code cuda:0}, …
          * @return this
          */
@@ -129,6 +132,8 @@ public record ModelOptions(String device, String precision, int intraOpThreads, 
         }
 
         /**
+         * Sets {@code precision}.
+         *
          * @param precision {@code fp32}, {@code fp16} or {@code int8}
          * @return this
          */
@@ -138,6 +143,8 @@ public record ModelOptions(String device, String precision, int intraOpThreads, 
         }
 
         /**
+         * Sets {@code intraOpThreads}.
+         *
          * @param threads intra-op threads, {@code >= 1}
          * @return this
          */
@@ -147,6 +154,8 @@ public record ModelOptions(String device, String precision, int intraOpThreads, 
         }
 
         /**
+         * Sets {@code interOpThreads}.
+         *
          * @param threads inter-op threads, {@code >= 1}; 1 means sequential execution
          * @return this
          */
@@ -156,6 +165,8 @@ public record ModelOptions(String device, String precision, int intraOpThreads, 
         }
 
         /**
+         * Sets {@code allowSpinning}.
+         *
          * @param allow whether runtime threads may spin
          * @return this
          */
@@ -165,6 +176,8 @@ public record ModelOptions(String device, String precision, int intraOpThreads, 
         }
 
         /**
+         * Sets {@code providers}.
+         *
          * @param providers ordered execution-provider preference, e.g. {@code "tensorrt", "cuda", "cpu"}
          * @return this
          */
@@ -174,6 +187,8 @@ public record ModelOptions(String device, String precision, int intraOpThreads, 
         }
 
         /**
+         * Sets one backend-specific property.
+         *
          * @param key   backend-specific key
          * @param value its value
          * @return this
@@ -183,7 +198,7 @@ public record ModelOptions(String device, String precision, int intraOpThreads, 
             return this;
         }
 
-        /** @return the validated options */
+        /** {@return the validated options} */
         public ModelOptions build() {
             return new ModelOptions(device, precision, intraOpThreads, interOpThreads, allowSpinning, providers,
                     properties);

@@ -14,6 +14,8 @@ import java.util.stream.Collectors;
 public record ModelSignature(List<TensorSpec> inputs, List<TensorSpec> outputs) {
 
     /**
+     * Creates a signature; the lists are copied.
+     *
      * @param inputs  input specs
      * @param outputs output specs
      */
@@ -23,8 +25,9 @@ public record ModelSignature(List<TensorSpec> inputs, List<TensorSpec> outputs) 
     }
 
     /**
+     * {@return the index of that input}
+     *
      * @param name input name
-     * @return the index of that input
      * @throws IllegalArgumentException naming the inputs the model has, if there is none by that name
      */
     public int inputIndex(String name) {
@@ -36,8 +39,9 @@ public record ModelSignature(List<TensorSpec> inputs, List<TensorSpec> outputs) 
     }
 
     /**
+     * {@return the index of that output}
+     *
      * @param name output name
-     * @return the index of that output
      * @throws IllegalArgumentException naming the outputs the model has, if there is none by that name
      */
     public int outputIndex(String name) {

@@ -1,5 +1,6 @@
 package io.github.streaminfer.backend;
 
+import io.github.streaminfer.exceptions.ModelLoadException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -19,41 +20,45 @@ public abstract sealed class ModelSource {
     }
 
     /**
+     * {@return a source reading that file}
+     *
      * @param file the model file
-     * @return a source reading that file
      */
     public static ModelSource of(Path file) {
         return new FileSource(file);
     }
 
     /**
+     * {@return a source over the bytes}
+     *
      * @param name  name used in messages, e.g. the original file name
      * @param bytes the model bytes (not copied; do not modify)
-     * @return a source over the bytes
      */
     public static ModelSource ofBytes(String name, byte[] bytes) {
         return new BytesSource(name, bytes);
     }
 
     /**
+     * {@return a source reading the resource when needed}
+     *
      * @param loader   class loader to search
      * @param resource resource path, e.g. {@code models/policy.onnx}
-     * @return a source reading the resource when needed
      */
     public static ModelSource ofResource(ClassLoader loader, String resource) {
         return new ResourceSource(loader, resource);
     }
 
-    /** @return a name for messages: the file path, the given name or the resource path */
+    /** {@return a name for messages: the file path, the given name or the resource path} */
     public abstract String name();
 
-    /** @return the file, if this source is one */
+    /** {@return the file, if this source is one} */
     public Optional<Path> path() {
         return Optional.empty();
     }
 
     /**
-     * @return the model bytes
+     * {@return the model bytes}
+     *
      * @throws ModelLoadException naming the source if it cannot be read
      */
     public abstract byte[] readAllBytes();

@@ -40,9 +40,10 @@ public final class Tensors {
     }
 
     /**
+     * {@return the index of the spec with that name, or -1}
+     *
      * @param specs the specs
      * @param name  a tensor name
-     * @return the index of the spec with that name, or -1
      */
     public static int indexOf(List<TensorSpec> specs, String name) {
         for (int i = 0; i < specs.size(); i++) {

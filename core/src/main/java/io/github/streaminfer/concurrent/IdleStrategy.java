@@ -48,7 +48,7 @@ public interface IdleStrategy {
     /** Resets spin or back-off state. */
     void reset();
 
-    /** @return a fresh instance with the same settings, for another thread */
+    /** {@return a fresh instance with the same settings, for another thread} */
     IdleStrategy copy();
 
     /**
@@ -70,14 +70,15 @@ public interface IdleStrategy {
         return new ParkingIdleStrategy(spinNanos);
     }
 
-    /** @return spins with {@link Thread#onSpinWait()}; lowest latency, burns a core: for a dedicated core only */
+    /** {@return spins with {@link Thread#onSpinWait()}; lowest latency, burns a core: for a dedicated core only} */
     static IdleStrategy busySpin() {
         return BusySpinIdleStrategy.INSTANCE;
     }
 
     /**
-     * @return calls {@link Thread#yield()}; low latency, burns a core whenever nothing else is runnable: for a
-     *         dedicated core only
+     * {@return calls {@link Thread#yield()}; low latency, burns a core whenever nothing else is runnable: for a
+     *         dedicated core only}
+     *
      */
     static IdleStrategy yielding() {
         return YieldingIdleStrategy.INSTANCE;

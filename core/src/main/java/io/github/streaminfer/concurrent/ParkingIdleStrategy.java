@@ -37,7 +37,7 @@ final class ParkingIdleStrategy implements IdleStrategy {
         }
     }
 
-    /** @return true if this cycle spins (or found work), false if the worker should sleep now */
+    /** {@return true if this cycle spins (or found work), false if the worker should sleep now} */
     private boolean keepSpinning(int workCount) {
         if (workCount > 0) {
             spinning = false;

@@ -1,5 +1,6 @@
 package io.github.streaminfer.image;
 
+import io.github.streaminfer.exceptions.InvalidImageException;
 import io.github.streaminfer.tensor.Tensor;
 
 import java.nio.ByteBuffer;
@@ -15,19 +16,19 @@ import java.nio.ByteBuffer;
  */
 public interface ImageDecoder extends AutoCloseable {
 
-    /** @return short identifier, e.g. {@code opencv} or {@code java} */
+    /** {@return short identifier, e.g. {@code opencv} or {@code java}} */
     String id();
 
-    /** @return higher wins when several decoders are available */
+    /** {@return higher wins when several decoders are available} */
     int priority();
 
-    /** @return true if this decoder can run on this machine */
+    /** {@return true if this decoder can run on this machine} */
     boolean isAvailable();
 
-    /** @return why it cannot, or null */
+    /** {@return why it cannot, or null} */
     Throwable unavailabilityCause();
 
-    /** @return a fresh instance with its own buffers, for one thread */
+    /** {@return a fresh instance with its own buffers, for one thread} */
     ImageDecoder newInstance();
 
     /**

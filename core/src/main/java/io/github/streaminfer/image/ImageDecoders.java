@@ -25,9 +25,7 @@ public final class ImageDecoders {
     private ImageDecoders() {
     }
 
-    /**
-     * @return every decoder found, available or not, best first; the Java decoder always included
-     */
+    /** {@return rn every decoder found, available or not, best first; the Java decoder always included} */
     public static List<ImageDecoder> all() {
         List<ImageDecoder> found = new ArrayList<>();
         boolean hasJava = false;
@@ -65,9 +63,7 @@ public final class ImageDecoders {
         }
     }
 
-    /**
-     * @return a new instance of the available decoder with the highest priority (the Java decoder at worst)
-     */
+    /** {@return rn a new instance of the available decoder with the highest priority (the Java decoder at worst)} */
     public static ImageDecoder best() {
         for (ImageDecoder d : all()) {
             if (safeAvailable(d)) {
@@ -78,8 +74,9 @@ public final class ImageDecoders {
     }
 
     /**
+     * {@return a new instance of that decoder}
+     *
      * @param id a decoder id such as {@code opencv} or {@code java}
-     * @return a new instance of that decoder
      * @throws IllegalArgumentException if it is not found or not available; the message lists every decoder with
      *                                  its availability and cause
      */

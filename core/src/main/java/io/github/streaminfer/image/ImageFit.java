@@ -1,5 +1,6 @@
 package io.github.streaminfer.image;
 
+import io.github.streaminfer.exceptions.InvalidImageException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 
@@ -88,9 +89,10 @@ public final class ImageFit {
     }
 
     /**
+     * {@return width of the resized content: the target width when stretching}
+     *
      * @param spec     the target
      * @param geometry a geometry already {@linkplain ImageGeometry#fit fitted}
-     * @return width of the resized content: the target width when stretching
      */
     public static int contentWidth(ImageSpec spec, ImageGeometry geometry) {
         return spec.resize() == ImageSpec.ResizeMode.STRETCH ? spec.width()
@@ -98,9 +100,10 @@ public final class ImageFit {
     }
 
     /**
+     * {@return height of the resized content: the target height when stretching}
+     *
      * @param spec     the target
      * @param geometry a geometry already {@linkplain ImageGeometry#fit fitted}
-     * @return height of the resized content: the target height when stretching
      */
     public static int contentHeight(ImageSpec spec, ImageGeometry geometry) {
         return spec.resize() == ImageSpec.ResizeMode.STRETCH ? spec.height()
@@ -108,27 +111,30 @@ public final class ImageFit {
     }
 
     /**
+     * {@return the multiplier applied to a 0..255 value of that channel (1 for UINT8)}
+     *
      * @param spec the target
      * @param c    tensor channel
-     * @return the multiplier applied to a 0..255 value of that channel (1 for UINT8)
      */
     public static float alpha(ImageSpec spec, int c) {
         return spec.dtype() == DType.UINT8 ? 1f : spec.scale() / spec.stdOf(c);
     }
 
     /**
+     * {@return the offset added after {@link #alpha} (0 for UINT8)}
+     *
      * @param spec the target
      * @param c    tensor channel
-     * @return the offset added after {@link #alpha} (0 for UINT8)
      */
     public static float beta(ImageSpec spec, int c) {
         return spec.dtype() == DType.UINT8 ? 0f : -spec.meanOf(c) / spec.stdOf(c);
     }
 
     /**
+     * {@return the 0..255 pad value of that tensor channel, from {@link ImageSpec#padColor()} (0xRRGGBB)}
+     *
      * @param spec the target
      * @param c    tensor channel
-     * @return the 0..255 pad value of that tensor channel, from {@link ImageSpec#padColor()} (0xRRGGBB)
      */
     public static int padByte(ImageSpec spec, int c) {
         int rgbIndex = spec.channelOrder() == ImageSpec.ChannelOrder.RGB ? c : 2 - c;
@@ -136,9 +142,10 @@ public final class ImageFit {
     }
 
     /**
+     * {@return the value written for padding in that tensor channel, normalised like a pixel}
+     *
      * @param spec the target
      * @param c    tensor channel
-     * @return the value written for padding in that tensor channel, normalised like a pixel
      */
     public static float padValue(ImageSpec spec, int c) {
         return padByte(spec, c) * alpha(spec, c) + beta(spec, c);

@@ -55,57 +55,59 @@ public final class ImageGeometry {
         return set(sourceWidth, sourceHeight, s, s, (spec.width() - w) / 2, (spec.height() - h) / 2);
     }
 
-    /** @return decoded width */
+    /** {@return decoded width} */
     public int sourceWidth() {
         return sourceWidth;
     }
 
-    /** @return decoded height */
+    /** {@return decoded height} */
     public int sourceHeight() {
         return sourceHeight;
     }
 
-    /** @return horizontal scale, target over source */
+    /** {@return horizontal scale, target over source} */
     public float scaleX() {
         return scaleX;
     }
 
-    /** @return vertical scale, target over source */
+    /** {@return vertical scale, target over source} */
     public float scaleY() {
         return scaleY;
     }
 
-    /** @return left padding in target pixels */
+    /** {@return left padding in target pixels} */
     public float padX() {
         return padX;
     }
 
-    /** @return top padding in target pixels */
+    /** {@return top padding in target pixels} */
     public float padY() {
         return padY;
     }
 
-    /** @return width of the resized image inside the target (without padding) */
+    /** {@return width of the resized image inside the target (without padding)} */
     public int contentWidth() {
         return Math.max(1, Math.round(sourceWidth * scaleX));
     }
 
-    /** @return height of the resized image inside the target (without padding) */
+    /** {@return height of the resized image inside the target (without padding)} */
     public int contentHeight() {
         return Math.max(1, Math.round(sourceHeight * scaleY));
     }
 
     /**
+     * {@return the x coordinate in source pixels, clamped to the image}
+     *
      * @param tensorX an x coordinate in tensor pixels
-     * @return the x coordinate in source pixels, clamped to the image
      */
     public float toSourceX(float tensorX) {
         return Math.max(0, Math.min(sourceWidth, (tensorX - padX) / scaleX));
     }
 
     /**
+     * {@return the y coordinate in source pixels, clamped to the image}
+     *
      * @param tensorY a y coordinate in tensor pixels
-     * @return the y coordinate in source pixels, clamped to the image
      */
     public float toSourceY(float tensorY) {
         return Math.max(0, Math.min(sourceHeight, (tensorY - padY) / scaleY));

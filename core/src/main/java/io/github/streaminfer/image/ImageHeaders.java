@@ -1,5 +1,6 @@
 package io.github.streaminfer.image;
 
+import io.github.streaminfer.exceptions.InvalidImageException;
 import java.nio.ByteBuffer;
 
 /**
@@ -31,8 +32,9 @@ public final class ImageHeaders {
     }
 
     /**
+     * {@return the format the first bytes announce, or null if neither JPEG nor PNG}
+     *
      * @param encoded bytes from position to limit (not changed)
-     * @return the format the first bytes announce, or null if neither JPEG nor PNG
      */
     public static Format formatOf(ByteBuffer encoded) {
         int p = encoded.position();

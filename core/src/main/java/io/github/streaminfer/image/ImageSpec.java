@@ -112,15 +112,16 @@ public record ImageSpec(int width, int height, ResizeMode resize, int padColor, 
     }
 
     /**
+     * {@return a builder: stretch, RGB, NCHW, float32 in [0, 1], default limits}
+     *
      * @param width  target width
      * @param height target height
-     * @return a builder: stretch, RGB, NCHW, float32 in [0, 1], default limits
      */
     public static Builder builder(int width, int height) {
         return new Builder(width, height);
     }
 
-    /** @return a builder starting from this spec */
+    /** {@return a builder starting from this spec} */
     public Builder toBuilder() {
         Builder b = new Builder(width, height);
         b.resize = resize;
@@ -136,35 +137,37 @@ public record ImageSpec(int width, int height, ResizeMode resize, int padColor, 
         return b;
     }
 
-    /** @return the channel means (a copy) */
+    /** {@return the channel means (a copy)} */
     @Override
     public float[] mean() {
         return mean.clone();
     }
 
-    /** @return the channel standard deviations (a copy) */
+    /** {@return the channel standard deviations (a copy)} */
     @Override
     public float[] std() {
         return std.clone();
     }
 
     /**
+     * {@return the mean of that channel, without copying}
+     *
      * @param c channel index in tensor order
-     * @return the mean of that channel, without copying
      */
     public float meanOf(int c) {
         return mean[c];
     }
 
     /**
+     * {@return the standard deviation of that channel, without copying}
+     *
      * @param c channel index in tensor order
-     * @return the standard deviation of that channel, without copying
      */
     public float stdOf(int c) {
         return std[c];
     }
 
-    /** @return elements one image occupies in the tensor: 3 × width × height */
+    /** {@return elements one image occupies in the tensor: 3 × width × height} */
     public long elementsPerImage() {
         return 3L * width * height;
     }
@@ -210,6 +213,8 @@ public record ImageSpec(int width, int height, ResizeMode resize, int padColor, 
         }
 
         /**
+         * Sets {@code resize}.
+         *
          * @param resize stretch or letterbox
          * @return this
          */
@@ -219,6 +224,8 @@ public record ImageSpec(int width, int height, ResizeMode resize, int padColor, 
         }
 
         /**
+         * Sets {@code padColor}.
+         *
          * @param rgb pad colour 0xRRGGBB for letterboxing (default 0x727272, YOLO's grey 114)
          * @return this
          */
@@ -228,6 +235,8 @@ public record ImageSpec(int width, int height, ResizeMode resize, int padColor, 
         }
 
         /**
+         * Sets {@code channelOrder}.
+         *
          * @param order channel order in the tensor
          * @return this
          */
@@ -237,6 +246,8 @@ public record ImageSpec(int width, int height, ResizeMode resize, int padColor, 
         }
 
         /**
+         * Sets {@code layout}.
+         *
          * @param layout NCHW or NHWC
          * @return this
          */
@@ -246,6 +257,8 @@ public record ImageSpec(int width, int height, ResizeMode resize, int padColor, 
         }
 
         /**
+         * Sets {@code dtype}.
+         *
          * @param dtype FLOAT32 or UINT8
          * @return this
          */
@@ -255,6 +268,8 @@ public record ImageSpec(int width, int height, ResizeMode resize, int padColor, 
         }
 
         /**
+         * Sets {@code scale}.
+         *
          * @param scale multiplier for 0..255 values (default 1/255)
          * @return this
          */
@@ -264,6 +279,8 @@ public record ImageSpec(int width, int height, ResizeMode resize, int padColor, 
         }
 
         /**
+         * Sets {@code normalize}.
+         *
          * @param mean per-channel mean in tensor channel order, after scaling
          * @param std  per-channel standard deviation in tensor channel order, after scaling
          * @return this
@@ -275,6 +292,8 @@ public record ImageSpec(int width, int height, ResizeMode resize, int padColor, 
         }
 
         /**
+         * Sets {@code maxEncodedBytes}.
+         *
          * @param bytes largest encoded image accepted
          * @return this
          */
@@ -284,6 +303,8 @@ public record ImageSpec(int width, int height, ResizeMode resize, int padColor, 
         }
 
         /**
+         * Sets {@code maxPixels}.
+         *
          * @param pixels largest decoded image (width × height) accepted
          * @return this
          */
@@ -292,7 +313,7 @@ public record ImageSpec(int width, int height, ResizeMode resize, int padColor, 
             return this;
         }
 
-        /** @return the validated spec */
+        /** {@return the validated spec} */
         public ImageSpec build() {
             return new ImageSpec(width, height, resize, padColor, channelOrder, layout, dtype, scale, mean, std,
                     maxEncodedBytes, maxPixels);

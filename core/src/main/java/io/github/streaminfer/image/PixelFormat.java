@@ -15,7 +15,7 @@ public enum PixelFormat {
         this.channels = channels;
     }
 
-    /** @return bytes per pixel */
+    /** {@return bytes per pixel} */
     public int channels() {
         return channels;
     }

@@ -1,5 +1,7 @@
 package io.github.streaminfer.image;
 
+import io.github.streaminfer.exceptions.FrameSupersededException;
+import io.github.streaminfer.exceptions.InvalidImageException;
 import io.github.streaminfer.tensor.Tensor;
 
 import java.nio.ByteBuffer;
@@ -161,47 +163,47 @@ public final class PooledFrame {
 
     // -------------------------------------------------------------------------------------------------- accessors
 
-    /** @return the buffer, position 0 and limit {@link #length()}; read only while acquired or claimed */
+    /** {@return the buffer, position 0 and limit {@link #length()}; read only while acquired or claimed} */
     public ByteBuffer data() {
         return data.clear().limit(length);
     }
 
-    /** @return true if the frame holds encoded bytes, false for raw pixels */
+    /** {@return true if the frame holds encoded bytes, false for raw pixels} */
     public boolean isEncoded() {
         return format == null;
     }
 
-    /** @return the pixel layout, or null for encoded bytes */
+    /** {@return the pixel layout, or null for encoded bytes} */
     public PixelFormat format() {
         return format;
     }
 
-    /** @return width of raw pixels, 0 for encoded bytes */
+    /** {@return width of raw pixels, 0 for encoded bytes} */
     public int width() {
         return width;
     }
 
-    /** @return height of raw pixels, 0 for encoded bytes */
+    /** {@return height of raw pixels, 0 for encoded bytes} */
     public int height() {
         return height;
     }
 
-    /** @return bytes per row of raw pixels */
+    /** {@return bytes per row of raw pixels} */
     public int rowStride() {
         return rowStride;
     }
 
-    /** @return valid bytes in the buffer */
+    /** {@return valid bytes in the buffer} */
     public int length() {
         return length;
     }
 
-    /** @return frame number at its source, from 0 */
+    /** {@return frame number at its source, from 0} */
     public long sequence() {
         return sequence;
     }
 
-    /** @return capture time on the session clock */
+    /** {@return capture time on the session clock} */
     public long captureNanos() {
         return captureNanos;
     }

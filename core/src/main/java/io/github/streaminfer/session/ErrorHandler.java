@@ -10,6 +10,8 @@ package io.github.streaminfer.session;
 public interface ErrorHandler {
 
     /**
+     * Receives a failure of a session; must not throw.
+     *
      * @param sessionName the session's name
      * @param frameId     the frame concerned, or -1 if none
      * @param error       what went wrong

@@ -60,27 +60,27 @@ public final class InferenceResult<O> {
         this.pool = pool;
     }
 
-    /** @return the session-assigned or caller-given frame id */
+    /** {@return the session-assigned or caller-given frame id} */
     public long frameId() {
         return frameId;
     }
 
-    /** @return success or failure */
+    /** {@return success or failure} */
     public Status status() {
         return status;
     }
 
-    /** @return true if the frame produced a value */
+    /** {@return true if the frame produced a value} */
     public boolean isSuccess() {
         return status == Status.SUCCESS;
     }
 
-    /** @return where the frame failed, {@link Failure#NONE} on success */
+    /** {@return where the frame failed, {@link Failure#NONE} on success} */
     public Failure failure() {
         return failure;
     }
 
-    /** @return the failure's exception, or null on success */
+    /** {@return the failure's exception, or null on success} */
     public Throwable error() {
         return error;
     }
@@ -94,42 +94,42 @@ public final class InferenceResult<O> {
         return value;
     }
 
-    /** @return when the observation was captured (monotonic ns; the submit time unless the producer gave one) */
+    /** {@return when the observation was captured (monotonic ns; the submit time unless the producer gave one)} */
     public long captureNanos() {
         return captureNanos;
     }
 
-    /** @return when the frame was submitted (monotonic ns) */
+    /** {@return when the frame was submitted (monotonic ns)} */
     public long submitNanos() {
         return submitNanos;
     }
 
-    /** @return when the result was published (monotonic ns) */
+    /** {@return when the result was published (monotonic ns)} */
     public long publishedNanos() {
         return publishedNanos;
     }
 
-    /** @return time the frame waited in the ingress queue */
+    /** {@return time the frame waited in the ingress queue} */
     public long queueWaitNanos() {
         return startNanos - submitNanos;
     }
 
-    /** @return time spent in the task's preprocess */
+    /** {@return time spent in the task's preprocess} */
     public long preprocessNanos() {
         return preprocessedNanos - startNanos;
     }
 
-    /** @return time spent in the backend's run (0 if the frame failed before it) */
+    /** {@return time spent in the backend's run (0 if the frame failed before it)} */
     public long inferenceNanos() {
         return inferredNanos == 0 ? 0 : inferredNanos - preprocessedNanos;
     }
 
-    /** @return submit to publication */
+    /** {@return submit to publication} */
     public long endToEndNanos() {
         return publishedNanos - submitNanos;
     }
 
-    /** @return capture to publication: how old the observation is when its result appears */
+    /** {@return capture to publication: how old the observation is when its result appears} */
     public long observationAgeNanos() {
         return publishedNanos - captureNanos;
     }
@@ -194,7 +194,7 @@ public final class InferenceResult<O> {
         return dropReference();
     }
 
-    /** @return true if that was the last reference (the result is free again) */
+    /** {@return true if that was the last reference (the result is free again)} */
     private boolean dropReference() {
         int c = REF_CNT.decrementAndGet(this);
         if (c == 0) {

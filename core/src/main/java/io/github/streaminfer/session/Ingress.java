@@ -51,8 +51,9 @@ abstract class Ingress {
     }
 
     /**
+     * {@return the outcome; counts drops it causes}
+     *
      * @param closed tells a waiting BLOCK producer to give up
-     * @return the outcome; counts drops it causes
      */
     abstract SubmitStatus offer(Object observation, long frameId, long captureNanos, long submitNanos,
                                 BooleanSupplier closed);
@@ -65,7 +66,7 @@ abstract class Ingress {
      */
     abstract boolean poll(IngressSlot dst);
 
-    /** @return frames waiting now */
+    /** {@return frames waiting now} */
     abstract int size();
 
     /** Worker only: returns the slots the worker took but has not yet given back to the free pool. */

@@ -36,6 +36,8 @@ public record IngressPolicy(Kind kind, int capacity) {
     }
 
     /**
+     * Creates a policy, validating the capacity.
+     *
      * @param kind     the behaviour
      * @param capacity frames the queue holds
      */
@@ -50,24 +52,27 @@ public record IngressPolicy(Kind kind, int capacity) {
     }
 
     /**
+     * {@return a queue that drops its oldest frame when full}
+     *
      * @param capacity frames the queue holds
-     * @return a queue that drops its oldest frame when full
      */
     public static IngressPolicy dropOldest(int capacity) {
         return new IngressPolicy(Kind.DROP_OLDEST, capacity);
     }
 
     /**
+     * {@return a queue that rejects new frames when full}
+     *
      * @param capacity frames the queue holds
-     * @return a queue that rejects new frames when full
      */
     public static IngressPolicy rejectNewest(int capacity) {
         return new IngressPolicy(Kind.REJECT_NEWEST, capacity);
     }
 
     /**
+     * {@return a queue whose producers wait for room}
+     *
      * @param capacity frames the queue holds
-     * @return a queue whose producers wait for room
      */
     public static IngressPolicy block(int capacity) {
         return new IngressPolicy(Kind.BLOCK, capacity);

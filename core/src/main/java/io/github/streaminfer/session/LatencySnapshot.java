@@ -20,14 +20,15 @@ public record LatencySnapshot(long count, double meanNanos, long p50Nanos, long 
     /** No samples. */
     public static final LatencySnapshot EMPTY = new LatencySnapshot(0, 0, 0, 0, 0, 0, 0);
 
-    /** @return the mean in milliseconds */
+    /** {@return the mean in milliseconds} */
     public double meanMillis() {
         return meanNanos / 1e6;
     }
 
     /**
+     * {@return it in milliseconds}
+     *
      * @param nanos a value of this snapshot
-     * @return it in milliseconds
      */
     public static double millis(long nanos) {
         return nanos / (double) TimeUnit.MILLISECONDS.toNanos(1);

@@ -13,6 +13,10 @@ package io.github.streaminfer.session;
 @FunctionalInterface
 public interface ResultListener<O> {
 
-    /** @param result the result, valid during this call */
+    /**
+     * Receives one frame's result on the session's worker; must not throw or block.
+     *
+     * @param result the result, valid during this call
+     */
     void onResult(InferenceResult<O> result);
 }

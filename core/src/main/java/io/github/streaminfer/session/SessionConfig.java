@@ -91,12 +91,12 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
         }
     }
 
-    /** @return a builder with the defaults */
+    /** {@return a builder with the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return a builder starting from this configuration */
+    /** {@return a builder starting from this configuration} */
     public Builder toBuilder() {
         return new Builder().name(name).ingress(ingress).producerMode(producerMode).ingressQueueType(ingressQueueType)
                 .targetFps(targetFps).maxFps(maxFps).resultsCapacity(resultsCapacity)
@@ -122,6 +122,8 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
         }
 
         /**
+         * Sets {@code name}.
+         *
          * @param name session name
          * @return this
          */
@@ -131,6 +133,8 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
         }
 
         /**
+         * Sets {@code ingress}.
+         *
          * @param ingress queue policy
          * @return this
          */
@@ -140,6 +144,8 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
         }
 
         /**
+         * Sets {@code producerMode}.
+         *
          * @param producerMode one or many submitting threads
          * @return this
          */
@@ -149,6 +155,8 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
         }
 
         /**
+         * Sets {@code ingressQueueType}.
+         *
          * @param type queue implementation
          * @return this
          */
@@ -158,6 +166,8 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
         }
 
         /**
+         * Sets {@code targetFps}.
+         *
          * @param fps inference pace, 0 for none
          * @return this
          */
@@ -167,6 +177,8 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
         }
 
         /**
+         * Sets {@code maxFps}.
+         *
          * @param fps admission limit, 0 for none
          * @return this
          */
@@ -176,6 +188,8 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
         }
 
         /**
+         * Sets {@code resultsCapacity}.
+         *
          * @param capacity results ring size, 0 for none
          * @return this
          */
@@ -185,6 +199,8 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
         }
 
         /**
+         * Sets {@code maxConsecutiveFailures}.
+         *
          * @param failures backend failures in a row before {@link SessionState#FAILED}
          * @return this
          */
@@ -194,6 +210,8 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
         }
 
         /**
+         * Sets {@code idleStrategy}.
+         *
          * @param idleStrategy idle strategy of a dedicated worker; busy-spin and yielding only for a worker that owns
          *                     a dedicated core
          * @return this
@@ -204,6 +222,8 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
         }
 
         /**
+         * Sets {@code closeTimeout}.
+         *
          * @param timeout how long close waits for an inference in progress
          * @return this
          */
@@ -213,6 +233,8 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
         }
 
         /**
+         * Sets {@code warmupIterations}.
+         *
          * @param iterations warm-up runs before the session starts
          * @return this
          */
@@ -221,7 +243,7 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
             return this;
         }
 
-        /** @return the validated configuration */
+        /** {@return the validated configuration} */
         public SessionConfig build() {
             return new SessionConfig(name, ingress, producerMode, ingressQueueType, targetFps, maxFps, resultsCapacity,
                     maxConsecutiveFailures, idleStrategy, closeTimeout, warmupIterations);

@@ -66,7 +66,7 @@ final class SessionCounters {
         return cells.get(SUBMITTED) == exited;
     }
 
-    /** @return true if no producer is inside {@code submit} (reads exits before entries, so never a false yes) */
+    /** {@return true if no producer is inside {@code submit} (reads exits before entries, so never a false yes)} */
     boolean noProducerInside() {
         long exited = cells.get(EXITED);
         return cells.get(SUBMITTED) == exited;
@@ -86,12 +86,12 @@ final class SessionCounters {
         cells.incrementAndGet(WORKER_GUARD);
     }
 
-    /** @return true if no duty cycle runs once this one ended */
+    /** {@return true if no duty cycle runs once this one ended} */
     boolean exitWorker() {
         return cells.decrementAndGet(WORKER_GUARD) == 0;
     }
 
-    /** @return true if no duty cycle runs now */
+    /** {@return true if no duty cycle runs now} */
     boolean noWorkerInside() {
         return cells.get(WORKER_GUARD) == 0;
     }

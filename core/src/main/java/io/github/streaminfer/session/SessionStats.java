@@ -45,6 +45,8 @@ public record SessionStats(String name, SessionState state, String failureCause,
                            Map<Stage, LatencySnapshot> latencies) {
 
     /**
+     * Creates a snapshot; sessions build these, users read them.
+     *
      * @param name see the class description
      * @param state see the class description
      * @param failureCause see the class description
@@ -75,39 +77,40 @@ public record SessionStats(String name, SessionState state, String failureCause,
         latencies = Map.copyOf(latencies);
     }
 
-    /** @return failed frames of any kind */
+    /** {@return failed frames of any kind} */
     public long failed() {
         return failedInput + failedBackend;
     }
 
-    /** @return queued frames discarded for any reason */
+    /** {@return queued frames discarded for any reason} */
     public long dropped() {
         return droppedReplaced + droppedReset + droppedClosed;
     }
 
-    /** @return frames refused at submit (full or closed); rate-limited frames are counted apart */
+    /** {@return frames refused at submit (full or closed); rate-limited frames are counted apart} */
     public long rejected() {
         return rejectedFull + rejectedClosed;
     }
 
-    /** @return true if {@code submitted} equals the sum of where every frame went */
+    /** {@return true if {@code submitted} equals the sum of where every frame went} */
     public boolean isBalanced() {
         return submitted == inferred + buffered + failed() + dropped() + rejected() + rateLimited + queued;
     }
 
-    /** @return percentage of submitted frames that were not inferred because of drops, rejections or rate limits */
+    /** {@return percentage of submitted frames that were not inferred because of drops, rejections or rate limits} */
     public double dropRatePercent() {
         return submitted == 0 ? 0 : 100.0 * (dropped() + rejected() + rateLimited) / submitted;
     }
 
-    /** @return runtime in seconds */
+    /** {@return runtime in seconds} */
     public double runtimeSeconds() {
         return runtimeNanos / 1e9;
     }
 
     /**
+     * {@return its latency distribution}
+     *
      * @param stage a stage
-     * @return its latency distribution
      */
     public LatencySnapshot latency(Stage stage) {
         return latencies.getOrDefault(stage, LatencySnapshot.EMPTY);

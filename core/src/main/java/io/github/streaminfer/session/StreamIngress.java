@@ -21,10 +21,11 @@ final class StreamIngress {
     }
 
     /**
+     * {@return the configuration the session runs with}
+     *
      * @param task       the session's task
      * @param config     the configuration the builder was given
      * @param allowLossy the builder's {@code allowLossyIngress} flag
-     * @return the configuration the session runs with
      * @throws IllegalArgumentException for a lossy policy on a continuous-stream task without {@code allowLossy}
      */
     static SessionConfig resolve(InferenceTask<?, ?> task, SessionConfig config, boolean allowLossy) {

@@ -180,11 +180,12 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
     }
 
     /**
+     * {@return a builder}
+     *
      * @param model the loaded model (shared models must be thread-safe, as every backend's are)
      * @param task  the task; one instance per session
      * @param <I>   observation type
      * @param <O>   result value type
-     * @return a builder
      */
     public static <I, O> Builder<I, O> builder(LoadedModel model, InferenceTask<I, O> task) {
         return new Builder<>(model, task);
@@ -316,27 +317,27 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------- lifecycle
 
-    /** @return the configuration */
+    /** {@return the configuration} */
     public SessionConfig config() {
         return config;
     }
 
-    /** @return the session name */
+    /** {@return the session name} */
     public String name() {
         return config.name();
     }
 
-    /** @return the model */
+    /** {@return the model} */
     public LoadedModel model() {
         return model;
     }
 
-    /** @return the lifecycle state */
+    /** {@return the lifecycle state} */
     public SessionState state() {
         return state;
     }
 
-    /** @return why the session failed, or null */
+    /** {@return why the session failed, or null} */
     public Throwable failureCause() {
         return failureCause;
     }
@@ -426,7 +427,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         return drained;
     }
 
-    /** @return true once {@link #close()} was called */
+    /** {@return true once {@link #close()} was called} */
     public boolean isClosed() {
         return closing;
     }
@@ -761,7 +762,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------- stats
 
-    /** @return a snapshot of counters, queue depths, rates and latencies; safe from any thread */
+    /** {@return a snapshot of counters, queue depths, rates and latencies; safe from any thread} */
     public SessionStats stats() {
         SessionCounters c = counters;
         long end = closing ? endNanos : clock.nanoTime();
@@ -822,6 +823,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         }
 
         /**
+         * Sets {@code config}.
+         *
          * @param config queueing, pacing and reporting settings
          * @return this
          */
@@ -831,6 +834,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         }
 
         /**
+         * Sets {@code clock}.
+         *
          * @param clock the monotonic clock for all timing (tests inject a manual one)
          * @return this
          */
@@ -840,6 +845,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         }
 
         /**
+         * Sets {@code listener}.
+         *
          * @param listener called on the worker for every result, success or failure; must not block
          * @return this
          */
@@ -849,6 +856,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         }
 
         /**
+         * Sets {@code errorHandler}.
+         *
          * @param handler receives failures the session survives (default: logs, at most one line per second)
          * @return this
          */
@@ -858,6 +867,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         }
 
         /**
+         * Sets {@code workerPool}.
+         *
          * @param pool run this session on a shared pool instead of a dedicated thread
          * @return this
          */
@@ -867,6 +878,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         }
 
         /**
+         * Sets {@code closeModelOnClose}.
+         *
          * @param close whether {@link StreamingInferenceSession#close()} also closes the model (default false: the
          *              caller owns the model, which several sessions may share)
          * @return this

@@ -16,7 +16,7 @@ public enum SubmitStatus {
     /** Not queued: the session is closed or has failed. */
     CLOSED;
 
-    /** @return true if the frame was queued */
+    /** {@return true if the frame was queued} */
     public boolean isAccepted() {
         return this == ACCEPTED || this == REPLACED_OLDEST;
     }

@@ -14,6 +14,8 @@ public final class ActionChunk {
     private int dim;
 
     /**
+     * Creates an empty chunk sized for the expected horizon and dimension.
+     *
      * @param horizon expected steps
      * @param dim     expected action dimension
      */
@@ -21,20 +23,21 @@ public final class ActionChunk {
         this.data = new float[Math.max(1, horizon * dim)];
     }
 
-    /** @return steps in the chunk (1 for a single action) */
+    /** {@return steps in the chunk (1 for a single action)} */
     public int horizon() {
         return horizon;
     }
 
-    /** @return values per action */
+    /** {@return values per action} */
     public int dim() {
         return dim;
     }
 
     /**
+     * {@return the value}
+     *
      * @param step action index, {@code 0..horizon-1}
      * @param axis value index, {@code 0..dim-1}
-     * @return the value
      */
     public float get(int step, int axis) {
         if (step < 0 || step >= horizon || axis < 0 || axis >= dim) {
@@ -43,14 +46,15 @@ public final class ActionChunk {
         return data[step * dim + axis];
     }
 
-    /** @return the backing array; the first {@code horizon * dim} values are valid */
+    /** {@return the backing array; the first {@code horizon * dim} values are valid} */
     public float[] array() {
         return data;
     }
 
     /**
+     * {@return a copy of that action}
+     *
      * @param step action index
-     * @return a copy of that action
      */
     public float[] action(int step) {
         if (step < 0 || step >= horizon) {
@@ -59,12 +63,12 @@ public final class ActionChunk {
         return Arrays.copyOfRange(data, step * dim, step * dim + dim);
     }
 
-    /** @return a copy of all valid values, row-major */
+    /** {@return a copy of all valid values, row-major} */
     public float[] toArray() {
         return Arrays.copyOf(data, horizon * dim);
     }
 
-    /** @return a detached copy (allocates; for consumers keeping a chunk beyond the result's release) */
+    /** {@return a detached copy (allocates; for consumers keeping a chunk beyond the result's release)} */
     public ActionChunk copy() {
         ActionChunk c = new ActionChunk(horizon, dim);
         c.set(horizon, dim);

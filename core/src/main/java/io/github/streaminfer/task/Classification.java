@@ -19,6 +19,8 @@ public final class Classification {
     private long sampleIndex = -1;
 
     /**
+     * Creates an empty result sized for the expected class count.
+     *
      * @param classes expected class count (grown if the model outputs more)
      * @param topK    how many best classes to keep, {@code >= 1}
      * @param labels  class names by index, may be empty
@@ -30,14 +32,15 @@ public final class Classification {
         this.labels = List.copyOf(labels);
     }
 
-    /** @return number of classes */
+    /** {@return number of classes} */
     public int classCount() {
         return classes;
     }
 
     /**
+     * {@return that class's score}
+     *
      * @param index class index
-     * @return that class's score
      */
     public float score(int index) {
         if (index < 0 || index >= classes) {
@@ -46,42 +49,44 @@ public final class Classification {
         return scores[index];
     }
 
-    /** @return a copy of all scores */
+    /** {@return a copy of all scores} */
     public float[] scores() {
         return Arrays.copyOf(scores, classes);
     }
 
-    /** @return the best class index */
+    /** {@return the best class index} */
     public int best() {
         return topIndex[0];
     }
 
-    /** @return the best class score */
+    /** {@return the best class score} */
     public float bestScore() {
         return topScore[0];
     }
 
-    /** @return the best class's label, or its index as text when there are no labels */
+    /** {@return the best class's label, or its index as text when there are no labels} */
     public String bestLabel() {
         return label(topIndex[0]);
     }
 
     /**
+     * {@return its label, or the index as text}
+     *
      * @param index class index
-     * @return its label, or the index as text
      */
     public String label(int index) {
         return index < labels.size() ? labels.get(index) : Integer.toString(index);
     }
 
-    /** @return how many top classes are held ({@code min(topK, classes)}) */
+    /** {@return how many top classes are held ({@code min(topK, classes)})} */
     public int topCount() {
         return topCount;
     }
 
     /**
+     * {@return class index at that rank}
+     *
      * @param rank 0 for the best
-     * @return class index at that rank
      */
     public int topIndex(int rank) {
         checkRank(rank);
@@ -89,15 +94,16 @@ public final class Classification {
     }
 
     /**
+     * {@return score at that rank}
+     *
      * @param rank 0 for the best
-     * @return score at that rank
      */
     public float topScore(int rank) {
         checkRank(rank);
         return topScore[rank];
     }
 
-    /** @return for windowed signals, the stream sample index just after the window; otherwise -1 */
+    /** {@return for windowed signals, the stream sample index just after the window; otherwise -1} */
     public long sampleIndex() {
         return sampleIndex;
     }

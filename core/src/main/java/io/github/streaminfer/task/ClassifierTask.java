@@ -47,8 +47,9 @@ public final class ClassifierTask implements InferenceTask<ImageFrame, Classific
     }
 
     /**
+     * {@return a builder}
+     *
      * @param spec how images become the input tensor
-     * @return a builder
      */
     public static Builder builder(ImageSpec spec) {
         return new Builder(spec);
@@ -117,6 +118,8 @@ public final class ClassifierTask implements InferenceTask<ImageFrame, Classific
         }
 
         /**
+         * Sets {@code decoder}.
+         *
          * @param decoder decoder for encoded frames (default: the best one found when first needed); the task owns it
          *                and closes it when its session closes, so give each task its own
          * @return this
@@ -126,7 +129,7 @@ public final class ClassifierTask implements InferenceTask<ImageFrame, Classific
             return this;
         }
 
-        /** @return the task */
+        /** {@return the task} */
         public ClassifierTask build() {
             return new ClassifierTask(this);
         }

@@ -59,14 +59,7 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
     private int inputIndex;
     private int outputIndex;
     private String boundInput;
-    // candidate scratch, grown once to the model's candidate count
-    private float[] cx1 = new float[0];
-    private float[] cy1 = new float[0];
-    private float[] cx2 = new float[0];
-    private float[] cy2 = new float[0];
-    private float[] cs = new float[0];
-    private int[] cc = new int[0];
-    private int[] order = new int[0];
+    private final NonMaxSuppression nms = new NonMaxSuppression();
 
     private DetectionTask(Builder b) {
         this.image = new ImageInput(b.spec, b.decoder);
@@ -82,8 +75,9 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
     }
 
     /**
+     * {@return a builder}
+     *
      * @param spec how images become the input tensor (letterbox for YOLO models)
-     * @return a builder
      */
     public static Builder builder(ImageSpec spec) {
         return new Builder(spec);
@@ -111,7 +105,7 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
                     + " needs " + expected());
         }
         if (n > 0) {
-            grow((int) n);
+            nms.ensureCapacity((int) n);
         }
     }
 
@@ -130,19 +124,6 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
             case YOLOV5 -> "[1, N, 5+C]";
             case XYXY_SCORE_CLASS -> "[1, N, 6]";
         };
-    }
-
-    private void grow(int n) {
-        if (cs.length >= n) {
-            return;
-        }
-        cx1 = new float[n];
-        cy1 = new float[n];
-        cx2 = new float[n];
-        cy2 = new float[n];
-        cs = new float[n];
-        cc = new int[n];
-        order = new int[n];
     }
 
     @Override
@@ -168,10 +149,10 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
         Tensor t = outputs[outputIndex];
         int fields = (int) (layout == Layout.YOLOV8 ? t.dim(1) : t.dim(2));
         int n = (int) (layout == Layout.YOLOV8 ? t.dim(2) : t.dim(1));
-        grow(n);
+        nms.ensureCapacity(n);
+        nms.clear();
         long fieldStride = layout == Layout.YOLOV8 ? n : 1;
         long candStride = layout == Layout.YOLOV8 ? 1 : fields;
-        int kept = 0;
         for (int i = 0; i < n; i++) {
             long base = i * candStride;
             float score;
@@ -209,211 +190,19 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
             if (!(score >= confidence) || !(c > a) || !(d > b)) { // also drops NaN
                 continue;
             }
-            cx1[kept] = a;
-            cy1[kept] = b;
-            cx2[kept] = c;
-            cy2[kept] = d;
-            cs[kept] = score;
-            cc[kept] = cls;
-            order[kept] = kept;
-            kept++;
+            nms.add(a, b, c, d, score, cls);
         }
-        sortByScore(kept);
-        int out = 0;
-        for (int r = 0; r < kept && out < maxDetections; r++) {
-            int i = order[r];
-            boolean suppressed = false;
-            for (int k = 0; k < out; k++) {
-                int j = order[k];
-                if ((classAgnostic || cc[i] == cc[j]) && iou(cx1[i], cy1[i], cx2[i], cy2[i],
-                        cx1[j], cy1[j], cx2[j], cy2[j]) > iou) {
-                    suppressed = true;
-                    break;
-                }
-            }
-            if (!suppressed) {
-                order[out++] = i; // kept boxes move to the front; r >= out so nothing unread is overwritten
-            }
-        }
-        into.count = out;
-        into.sourceWidth = geometry.sourceWidth();
-        into.sourceHeight = geometry.sourceHeight();
-        for (int k = 0; k < out; k++) {
-            int i = order[k];
-            into.x1[k] = geometry.toSourceX(cx1[i]);
-            into.y1[k] = geometry.toSourceY(cy1[i]);
-            into.x2[k] = geometry.toSourceX(cx2[i]);
-            into.y2[k] = geometry.toSourceY(cy2[i]);
-            into.score[k] = cs[i];
-            into.classId[k] = cc[i];
-            into.trackId[k] = 0;
-        }
+        nms.suppress(iou, classAgnostic, maxDetections);
+        nms.writeTo(geometry, into);
         if (tracker != null) {
             tracker.update(into);
         }
-    }
-
-    /** Sorts {@code order[0..n)} by descending score: insertion sort for small n, heap sort otherwise. */
-    private void sortByScore(int n) {
-        if (n < 64) {
-            for (int i = 1; i < n; i++) {
-                int v = order[i];
-                int j = i - 1;
-                while (j >= 0 && cs[order[j]] < cs[v]) {
-                    order[j + 1] = order[j];
-                    j--;
-                }
-                order[j + 1] = v;
-            }
-            return;
-        }
-        // heap sort with a min-heap at the root gives descending order
-        for (int i = n / 2 - 1; i >= 0; i--) {
-            sift(i, n);
-        }
-        for (int end = n - 1; end > 0; end--) {
-            int tmp = order[0];
-            order[0] = order[end];
-            order[end] = tmp;
-            sift(0, end);
-        }
-    }
-
-    private void sift(int i, int n) {
-        while (true) {
-            int l = 2 * i + 1;
-            if (l >= n) {
-                return;
-            }
-            int m = l;
-            if (l + 1 < n && cs[order[l + 1]] < cs[order[l]]) {
-                m = l + 1;
-            }
-            if (cs[order[m]] >= cs[order[i]]) {
-                return;
-            }
-            int tmp = order[i];
-            order[i] = order[m];
-            order[m] = tmp;
-            i = m;
-        }
-    }
-
-    static float iou(float ax1, float ay1, float ax2, float ay2, float bx1, float by1, float bx2, float by2) {
-        float iw = Math.min(ax2, bx2) - Math.max(ax1, bx1);
-        float ih = Math.min(ay2, by2) - Math.max(ay1, by1);
-        if (iw <= 0 || ih <= 0) {
-            return 0;
-        }
-        float inter = iw * ih;
-        float union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter;
-        return union <= 0 ? 0 : inter / union;
     }
 
     @Override
     public void reset() {
         if (tracker != null) {
             tracker.reset();
-        }
-    }
-
-    /** Greedy IoU tracker: a detection continues the same-class track it overlaps most, else starts a new one. */
-    static final class IouTracker {
-        private final float threshold;
-        private final int maxAge;
-        private final float[] tx1;
-        private final float[] ty1;
-        private final float[] tx2;
-        private final float[] ty2;
-        private final int[] tc;
-        private final long[] tid;
-        private final int[] age;
-        private final boolean[] used;
-        private int tracks;
-        private long nextId = 1;
-
-        IouTracker(float threshold, int maxAge, int capacity) {
-            this.threshold = threshold;
-            this.maxAge = maxAge;
-            int cap = capacity * 2;
-            tx1 = new float[cap];
-            ty1 = new float[cap];
-            tx2 = new float[cap];
-            ty2 = new float[cap];
-            tc = new int[cap];
-            tid = new long[cap];
-            age = new int[cap];
-            used = new boolean[cap];
-        }
-
-        void update(Detections d) {
-            for (int t = 0; t < tracks; t++) {
-                used[t] = false;
-            }
-            for (int i = 0; i < d.count; i++) {
-                int best = -1;
-                float bestIou = threshold;
-                for (int t = 0; t < tracks; t++) {
-                    if (used[t] || tc[t] != d.classId[i]) {
-                        continue;
-                    }
-                    float v = iou(d.x1[i], d.y1[i], d.x2[i], d.y2[i], tx1[t], ty1[t], tx2[t], ty2[t]);
-                    if (v >= bestIou) {
-                        bestIou = v;
-                        best = t;
-                    }
-                }
-                if (best < 0) {
-                    if (tracks == tid.length) {
-                        best = oldest();
-                    } else {
-                        best = tracks++;
-                    }
-                    tid[best] = nextId++;
-                    tc[best] = d.classId[i];
-                }
-                used[best] = true;
-                age[best] = 0;
-                tx1[best] = d.x1[i];
-                ty1[best] = d.y1[i];
-                tx2[best] = d.x2[i];
-                ty2[best] = d.y2[i];
-                d.trackId[i] = tid[best];
-            }
-            // age unmatched tracks and drop the expired ones
-            int w = 0;
-            for (int t = 0; t < tracks; t++) {
-                if (!used[t] && ++age[t] > maxAge) {
-                    continue;
-                }
-                if (w != t) {
-                    tx1[w] = tx1[t];
-                    ty1[w] = ty1[t];
-                    tx2[w] = tx2[t];
-                    ty2[w] = ty2[t];
-                    tc[w] = tc[t];
-                    tid[w] = tid[t];
-                    age[w] = age[t];
-                    used[w] = used[t];
-                }
-                w++;
-            }
-            tracks = w;
-        }
-
-        private int oldest() {
-            int o = 0;
-            for (int t = 1; t < tracks; t++) {
-                if (!used[t] && (used[o] || age[t] > age[o])) {
-                    o = t;
-                }
-            }
-            return o;
-        }
-
-        void reset() {
-            tracks = 0;
-            nextId = 1;
         }
     }
 
@@ -440,6 +229,8 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
         }
 
         /**
+         * Sets {@code decoder}.
+         *
          * @param decoder decoder for encoded frames (default: the best one found when first needed); the task owns it
          *                and closes it when its session closes, so give each task its own
          * @return this
@@ -450,6 +241,8 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
         }
 
         /**
+         * Sets {@code layout}.
+         *
          * @param layout the output layout (default YOLOV8)
          * @return this
          */
@@ -459,6 +252,8 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
         }
 
         /**
+         * Sets {@code confidenceThreshold}.
+         *
          * @param threshold minimum score kept, in [0, 1] (default 0.25)
          * @return this
          */
@@ -471,6 +266,8 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
         }
 
         /**
+         * Sets {@code iouThreshold}.
+         *
          * @param threshold boxes overlapping a better one by more than this IoU are suppressed, in [0, 1] (default 0.45)
          * @return this
          */
@@ -483,6 +280,8 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
         }
 
         /**
+         * Sets {@code maxDetections}.
+         *
          * @param max most detections returned, {@code >= 1} (default 100)
          * @return this
          */
@@ -495,6 +294,8 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
         }
 
         /**
+         * Sets {@code classAgnosticNms}.
+         *
          * @param agnostic true to suppress overlapping boxes of different classes too (default false)
          * @return this
          */
@@ -522,7 +323,7 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
             return this;
         }
 
-        /** @return the task */
+        /** {@return the task} */
         public DetectionTask build() {
             return new DetectionTask(this);
         }

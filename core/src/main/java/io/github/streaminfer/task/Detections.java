@@ -23,6 +23,8 @@ public final class Detections {
     int sourceHeight;
 
     /**
+     * Creates an empty result with room for {@code capacity} boxes.
+     *
      * @param capacity maximum detections held
      * @param labels   class names by index, may be empty
      */
@@ -37,7 +39,7 @@ public final class Detections {
         this.labels = List.copyOf(labels);
     }
 
-    /** @return number of detections */
+    /** {@return number of detections} */
     public int count() {
         return count;
     }
@@ -50,56 +52,63 @@ public final class Detections {
     }
 
     /**
+     * {@return left edge in source pixels}
+     *
      * @param i detection index
-     * @return left edge in source pixels
      */
     public float x1(int i) {
         return x1[check(i)];
     }
 
     /**
+     * {@return top edge in source pixels}
+     *
      * @param i detection index
-     * @return top edge in source pixels
      */
     public float y1(int i) {
         return y1[check(i)];
     }
 
     /**
+     * {@return right edge in source pixels}
+     *
      * @param i detection index
-     * @return right edge in source pixels
      */
     public float x2(int i) {
         return x2[check(i)];
     }
 
     /**
+     * {@return bottom edge in source pixels}
+     *
      * @param i detection index
-     * @return bottom edge in source pixels
      */
     public float y2(int i) {
         return y2[check(i)];
     }
 
     /**
+     * {@return confidence}
+     *
      * @param i detection index
-     * @return confidence
      */
     public float score(int i) {
         return score[check(i)];
     }
 
     /**
+     * {@return class index}
+     *
      * @param i detection index
-     * @return class index
      */
     public int classId(int i) {
         return classId[check(i)];
     }
 
     /**
+     * {@return class label, or the index as text}
+     *
      * @param i detection index
-     * @return class label, or the index as text
      */
     public String label(int i) {
         int c = classId[check(i)];
@@ -107,24 +116,25 @@ public final class Detections {
     }
 
     /**
+     * {@return track id ({@code >= 1}) when tracking, else 0}
+     *
      * @param i detection index
-     * @return track id ({@code >= 1}) when tracking, else 0
      */
     public long trackId(int i) {
         return trackId[check(i)];
     }
 
-    /** @return width of the source image the boxes refer to */
+    /** {@return width of the source image the boxes refer to} */
     public int sourceWidth() {
         return sourceWidth;
     }
 
-    /** @return height of the source image the boxes refer to */
+    /** {@return height of the source image the boxes refer to} */
     public int sourceHeight() {
         return sourceHeight;
     }
 
-    /** @return a detached copy (allocates; for consumers keeping detections beyond the result's release) */
+    /** {@return a detached copy (allocates; for consumers keeping detections beyond the result's release)} */
     public Detections copy() {
         Detections c = new Detections(x1.length, labels);
         System.arraycopy(x1, 0, c.x1, 0, count);

@@ -1,6 +1,7 @@
 package io.github.streaminfer.task;
 
 import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
@@ -28,21 +29,22 @@ public final class FloatArrayTask implements InferenceTask<float[], FloatVector>
         this.allowNonFinite = allowNonFinite;
     }
 
-    /** @return a task using the model's first input and first output, rejecting non-finite values */
+    /** {@return a task using the model's first input and first output, rejecting non-finite values} */
     public static FloatArrayTask firstInputOutput() {
         return new FloatArrayTask(null, null, false);
     }
 
     /**
+     * {@return the task}
+     *
      * @param inputName  the float32 input to fill
      * @param outputName the float32 output to read
-     * @return the task
      */
     public static FloatArrayTask of(String inputName, String outputName) {
         return new FloatArrayTask(inputName, outputName, false);
     }
 
-    /** @return a copy of this task that passes NaN and infinities through to the model */
+    /** {@return a copy of this task that passes NaN and infinities through to the model} */
     public FloatArrayTask allowingNonFinite() {
         return new FloatArrayTask(inputName, outputName, true);
     }

@@ -12,24 +12,29 @@ public final class FloatVector {
     private float[] data;
     private int length;
 
-    /** @param capacity initial capacity */
+    /**
+     * Creates an empty vector.
+     *
+     * @param capacity initial capacity
+     */
     public FloatVector(int capacity) {
         this.data = new float[capacity];
     }
 
-    /** @return the backing array; only the first {@link #length()} elements are valid */
+    /** {@return the backing array; only the first {@link #length()} elements are valid} */
     public float[] array() {
         return data;
     }
 
-    /** @return the number of valid elements */
+    /** {@return the number of valid elements} */
     public int length() {
         return length;
     }
 
     /**
+     * {@return the element}
+     *
      * @param index element index
-     * @return the element
      */
     public float get(int index) {
         if (index < 0 || index >= length) {
@@ -50,7 +55,7 @@ public final class FloatVector {
         length = newLength;
     }
 
-    /** @return a copy of the valid elements */
+    /** {@return a copy of the valid elements} */
     public float[] toArray() {
         return Arrays.copyOf(data, length);
     }

@@ -19,30 +19,35 @@ public final class ImageFrame {
     }
 
     /**
+     * {@return a frame holding them}
+     *
      * @param bytes encoded image from position to limit (not copied)
-     * @return a frame holding them
      */
     public static ImageFrame encoded(ByteBuffer bytes) {
         return new ImageFrame().setEncoded(bytes);
     }
 
     /**
+     * {@return a frame holding them}
+     *
      * @param bytes encoded image (not copied)
-     * @return a frame holding them
      */
     public static ImageFrame encoded(byte[] bytes) {
         return new ImageFrame().setEncoded(ByteBuffer.wrap(bytes));
     }
 
     /**
+     * {@return a frame holding it}
+     *
      * @param image a decoded image
-     * @return a frame holding it
      */
     public static ImageFrame raw(RawImage image) {
         return new ImageFrame().setRaw(image);
     }
 
     /**
+     * Points this frame at encoded image bytes.
+     *
      * @param bytes encoded image from position to limit (not copied)
      * @return this
      */
@@ -53,6 +58,8 @@ public final class ImageFrame {
     }
 
     /**
+     * Points this frame at a decoded image.
+     *
      * @param image a decoded image
      * @return this
      */
@@ -62,17 +69,17 @@ public final class ImageFrame {
         return this;
     }
 
-    /** @return the encoded bytes, or null if this frame holds a decoded image */
+    /** {@return the encoded bytes, or null if this frame holds a decoded image} */
     public ByteBuffer encoded() {
         return encoded;
     }
 
-    /** @return the decoded image, or null if this frame holds encoded bytes */
+    /** {@return the decoded image, or null if this frame holds encoded bytes} */
     public RawImage raw() {
         return raw;
     }
 
-    /** @return true if the frame holds encoded bytes or a decoded image */
+    /** {@return true if the frame holds encoded bytes or a decoded image} */
     public boolean isSet() {
         return encoded != null || raw != null;
     }

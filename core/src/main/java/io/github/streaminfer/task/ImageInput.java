@@ -1,5 +1,6 @@
 package io.github.streaminfer.task;
 
+import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.image.ImageDecoder;
 import io.github.streaminfer.image.ImageDecoders;
 import io.github.streaminfer.image.ImageGeometry;
@@ -30,6 +31,8 @@ public final class ImageInput {
     private ByteBuffer wrapped;
 
     /**
+     * Creates the image input of a task.
+     *
      * @param spec    the target size, layout and normalisation
      * @param decoder decoder for encoded frames, or null to look one up when the first encoded frame arrives
      */
@@ -38,7 +41,7 @@ public final class ImageInput {
         this.decoder = decoder;
     }
 
-    /** @return the image spec */
+    /** {@return the image spec} */
     public ImageSpec spec() {
         return spec;
     }

@@ -1,6 +1,7 @@
 package io.github.streaminfer.task;
 
 import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
 
@@ -41,7 +42,7 @@ public interface InferenceTask<I, O> {
         return spec.withDynamicDims(1).shape();
     }
 
-    /** @return a fresh, empty result value, later filled by {@link #decode} */
+    /** {@return a fresh, empty result value, later filled by {@link #decode}} */
     O newOutput();
 
     /**

@@ -20,6 +20,8 @@ public final class PolicyObservation {
     }
 
     /**
+     * Sets {@code images}.
+     *
      * @param images one frame per camera, in the order the task's image inputs are configured
      * @return this
      */
@@ -29,6 +31,8 @@ public final class PolicyObservation {
     }
 
     /**
+     * Sets {@code pose}.
+     *
      * @param pose joint positions or end-effector pose, or null
      * @return this
      */
@@ -38,6 +42,8 @@ public final class PolicyObservation {
     }
 
     /**
+     * Sets {@code velocity}.
+     *
      * @param velocity joint or end-effector velocities, or null
      * @return this
      */
@@ -47,6 +53,8 @@ public final class PolicyObservation {
     }
 
     /**
+     * Sets {@code instruction}.
+     *
      * @param instruction what to do, e.g. "pick up the red cube", or null
      * @return this
      */
@@ -55,30 +63,31 @@ public final class PolicyObservation {
         return this;
     }
 
-    /** @return the camera frames */
+    /** {@return the camera frames} */
     public ImageFrame[] images() {
         return images;
     }
 
     /**
+     * {@return that camera's frame, or null if absent}
+     *
      * @param camera camera index
-     * @return that camera's frame, or null if absent
      */
     public ImageFrame image(int camera) {
         return camera < images.length ? images[camera] : null;
     }
 
-    /** @return the pose, or null */
+    /** {@return the pose, or null} */
     public float[] pose() {
         return pose;
     }
 
-    /** @return the velocity, or null */
+    /** {@return the velocity, or null} */
     public float[] velocity() {
         return velocity;
     }
 
-    /** @return the instruction, or null */
+    /** {@return the instruction, or null} */
     public String instruction() {
         return instruction;
     }

@@ -1,6 +1,7 @@
 package io.github.streaminfer.task;
 
 import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.image.ImageDecoder;
 import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageSpec;
@@ -80,7 +81,7 @@ public final class PolicyTask implements InferenceTask<PolicyObservation, Action
         this.tokenizer = b.tokenizer;
     }
 
-    /** @return a builder */
+    /** {@return a builder} */
     public static Builder builder() {
         return new Builder();
     }
@@ -237,6 +238,8 @@ public final class PolicyTask implements InferenceTask<PolicyObservation, Action
         }
 
         /**
+         * Sets {@code decoder}.
+         *
          * @param decoder decoder for encoded frames (default: the best one found when first needed); the task owns it
          *                and closes it when its session closes, so give each task its own
          * @return this
@@ -247,6 +250,8 @@ public final class PolicyTask implements InferenceTask<PolicyObservation, Action
         }
 
         /**
+         * Sets {@code state}.
+         *
          * @param input the float32 [1, S] state input
          * @return this
          */
@@ -256,6 +261,8 @@ public final class PolicyTask implements InferenceTask<PolicyObservation, Action
         }
 
         /**
+         * Sets {@code instruction}.
+         *
          * @param input the int64 [1, L] instruction token input
          * @return this
          */
@@ -265,6 +272,8 @@ public final class PolicyTask implements InferenceTask<PolicyObservation, Action
         }
 
         /**
+         * Sets {@code instruction}.
+         *
          * @param input     the int64 [1, L] instruction token input
          * @param tokenizer how text becomes token ids
          * @return this
@@ -276,6 +285,8 @@ public final class PolicyTask implements InferenceTask<PolicyObservation, Action
         }
 
         /**
+         * Sets {@code action}.
+         *
          * @param output the action output (default: the first output)
          * @return this
          */
@@ -284,7 +295,7 @@ public final class PolicyTask implements InferenceTask<PolicyObservation, Action
             return this;
         }
 
-        /** @return the task */
+        /** {@return the task} */
         public PolicyTask build() {
             if (imageNames.isEmpty() && stateName == null) {
                 throw new IllegalArgumentException("PolicyTask needs at least one image input or a state input");

@@ -39,10 +39,11 @@ public record RawImage(int width, int height, PixelFormat format, byte[] pixels)
     }
 
     /**
+     * {@return the value 0..255}
+     *
      * @param x column
      * @param y row
      * @param c channel in this image's own order (0 for grey)
-     * @return the value 0..255
      */
     public int value(int x, int y, int c) {
         return pixels[(y * width + x) * format.channels() + c] & 0xFF;

@@ -1,6 +1,7 @@
 package io.github.streaminfer.task;
 
 import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Shapes;
 import io.github.streaminfer.tensor.Tensor;
@@ -100,10 +101,11 @@ public final class SignalWindowTask implements InferenceTask<float[], Classifica
     }
 
     /**
+     * {@return a builder}
+     *
      * @param channels samples per frame, {@code >= 1}
      * @param window   frames per window, {@code >= 1}
      * @param hop      new frames between inferences, {@code 1..window}
-     * @return a builder
      */
     public static Builder builder(int channels, int window, int hop) {
         return new Builder(channels, window, hop);
@@ -350,6 +352,8 @@ public final class SignalWindowTask implements InferenceTask<float[], Classifica
         }
 
         /**
+         * Sets {@code layout}.
+         *
          * @param layout channel axis position (default CHANNELS_FIRST)
          * @return this
          */
@@ -359,6 +363,8 @@ public final class SignalWindowTask implements InferenceTask<float[], Classifica
         }
 
         /**
+         * Sets {@code normalization}.
+         *
          * @param normalization per-window normalisation (default NONE)
          * @return this
          */
@@ -380,7 +386,7 @@ public final class SignalWindowTask implements InferenceTask<float[], Classifica
             return this;
         }
 
-        /** @return the task */
+        /** {@return the task} */
         public SignalWindowTask build() {
             return new SignalWindowTask(this);
         }

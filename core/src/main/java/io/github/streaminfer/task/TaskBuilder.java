@@ -19,6 +19,8 @@ abstract class TaskBuilder<B extends TaskBuilder<B>> {
     }
 
     /**
+     * Sets {@code inputName}.
+     *
      * @param name the model input the task writes (default: the first input)
      * @return this
      */
@@ -28,6 +30,8 @@ abstract class TaskBuilder<B extends TaskBuilder<B>> {
     }
 
     /**
+     * Sets {@code outputName}.
+     *
      * @param name the model output the task decodes (default: the first output)
      * @return this
      */
@@ -37,6 +41,8 @@ abstract class TaskBuilder<B extends TaskBuilder<B>> {
     }
 
     /**
+     * Sets {@code labels}.
+     *
      * @param labels class names by index
      * @return this
      */
@@ -59,6 +65,8 @@ abstract class TaskBuilder<B extends TaskBuilder<B>> {
         }
 
         /**
+         * Sets {@code activation}.
+         *
          * @param activation applied to the raw scores (default NONE)
          * @return this
          */
@@ -68,6 +76,8 @@ abstract class TaskBuilder<B extends TaskBuilder<B>> {
         }
 
         /**
+         * Sets {@code topK}.
+         *
          * @param k number of best classes kept, {@code >= 1} (default: 5 for {@link ClassifierTask}, 3 for
          *          {@link SignalWindowTask})
          * @return this

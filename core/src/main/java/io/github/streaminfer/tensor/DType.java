@@ -23,7 +23,7 @@ public enum DType {
         this.byteSize = byteSize;
     }
 
-    /** @return bytes per element */
+    /** {@return bytes per element} */
     public int byteSize() {
         return byteSize;
     }

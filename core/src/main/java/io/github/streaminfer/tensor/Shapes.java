@@ -6,8 +6,9 @@ public final class Shapes {
     }
 
     /**
+     * {@return the product of the dimensions}
+     *
      * @param shape concrete dimensions (all {@code >= 0})
-     * @return the product of the dimensions
      * @throws IllegalArgumentException if a dimension is negative or the product overflows
      */
     public static long elementCount(long[] shape) {
@@ -22,8 +23,9 @@ public final class Shapes {
     }
 
     /**
+     * {@return the shape as {@code [1, 3, 224, 224]}}
+     *
      * @param shape dimensions; {@code -1} prints as {@code ?}
-     * @return the shape as {@code [1, 3, 224, 224]}
      */
     public static String toString(long[] shape) {
         return TensorSpec.shapeString(shape);

@@ -95,29 +95,30 @@ public final class Tensor {
         }
     }
 
-    /** @return the spec this tensor was allocated for */
+    /** {@return the spec this tensor was allocated for} */
     public TensorSpec spec() {
         return spec;
     }
 
-    /** @return the tensor name */
+    /** {@return the tensor name} */
     public String name() {
         return spec.name();
     }
 
-    /** @return the element type */
+    /** {@return the element type} */
     public DType dtype() {
         return spec.dtype();
     }
 
-    /** @return the number of dimensions */
+    /** {@return the number of dimensions} */
     public int rank() {
         return shape.length;
     }
 
     /**
+     * {@return the current size of that dimension}
+     *
      * @param index dimension index
-     * @return the current size of that dimension
      */
     public long dim(int index) {
         return shape[index];
@@ -150,7 +151,7 @@ public final class Tensor {
         return true;
     }
 
-    /** @return a copy of the current shape (allocates; use {@link #dim(int)} on hot paths) */
+    /** {@return a copy of the current shape (allocates; use {@link #dim(int)} on hot paths)} */
     public long[] shape() {
         return shape.clone();
     }
@@ -166,17 +167,17 @@ public final class Tensor {
         return dst;
     }
 
-    /** @return the current element count */
+    /** {@return the current element count} */
     public long elementCount() {
         return elementCount;
     }
 
-    /** @return the current size in bytes */
+    /** {@return the current size in bytes} */
     public long byteSize() {
         return elementCount * spec.dtype().byteSize();
     }
 
-    /** @return bytes the buffer can hold without growing */
+    /** {@return bytes the buffer can hold without growing} */
     public int capacityBytes() {
         return buffer.capacity();
     }
@@ -268,14 +269,17 @@ public final class Tensor {
     }
 
     /**
+     * {@return the float32 element}
+     *
      * @param index element index
-     * @return the float32 element
      */
     public float getFloat(long index) {
         return buffer.getFloat(checkedOffset(index, 4));
     }
 
     /**
+     * Stores one element as float32.
+     *
      * @param index element index
      * @param value value to store as float32
      */
@@ -284,14 +288,17 @@ public final class Tensor {
     }
 
     /**
+     * {@return the int64 element}
+     *
      * @param index element index
-     * @return the int64 element
      */
     public long getLong(long index) {
         return buffer.getLong(checkedOffset(index, 8));
     }
 
     /**
+     * Stores one element as int64.
+     *
      * @param index element index
      * @param value value to store as int64
      */
@@ -300,14 +307,17 @@ public final class Tensor {
     }
 
     /**
+     * {@return the int32 element}
+     *
      * @param index element index
-     * @return the int32 element
      */
     public int getInt(long index) {
         return buffer.getInt(checkedOffset(index, 4));
     }
 
     /**
+     * Stores one element as int32.
+     *
      * @param index element index
      * @param value value to store as int32
      */
@@ -388,7 +398,7 @@ public final class Tensor {
         longs = null;
     }
 
-    /** @return true once {@link #free()} was called */
+    /** {@return true once {@link #free()} was called} */
     public boolean isFreed() {
         return freed;
     }

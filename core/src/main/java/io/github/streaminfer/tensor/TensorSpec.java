@@ -30,44 +30,46 @@ public final class TensorSpec {
     }
 
     /**
+     * {@return the spec}
+     *
      * @param name  tensor name as the model declares it
      * @param dtype element type
      * @param shape dimensions, {@code -1} for dynamic ones
-     * @return the spec
      */
     public static TensorSpec of(String name, DType dtype, long... shape) {
         return new TensorSpec(name, dtype, shape);
     }
 
-    /** @return the tensor's name */
+    /** {@return the tensor's name} */
     public String name() {
         return name;
     }
 
-    /** @return the element type */
+    /** {@return the element type} */
     public DType dtype() {
         return dtype;
     }
 
-    /** @return a copy of the shape; {@code -1} marks dynamic dimensions */
+    /** {@return a copy of the shape; {@code -1} marks dynamic dimensions} */
     public long[] shape() {
         return shape.clone();
     }
 
-    /** @return the number of dimensions */
+    /** {@return the number of dimensions} */
     public int rank() {
         return shape.length;
     }
 
     /**
+     * {@return the size of that dimension, {@code -1} if dynamic}
+     *
      * @param index dimension index
-     * @return the size of that dimension, {@code -1} if dynamic
      */
     public long dim(int index) {
         return shape[index];
     }
 
-    /** @return true if no dimension is dynamic */
+    /** {@return true if no dimension is dynamic} */
     public boolean isStatic() {
         for (long d : shape) {
             if (d == DYNAMIC) {
@@ -78,7 +80,8 @@ public final class TensorSpec {
     }
 
     /**
-     * @return the element count of a static shape
+     * {@return the element count of a static shape}
+     *
      * @throws IllegalStateException if a dimension is dynamic
      */
     public long elementCount() {
@@ -105,8 +108,9 @@ public final class TensorSpec {
     }
 
     /**
+     * {@return true if {@code concrete} has this spec's rank and equals every static dimension}
+     *
      * @param concrete a concrete shape
-     * @return true if {@code concrete} has this spec's rank and equals every static dimension
      */
     public boolean accepts(long[] concrete) {
         if (concrete.length != shape.length) {

@@ -16,7 +16,11 @@ public final class ManualClock implements NanoClock {
         this(TimeUnit.SECONDS.toNanos(1));
     }
 
-    /** @param startNanos initial reading */
+    /**
+     * Creates a clock that reads {@code startNanos} until advanced.
+     *
+     * @param startNanos initial reading
+     */
     public ManualClock(long startNanos) {
         this.now = new AtomicLong(startNanos);
     }
@@ -27,8 +31,9 @@ public final class ManualClock implements NanoClock {
     }
 
     /**
+     * {@return the new reading}
+     *
      * @param nanos how far to move forward, {@code >= 0}
-     * @return the new reading
      */
     public long advance(long nanos) {
         if (nanos < 0) {
@@ -38,9 +43,10 @@ public final class ManualClock implements NanoClock {
     }
 
     /**
+     * {@return the new reading}
+     *
      * @param amount how far to move forward
      * @param unit   unit of {@code amount}
-     * @return the new reading
      */
     public long advance(long amount, TimeUnit unit) {
         return advance(unit.toNanos(amount));

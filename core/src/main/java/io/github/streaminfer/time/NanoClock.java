@@ -12,6 +12,6 @@ public interface NanoClock {
     /** The JVM's monotonic clock, {@link System#nanoTime()}. */
     NanoClock SYSTEM = System::nanoTime;
 
-    /** @return the current time in nanoseconds; only differences are meaningful */
+    /** {@return the current time in nanoseconds; only differences are meaningful} */
     long nanoTime();
 }

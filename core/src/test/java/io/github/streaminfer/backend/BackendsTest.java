@@ -1,5 +1,7 @@
 package io.github.streaminfer.backend;
 
+import io.github.streaminfer.exceptions.BackendUnavailableException;
+import io.github.streaminfer.exceptions.ModelLoadException;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,5 +1,6 @@
 package io.github.streaminfer.image;
 
+import io.github.streaminfer.exceptions.FrameSupersededException;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

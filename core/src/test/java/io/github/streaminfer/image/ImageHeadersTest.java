@@ -1,5 +1,6 @@
 package io.github.streaminfer.image;
 
+import io.github.streaminfer.exceptions.InvalidImageException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;

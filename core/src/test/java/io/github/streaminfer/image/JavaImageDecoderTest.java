@@ -1,5 +1,6 @@
 package io.github.streaminfer.image;
 
+import io.github.streaminfer.exceptions.InvalidImageException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;

@@ -1,5 +1,6 @@
 package io.github.streaminfer.image;
 
+import io.github.streaminfer.exceptions.InvalidImageException;
 import io.github.streaminfer.task.ImageFrame;
 import io.github.streaminfer.task.ImageInput;
 import io.github.streaminfer.task.RawImage;

@@ -1,9 +1,10 @@
 package io.github.streaminfer.task;
 
-import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageSpec;
+import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
@@ -113,7 +114,7 @@ class BuiltInTasksTest {
         assertThat(d.x1(0)).isCloseTo(40f, within(1e-4f));
         assertThat(d.y2(0)).isCloseTo(60f, within(1e-4f));
         assertThat(d.classId(1)).isEqualTo(1);
-        assertThat(DetectionTask.iou(0, 0, 10, 10, 5, 0, 15, 10)).isCloseTo(1f / 3f, within(1e-6f));
+        assertThat(NonMaxSuppression.iou(0, 0, 10, 10, 5, 0, 15, 10)).isCloseTo(1f / 3f, within(1e-6f));
         assertThatThrownBy(() -> DetectionTask.builder(spec).layout(DetectionTask.Layout.YOLOV8).build()
                 .bind(new ModelSignature(List.of(img), List.of(out)))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[1, 4+C, N]");

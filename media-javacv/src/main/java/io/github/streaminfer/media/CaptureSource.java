@@ -1,8 +1,8 @@
 package io.github.streaminfer.media;
 
-import io.github.streaminfer.image.PooledFrame;
-import io.github.streaminfer.image.InvalidImageException;
+import io.github.streaminfer.exceptions.InvalidImageException;
 import io.github.streaminfer.image.PixelFormat;
+import io.github.streaminfer.image.PooledFrame;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_videoio.VideoCapture;
@@ -46,7 +46,7 @@ abstract class CaptureSource extends FrameSource {
         }
     }
 
-    /** @return the reason to give when the capture does not open */
+    /** {@return the reason to give when the capture does not open} */
     abstract String whyNotOpened();
 
     /** Reads the next frame into {@link #grabbed}, or returns false. */

@@ -66,6 +66,8 @@ public abstract class FrameSource implements AutoCloseable {
     private int cursor;
 
     /**
+     * Creates a source; subclasses start nothing in the constructor.
+     *
      * @param config how to read and submit
      */
     protected FrameSource(FrameSourceConfig config) {
@@ -77,33 +79,38 @@ public abstract class FrameSource implements AutoCloseable {
     }
 
     /**
+     * {@return an unopened camera source}
+     *
      * @param index  camera index ({@code /dev/videoN} on Linux)
      * @param config how to read and submit ({@code fps} 0: the camera's own rate)
-     * @return an unopened camera source
      */
     public static FrameSource camera(int index, FrameSourceConfig config) {
         return new CameraSource(index, config);
     }
 
     /**
+     * {@return an unopened video-file source}
+     *
      * @param file   a video file OpenCV can read here (MJPEG AVI with the bundled natives; see the README)
      * @param config how to read and submit
-     * @return an unopened video-file source
      */
     public static FrameSource videoFile(Path file, FrameSourceConfig config) {
         return new VideoFileSource(file, config);
     }
 
     /**
+     * {@return an unopened image-folder source}
+     *
      * @param folder a folder of {@code .jpg}, {@code .jpeg} and {@code .png} files, read in name order
      * @param config how to read and submit
-     * @return an unopened image-folder source
      */
     public static FrameSource imageFolder(Path folder, FrameSourceConfig config) {
         return new ImageFolderSource(folder, config);
     }
 
     /**
+     * Sets {@code errorHandler}.
+     *
      * @param handler receives errors of single frames or files while running (must not throw or block)
      * @return this
      */
@@ -229,7 +236,7 @@ public abstract class FrameSource implements AutoCloseable {
      * submitted {@code poolSize} claims ago, so it is no longer queued as long as the pool is larger than the
      * session's ingress capacity + 1 (it may have been dropped by the session, which is why it is reclaimed). A
      * worker held up between taking a frame from the queue and reading it can still find it reclaimed; it then
-     * skips it ({@link io.github.streaminfer.image.FrameSupersededException}), and never reads a frame being
+     * skips it ({@link io.github.streaminfer.exceptions.FrameSupersededException}), and never reads a frame being
      * rewritten.
      */
     private PooledFrame claim() {
@@ -278,18 +285,18 @@ public abstract class FrameSource implements AutoCloseable {
      */
     protected abstract int read(PooledFrame frame, long sequence);
 
-    /** @return true if it could go back to the first frame */
+    /** {@return true if it could go back to the first frame} */
     protected abstract boolean rewind();
 
     /** Releases native resources; called once on the producer thread, or on the starting thread if open failed. */
     protected abstract void closeSource();
 
-    /** @return true for a live device that must be read at its own rate */
+    /** {@return true for a live device that must be read at its own rate} */
     protected boolean isLive() {
         return false;
     }
 
-    /** @return what this source reads, for messages */
+    /** {@return what this source reads, for messages} */
     protected abstract String describe();
 
     private void closeSourceQuietly() {
@@ -300,7 +307,7 @@ public abstract class FrameSource implements AutoCloseable {
         }
     }
 
-    /** @return the counters now */
+    /** {@return the counters now} */
     public FrameSourceStats stats() {
         Thread t = thread;
         return new FrameSourceStats(read.get(), submitted.get(), dropped.get(), errors.get(),

@@ -57,12 +57,12 @@ public record FrameSourceConfig(String name, double fps, boolean loop, long maxF
         }
     }
 
-    /** @return a builder starting from {@link #DEFAULT} */
+    /** {@return a builder starting from {@link #DEFAULT}} */
     public static Builder builder() {
         return DEFAULT.toBuilder();
     }
 
-    /** @return a builder starting from this config */
+    /** {@return a builder starting from this config} */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.name = name;
@@ -89,6 +89,8 @@ public record FrameSourceConfig(String name, double fps, boolean loop, long maxF
         }
 
         /**
+         * Sets {@code name}.
+         *
          * @param name thread and source name
          * @return this
          */
@@ -98,6 +100,8 @@ public record FrameSourceConfig(String name, double fps, boolean loop, long maxF
         }
 
         /**
+         * Sets {@code fps}.
+         *
          * @param fps frames per second, 0 for as fast as accepted
          * @return this
          */
@@ -107,6 +111,8 @@ public record FrameSourceConfig(String name, double fps, boolean loop, long maxF
         }
 
         /**
+         * Sets {@code loop}.
+         *
          * @param loop restart at the end
          * @return this
          */
@@ -116,6 +122,8 @@ public record FrameSourceConfig(String name, double fps, boolean loop, long maxF
         }
 
         /**
+         * Sets {@code maxFrames}.
+         *
          * @param maxFrames frames to read before stopping, 0 for no limit
          * @return this
          */
@@ -125,6 +133,8 @@ public record FrameSourceConfig(String name, double fps, boolean loop, long maxF
         }
 
         /**
+         * Sets {@code poolSize}.
+         *
          * @param poolSize frames in the reuse pool
          * @return this
          */
@@ -134,6 +144,8 @@ public record FrameSourceConfig(String name, double fps, boolean loop, long maxF
         }
 
         /**
+         * Sets {@code maxEncodedBytes}.
+         *
          * @param bytes largest image file read from a folder
          * @return this
          */
@@ -143,6 +155,8 @@ public record FrameSourceConfig(String name, double fps, boolean loop, long maxF
         }
 
         /**
+         * Sets {@code maxPixels}.
+         *
          * @param pixels largest frame accepted
          * @return this
          */
@@ -151,7 +165,7 @@ public record FrameSourceConfig(String name, double fps, boolean loop, long maxF
             return this;
         }
 
-        /** @return the validated config */
+        /** {@return the validated config} */
         public FrameSourceConfig build() {
             return new FrameSourceConfig(name, fps, loop, maxFrames, poolSize, maxEncodedBytes, maxPixels);
         }

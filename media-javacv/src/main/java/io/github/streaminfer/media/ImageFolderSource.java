@@ -1,10 +1,10 @@
 package io.github.streaminfer.media;
 
-import io.github.streaminfer.image.PooledFrame;
+import io.github.streaminfer.exceptions.InvalidImageException;
 import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageHeaders;
 import io.github.streaminfer.image.ImageSpec;
-import io.github.streaminfer.image.InvalidImageException;
+import io.github.streaminfer.image.PooledFrame;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

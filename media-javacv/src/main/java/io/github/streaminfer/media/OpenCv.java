@@ -17,7 +17,7 @@ final class OpenCv {
     private OpenCv() {
     }
 
-    /** @return null if the natives loaded, else why not */
+    /** {@return null if the natives loaded, else why not} */
     static Throwable loadFailure() {
         if (!checked) {
             synchronized (OpenCv.class) {
@@ -36,7 +36,11 @@ final class OpenCv {
         return cause;
     }
 
-    /** @throws IllegalStateException naming the cause if OpenCV cannot be used here */
+    /**
+     * Loads OpenCV's native libraries once, or throws.
+     *
+     * @throws IllegalStateException naming the cause if OpenCV cannot be used here
+     */
     static void ensureLoaded() {
         Throwable t = loadFailure();
         if (t != null) {

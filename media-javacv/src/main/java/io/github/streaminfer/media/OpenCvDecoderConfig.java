@@ -41,12 +41,12 @@ public record OpenCvDecoderConfig(boolean reducedJpegDecode, boolean scratchFile
      */
     public static final OpenCvDecoderConfig EXACT = new OpenCvDecoderConfig(false, true);
 
-    /** @return a builder starting from {@link #DEFAULT} */
+    /** {@return a builder starting from {@link #DEFAULT}} */
     public static Builder builder() {
         return DEFAULT.toBuilder();
     }
 
-    /** @return a builder starting from this config */
+    /** {@return a builder starting from this config} */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.reducedJpegDecode = reducedJpegDecode;
@@ -63,6 +63,8 @@ public record OpenCvDecoderConfig(boolean reducedJpegDecode, boolean scratchFile
         }
 
         /**
+         * Sets {@code reducedJpegDecode}.
+         *
          * @param on see {@link OpenCvDecoderConfig#reducedJpegDecode()}
          * @return this
          */
@@ -72,6 +74,8 @@ public record OpenCvDecoderConfig(boolean reducedJpegDecode, boolean scratchFile
         }
 
         /**
+         * Sets {@code scratchFileDecode}.
+         *
          * @param on see {@link OpenCvDecoderConfig#scratchFileDecode()}
          * @return this
          */
@@ -80,7 +84,7 @@ public record OpenCvDecoderConfig(boolean reducedJpegDecode, boolean scratchFile
             return this;
         }
 
-        /** @return the config */
+        /** {@return the config} */
         public OpenCvDecoderConfig build() {
             return new OpenCvDecoderConfig(reducedJpegDecode, scratchFileDecode);
         }

@@ -1,11 +1,11 @@
 package io.github.streaminfer.media;
 
+import io.github.streaminfer.exceptions.InvalidImageException;
 import io.github.streaminfer.image.ImageDecoder;
 import io.github.streaminfer.image.ImageFit;
 import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageHeaders;
 import io.github.streaminfer.image.ImageSpec;
-import io.github.streaminfer.image.InvalidImageException;
 import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.image.UnscaledFit;
 import io.github.streaminfer.tensor.DType;
@@ -167,7 +167,7 @@ public final class OpenCvImageDecoder implements ImageDecoder {
         this.scratchDirectory = Objects.requireNonNull(scratchDirectory, "scratchDirectory");
     }
 
-    /** @return how this decoder decodes */
+    /** {@return how this decoder decodes} */
     public OpenCvDecoderConfig config() {
         return config;
     }
@@ -242,17 +242,19 @@ public final class OpenCvImageDecoder implements ImageDecoder {
     }
 
     /**
-     * @return true if the last {@link #decodeInto} call handed its bytes to OpenCV through the scratch file, with
+     * {@return true if the last {@link #decodeInto} call handed its bytes to OpenCV through the scratch file, with
      *         no Java heap allocation ({@link OpenCvDecoderConfig#scratchFileDecode()}); false if it used
-     *         {@code cv::imdecode} (scratch file off or unavailable, a failed write, or no call yet)
+     *         {@code cv::imdecode} (scratch file off or unavailable, a failed write, or no call yet)}
+     *
      */
     public boolean scratchFileInUse() {
         return scratchUsed;
     }
 
     /**
-     * @return why this decoder could not open its scratch file and decodes with {@code cv::imdecode} instead, or
-     *         null (opened, not needed yet, or off)
+     * {@return why this decoder could not open its scratch file and decodes with {@code cv::imdecode} instead, or
+     *         null (opened, not needed yet, or off)}
+     *
      */
     public Throwable scratchFileUnavailabilityCause() {
         return scratchFailure;

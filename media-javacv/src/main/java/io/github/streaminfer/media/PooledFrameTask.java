@@ -17,7 +17,7 @@ import java.util.Objects;
  * {@code PolicyTask}, or any {@code InferenceTask<ImageFrame, O>}): each {@link PooledFrame} is acquired, shown
  * to the wrapped task as an {@link ImageFrame} (encoded bytes in place; raw pixels copied into a reused BGR/RGB
  * array), preprocessed, and released back to its source's pool. A frame its source reclaimed for a newer one before
- * the worker reached it (see {@link io.github.streaminfer.image.FrameSupersededException}) is skipped: the session
+ * the worker reached it (see {@link io.github.streaminfer.exceptions.FrameSupersededException}) is skipped: the session
  * counts it as consumed without a result ({@code buffered}), not as a failure.
  *
  * <pre>{@code
@@ -44,15 +44,16 @@ public final class PooledFrameTask<O> implements InferenceTask<PooledFrame, O> {
     }
 
     /**
+     * {@return the adapter}
+     *
      * @param inner the image task to feed
      * @param <O>   its result type
-     * @return the adapter
      */
     public static <O> PooledFrameTask<O> wrap(InferenceTask<ImageFrame, O> inner) {
         return new PooledFrameTask<>(inner);
     }
 
-    /** @return the wrapped task */
+    /** {@return the wrapped task} */
     public InferenceTask<ImageFrame, O> inner() {
         return inner;
     }

@@ -83,12 +83,12 @@ final class ScratchFile implements AutoCloseable {
         }
     }
 
-    /** @return the name OpenCV opens: {@code /proc/self/fd/N} */
+    /** {@return the name OpenCV opens: {@code /proc/self/fd/N}} */
     BytePointer path() {
         return path;
     }
 
-    /** @return bytes the file holds now, or -1 after a failed write */
+    /** {@return bytes the file holds now, or -1 after a failed write} */
     long size() {
         return size;
     }

@@ -2,10 +2,10 @@ package io.github.streaminfer.media;
 
 import io.github.streaminfer.testkit.TestImages;
 
+import io.github.streaminfer.exceptions.InvalidImageException;
 import io.github.streaminfer.image.ImageDecoder;
 import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageSpec;
-import io.github.streaminfer.image.InvalidImageException;
 import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;

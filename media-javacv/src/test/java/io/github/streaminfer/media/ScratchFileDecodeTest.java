@@ -1,8 +1,8 @@
 package io.github.streaminfer.media;
 
+import io.github.streaminfer.exceptions.InvalidImageException;
 import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageSpec;
-import io.github.streaminfer.image.InvalidImageException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.testkit.TestImages;

@@ -1,6 +1,5 @@
 package io.github.streaminfer.samples;
 
-import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.action.ActionCommand;
 import io.github.streaminfer.action.ActionConfig;
 import io.github.streaminfer.action.ActionController;
@@ -11,13 +10,14 @@ import io.github.streaminfer.action.ControlLoop;
 import io.github.streaminfer.action.Intervention;
 import io.github.streaminfer.action.SafetyConfig;
 import io.github.streaminfer.action.SmoothingConfig;
-import io.github.streaminfer.backend.BackendUnavailableException;
 import io.github.streaminfer.backend.Backends;
 import io.github.streaminfer.backend.InferenceBackend;
 import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
+import io.github.streaminfer.exceptions.BackendUnavailableException;
 import io.github.streaminfer.image.ImageSpec;
+import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.session.IngressPolicy;
 import io.github.streaminfer.session.LatencySnapshot;
 import io.github.streaminfer.session.ProducerMode;
@@ -25,12 +25,12 @@ import io.github.streaminfer.session.SessionConfig;
 import io.github.streaminfer.session.SessionStats;
 import io.github.streaminfer.session.Stage;
 import io.github.streaminfer.session.StreamingInferenceSession;
+import io.github.streaminfer.synthetic.SyntheticModels;
 import io.github.streaminfer.task.ActionChunk;
 import io.github.streaminfer.task.ImageFrame;
 import io.github.streaminfer.task.PolicyObservation;
 import io.github.streaminfer.task.PolicyTask;
 import io.github.streaminfer.task.RawImage;
-import io.github.streaminfer.synthetic.SyntheticModels;
 
 import java.io.PrintStream;
 import java.time.Duration;
@@ -140,7 +140,7 @@ public final class RobotControlDemo {
          * {@return the backend to run on}: the one asked for, or onnx if it is unavailable and not strict.
          *
          * @param notice receives the fallback line
-         * @throws io.github.streaminfer.backend.BackendUnavailableException listing every backend if the id is
+         * @throws io.github.streaminfer.exceptions.BackendUnavailableException listing every backend if the id is
          *                                                                    unknown, or unavailable when strict
          */
         InferenceBackend backend(Consumer<String> notice) {

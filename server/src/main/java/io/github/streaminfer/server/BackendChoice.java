@@ -42,7 +42,7 @@ record BackendChoice(InferenceBackend backend, ModelOptions options, String aske
      *
      * @param o      the command line
      * @param notice receives the fallback line (without a prefix)
-     * @throws io.github.streaminfer.backend.BackendUnavailableException listing every backend if the id is
+     * @throws io.github.streaminfer.exceptions.BackendUnavailableException listing every backend if the id is
      *                                                                    unknown, or unavailable under
      *                                                                    {@code --backend-strict}
      */

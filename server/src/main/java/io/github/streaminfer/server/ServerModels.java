@@ -39,7 +39,7 @@ record ServerModels(InferenceBackend backend, String decoder, LoadedModel policy
      * @param log where to print
      * @param err where the fallback line goes, if {@code --backend} is unavailable
      * @return the models, loaded
-     * @throws io.github.streaminfer.backend.BackendUnavailableException listing every backend if {@code --backend}
+     * @throws io.github.streaminfer.exceptions.BackendUnavailableException listing every backend if {@code --backend}
      *                                                                    is unknown, or unavailable under
      *                                                                    {@code --backend-strict}
      */

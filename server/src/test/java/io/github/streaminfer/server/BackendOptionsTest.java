@@ -2,10 +2,10 @@ package io.github.streaminfer.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.streaminfer.backend.BackendUnavailableException;
 import io.github.streaminfer.backend.Backends;
 import io.github.streaminfer.backend.InferenceBackend;
 import io.github.streaminfer.backend.ModelOptions;
+import io.github.streaminfer.exceptions.BackendUnavailableException;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 

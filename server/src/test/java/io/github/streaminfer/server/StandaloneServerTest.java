@@ -245,7 +245,7 @@ class StandaloneServerTest {
         ServerOptions o = ServerOptions.parse(new String[]{"--port", "0", "--backend", "nosuch"});
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         assertThatThrownBy(() -> StreamingServerMain.start(o, quiet))
-                .isInstanceOf(io.github.streaminfer.backend.BackendUnavailableException.class)
+                .isInstanceOf(io.github.streaminfer.exceptions.BackendUnavailableException.class)
                 .hasMessageContaining("no backend 'nosuch' found")
                 .hasMessageContaining("backends found:")
                 .hasMessageContaining("onnx: available");

@@ -45,7 +45,11 @@ public final class OnnxGraphBuilder {
     private final List<byte[]> outputs = new ArrayList<>();
     private int nodeCount;
 
-    /** @param graphName the graph's name */
+    /**
+     * Starts an empty graph.
+     *
+     * @param graphName the graph's name
+     */
     public OnnxGraphBuilder(String graphName) {
         this.graphName = Objects.requireNonNull(graphName, "graphName");
     }
@@ -148,7 +152,7 @@ public final class OnnxGraphBuilder {
         return this;
     }
 
-    /** @return the serialised ModelProto */
+    /** {@return the serialised ModelProto} */
     public byte[] toBytes() {
         if (inputs.isEmpty() || outputs.isEmpty()) {
             throw new IllegalStateException("graph '" + graphName + "' needs at least one input and one output");
@@ -280,9 +284,10 @@ public final class OnnxGraphBuilder {
         }
 
         /**
+         * {@return an INT attribute}
+         *
          * @param name  attribute name
          * @param value integer value
-         * @return an INT attribute
          */
         public static Attribute i(String name, long value) {
             return new Attribute(message(out -> {
@@ -293,9 +298,10 @@ public final class OnnxGraphBuilder {
         }
 
         /**
+         * {@return a FLOAT attribute}
+         *
          * @param name  attribute name
          * @param value float value
-         * @return a FLOAT attribute
          */
         public static Attribute f(String name, float value) {
             return new Attribute(message(out -> {
@@ -306,9 +312,10 @@ public final class OnnxGraphBuilder {
         }
 
         /**
+         * {@return an INTS attribute}
+         *
          * @param name   attribute name
          * @param values integer values
-         * @return an INTS attribute
          */
         public static Attribute ints(String name, long... values) {
             return new Attribute(message(out -> {
@@ -321,9 +328,10 @@ public final class OnnxGraphBuilder {
         }
 
         /**
+         * {@return a STRING attribute}
+         *
          * @param name  attribute name
          * @param value string value
-         * @return a STRING attribute
          */
         public static Attribute s(String name, String value) {
             return new Attribute(message(out -> {

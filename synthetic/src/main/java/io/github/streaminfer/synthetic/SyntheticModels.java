@@ -41,7 +41,7 @@ public final class SyntheticModels {
         private final float[] w = weights(11, IN * OUT, 2f);
         private final float[] b = weights(12, OUT, 0.5f);
 
-        /** @return the serialised model: input {@code x}, outputs {@code y}, {@code cls} */
+        /** {@return the serialised model: input {@code x}, outputs {@code y}, {@code cls}} */
         public byte[] bytes() {
             return new OnnxGraphBuilder("tiny_mlp")
                     .input("x", DType.FLOAT32, -1, IN)
@@ -56,8 +56,9 @@ public final class SyntheticModels {
         }
 
         /**
+         * {@return the {@value #OUT} values of {@code y}}
+         *
          * @param x one row of {@value #IN} values
-         * @return the {@value #OUT} values of {@code y}
          */
         public float[] y(float[] x) {
             float[] y = new float[OUT];
@@ -90,7 +91,11 @@ public final class SyntheticModels {
         private final float[] w = new float[CHANNELS * CLASSES];
         private final float[] b = weights(22, CLASSES, 0.02f);
 
-        /** @param softmax true to output probabilities, false for logits */
+        /**
+         * Describes the classifier to write.
+         *
+         * @param softmax true to output probabilities, false for logits
+         */
         public EmgClassifier(boolean softmax) {
             this.softmax = softmax;
             float[] noise = weights(21, w.length, 0.1f);
@@ -101,12 +106,12 @@ public final class SyntheticModels {
             }
         }
 
-        /** @return the output name: {@code probabilities} or {@code logits} */
+        /** {@return the output name: {@code probabilities} or {@code logits}} */
         public String outputName() {
             return softmax ? "probabilities" : "logits";
         }
 
-        /** @return the serialised model: input {@code emg} */
+        /** {@return the serialised model: input {@code emg}} */
         public byte[] bytes() {
             OnnxGraphBuilder g = new OnnxGraphBuilder("emg_classifier")
                     .input("emg", DType.FLOAT32, -1, CHANNELS, SAMPLES)
@@ -124,8 +129,9 @@ public final class SyntheticModels {
         }
 
         /**
+         * {@return the model's output for it}
+         *
          * @param window channel-major window, {@code [16][200]} flattened
-         * @return the model's output for it
          */
         public float[] reference(float[] window) {
             double[] logits = new double[CLASSES];
@@ -185,6 +191,8 @@ public final class SyntheticModels {
         private final float[] b;
 
         /**
+         * Describes the policy to write.
+         *
          * @param height   image height
          * @param width    image width
          * @param stateDim state vector length
@@ -202,12 +210,12 @@ public final class SyntheticModels {
             this.b = weights(32, horizon * ACTION_DIM, 0.2f);
         }
 
-        /** @return {@code action} for a single action, {@code actions} for a chunk */
+        /** {@return {@code action} for a single action, {@code actions} for a chunk} */
         public String outputName() {
             return horizon == 1 ? "action" : "actions";
         }
 
-        /** @return the serialised model: inputs {@code image}, {@code state}[, {@code instruction}] */
+        /** {@return the serialised model: inputs {@code image}, {@code state}[, {@code instruction}]} */
         public byte[] bytes() {
             int outDim = horizon * ACTION_DIM;
             OnnxGraphBuilder g = new OnnxGraphBuilder("policy")
@@ -241,10 +249,11 @@ public final class SyntheticModels {
         }
 
         /**
+         * {@return {@code horizon * 7} values, row-major}
+         *
          * @param image       NCHW image, {@code 3*H*W} values
          * @param state       {@code S} values
          * @param instruction {@code L} token ids, or null when the model has no instruction input
-         * @return {@code horizon * 7} values, row-major
          */
         public float[] reference(float[] image, float[] state, long[] instruction) {
             double[] feat = new double[features];
@@ -295,6 +304,8 @@ public final class SyntheticModels {
         private final float[] q;
 
         /**
+         * Describes the detector to write.
+         *
          * @param size image side in pixels
          * @param dims output dims without the batch, e.g. {@code {4 + C, N}} or {@code {N, 6}}
          * @param p    the prediction table, row-major over {@code dims}
@@ -312,7 +323,7 @@ public final class SyntheticModels {
             this.q = q.clone();
         }
 
-        /** @return the serialised model: input {@code images}, output {@code output0} */
+        /** {@return the serialised model: input {@code images}, output {@code output0}} */
         public byte[] bytes() {
             return new OnnxGraphBuilder("detector")
                     .input("images", DType.FLOAT32, 1, 3, size, size)
@@ -327,8 +338,9 @@ public final class SyntheticModels {
         }
 
         /**
+         * {@return the raw output the model computes, row-major}
+         *
          * @param image NCHW image, {@code 3*S*S} values
-         * @return the raw output the model computes, row-major
          */
         public float[] reference(float[] image) {
             double s = 0;

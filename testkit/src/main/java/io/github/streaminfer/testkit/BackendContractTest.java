@@ -1,13 +1,13 @@
 package io.github.streaminfer.testkit;
 
-import io.github.streaminfer.backend.BackendUnavailableException;
 import io.github.streaminfer.backend.Backends;
 import io.github.streaminfer.backend.InferenceBackend;
 import io.github.streaminfer.backend.LoadedModel;
-import io.github.streaminfer.backend.ModelLoadException;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
 import io.github.streaminfer.backend.Tensors;
+import io.github.streaminfer.exceptions.BackendUnavailableException;
+import io.github.streaminfer.exceptions.ModelLoadException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;

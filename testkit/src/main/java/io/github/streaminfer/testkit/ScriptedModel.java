@@ -1,7 +1,7 @@
 package io.github.streaminfer.testkit;
 
-import io.github.streaminfer.backend.InferenceException;
 import io.github.streaminfer.backend.LoadedModel;
+import io.github.streaminfer.exceptions.InferenceException;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
 

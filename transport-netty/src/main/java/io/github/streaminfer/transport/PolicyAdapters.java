@@ -1,11 +1,11 @@
 package io.github.streaminfer.transport;
 
-import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.exceptions.InvalidInputException;
+import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.task.ActionChunk;
 import io.github.streaminfer.task.ImageFrame;
 import io.github.streaminfer.task.InferenceTask;
-import io.github.streaminfer.task.InvalidInputException;
 import io.github.streaminfer.task.PolicyObservation;
 import io.github.streaminfer.task.PolicyTask;
 import io.github.streaminfer.task.RawImage;

@@ -1,9 +1,9 @@
 package io.github.streaminfer.transport;
 
 import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.task.FloatVector;
 import io.github.streaminfer.task.InferenceTask;
-import io.github.streaminfer.task.InvalidInputException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;

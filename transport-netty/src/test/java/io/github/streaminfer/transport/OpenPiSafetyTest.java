@@ -1,6 +1,6 @@
 package io.github.streaminfer.transport;
 
-import io.github.streaminfer.task.InvalidInputException;
+import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.task.RawImage;
 import io.github.streaminfer.transport.internal.ClientText;
 import io.github.streaminfer.transport.internal.Msgpack;

@@ -6,13 +6,13 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import io.github.streaminfer.backend.BackendUnavailableException;
 import io.github.streaminfer.backend.InferenceBackend;
 import io.github.streaminfer.backend.LoadedModel;
-import io.github.streaminfer.backend.ModelLoadException;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
 import io.github.streaminfer.backend.NativeLoaderThread;
+import io.github.streaminfer.exceptions.BackendUnavailableException;
+import io.github.streaminfer.exceptions.ModelLoadException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.TensorSpec;
 import org.slf4j.Logger;
@@ -86,7 +86,8 @@ public final class OnnxBackend implements InferenceBackend {
     }
 
     /**
-     * @return the shared ONNX Runtime environment
+     * {@return the shared ONNX Runtime environment}
+     *
      * @throws BackendUnavailableException if the native library cannot be loaded
      */
     public static OrtEnvironment environment() {
@@ -116,7 +117,7 @@ public final class OnnxBackend implements InferenceBackend {
         }
     }
 
-    /** @return the throwable and its causes, outermost first, e.g. "ExceptionInInitializerError <- IOException: …" */
+    /** {@return the throwable and its causes, outermost first, e.g. "ExceptionInInitializerError <- IOException: …"} */
     static String chain(Throwable t) {
         StringBuilder sb = new StringBuilder();
         java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());

@@ -6,9 +6,9 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import io.github.streaminfer.backend.InferenceException;
 import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.RunGuard;
+import io.github.streaminfer.exceptions.InferenceException;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
 import org.slf4j.Logger;
@@ -82,7 +82,10 @@ public final class OnnxModel implements LoadedModel {
         return name;
     }
 
-    /** @return the execution provider the session runs on: {@code cpu}, {@code cuda}, {@code tensorrt} or {@code openvino} */
+    /**
+     * {@return the execution provider the session runs on: {@code cpu}, {@code cuda}, {@code tensorrt} or
+     * {@code openvino}}
+     */
     public String provider() {
         return provider;
     }
@@ -146,7 +149,7 @@ public final class OnnxModel implements LoadedModel {
         }
     }
 
-    /** @return the number of cached wrapper sets (for tests: one per caller tensor set and thread) */
+    /** {@return the number of cached wrapper sets (for tests: one per caller tensor set and thread)} */
     int bindingCount() {
         return bindings.size();
     }

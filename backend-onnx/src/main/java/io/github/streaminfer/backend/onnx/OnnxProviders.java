@@ -58,8 +58,9 @@ public final class OnnxProviders {
     }
 
     /**
+     * {@return the providers to try, in order}
+     *
      * @param options the model options
-     * @return the providers to try, in order
      * @throws IllegalArgumentException for an unknown provider or device
      */
     public static List<String> resolve(ModelOptions options) {
@@ -160,9 +161,10 @@ public final class OnnxProviders {
     }
 
     /**
+     * {@return TensorRT provider options: fp16, engine cache, timing cache and pass-through keys}
+     *
      * @param options the model options
      * @param device  GPU index
-     * @return TensorRT provider options: fp16, engine cache, timing cache and pass-through keys
      * @throws OrtException if the provider options cannot be created (no TensorRT in this build)
      */
     static OrtTensorRTProviderOptions tensorRtOptions(ModelOptions options, int device) throws OrtException {

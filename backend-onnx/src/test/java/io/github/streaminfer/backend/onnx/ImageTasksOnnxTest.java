@@ -1,23 +1,23 @@
 package io.github.streaminfer.backend.onnx;
 
-import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
+import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.image.ImageSpec;
+import io.github.streaminfer.image.PixelFormat;
 import io.github.streaminfer.session.StreamingInferenceSession;
+import io.github.streaminfer.synthetic.SyntheticModels;
 import io.github.streaminfer.task.ActionChunk;
 import io.github.streaminfer.task.Classification;
 import io.github.streaminfer.task.ClassifierTask;
 import io.github.streaminfer.task.DetectionTask;
 import io.github.streaminfer.task.Detections;
 import io.github.streaminfer.task.ImageFrame;
-import io.github.streaminfer.task.InvalidInputException;
 import io.github.streaminfer.task.PolicyObservation;
 import io.github.streaminfer.task.PolicyTask;
 import io.github.streaminfer.task.RawImage;
 import io.github.streaminfer.testkit.models.RealModel;
-import io.github.streaminfer.synthetic.SyntheticModels;
 import org.junit.jupiter.api.Test;
 
 import java.awt.Color;

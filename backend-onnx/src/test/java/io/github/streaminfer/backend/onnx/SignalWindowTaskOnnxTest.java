@@ -6,14 +6,14 @@ import ai.onnxruntime.OrtSession;
 import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
+import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.session.SessionConfig;
 import io.github.streaminfer.session.StreamingInferenceSession;
+import io.github.streaminfer.synthetic.SyntheticModels.EmgClassifier;
 import io.github.streaminfer.task.Activation;
 import io.github.streaminfer.task.Classification;
-import io.github.streaminfer.task.InvalidInputException;
 import io.github.streaminfer.task.SignalWindowTask;
 import io.github.streaminfer.testkit.models.RealModel;
-import io.github.streaminfer.synthetic.SyntheticModels.EmgClassifier;
 import org.junit.jupiter.api.Test;
 
 import java.nio.FloatBuffer;

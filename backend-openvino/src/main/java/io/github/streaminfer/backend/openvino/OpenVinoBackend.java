@@ -1,10 +1,10 @@
 package io.github.streaminfer.backend.openvino;
 
-import io.github.streaminfer.backend.BackendUnavailableException;
 import io.github.streaminfer.backend.InferenceBackend;
 import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
+import io.github.streaminfer.exceptions.BackendUnavailableException;
 
 import java.nio.file.Path;
 import java.util.Objects;

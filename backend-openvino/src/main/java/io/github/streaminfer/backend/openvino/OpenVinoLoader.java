@@ -2,11 +2,11 @@ package io.github.streaminfer.backend.openvino;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
-import io.github.streaminfer.backend.ModelLoadException;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
 import io.github.streaminfer.backend.openvino.capi.OpenVinoC;
 import io.github.streaminfer.backend.openvino.capi.OvException;
+import io.github.streaminfer.exceptions.ModelLoadException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.TensorSpec;
 

@@ -3,11 +3,11 @@ package io.github.streaminfer.backend.openvino;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
-import io.github.streaminfer.backend.InferenceException;
 import io.github.streaminfer.backend.openvino.capi.OpenVinoC;
 import io.github.streaminfer.backend.openvino.capi.OvException;
 import io.github.streaminfer.backend.openvino.capi.OvShape;
 import io.github.streaminfer.backend.openvino.capi.OvStatus;
+import io.github.streaminfer.exceptions.InferenceException;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
 

@@ -1,11 +1,11 @@
 package io.github.streaminfer.backend.openvino;
 
-import io.github.streaminfer.backend.InferenceException;
 import io.github.streaminfer.backend.LoadedModel;
-import io.github.streaminfer.backend.ModelLoadException;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
 import io.github.streaminfer.backend.Tensors;
+import io.github.streaminfer.exceptions.InferenceException;
+import io.github.streaminfer.exceptions.ModelLoadException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;

@@ -1,9 +1,9 @@
 package io.github.streaminfer.backend.openvino;
 
-import io.github.streaminfer.backend.BackendUnavailableException;
 import io.github.streaminfer.backend.Backends;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
+import io.github.streaminfer.exceptions.BackendUnavailableException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

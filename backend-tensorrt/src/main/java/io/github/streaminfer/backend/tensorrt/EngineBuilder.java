@@ -1,7 +1,7 @@
 package io.github.streaminfer.backend.tensorrt;
 
-import io.github.streaminfer.backend.ModelLoadException;
 import io.github.streaminfer.backend.ModelSource;
+import io.github.streaminfer.exceptions.ModelLoadException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.TensorSpec;
 import org.bytedeco.javacpp.BytePointer;
@@ -49,12 +49,13 @@ final class EngineBuilder {
     }
 
     /**
+     * {@return the serialized engine}
+     *
      * @param source  the model, for messages and its file path
      * @param onnx    the ONNX bytes
      * @param options the settings
      * @param device  the GPU the engine is for
      * @param version the TensorRT version
-     * @return the serialized engine
      */
     static byte[] buildOrLoad(ModelSource source, byte[] onnx, TensorRtOptions options, DeviceInfo device,
                               String version) {

@@ -56,13 +56,14 @@ public record EngineCacheKey(String modelSha256, String tensorRtVersion, String 
     }
 
     /**
+     * {@return the key}
+     *
      * @param model   the ONNX model bytes
      * @param version TensorRT version
      * @param gpu     device name
      * @param cc      compute capability {@code major.minor}
      * @param options the load settings (precision, int8, workspace)
      * @param profile the resolved profile
-     * @return the key
      */
     public static EngineCacheKey of(byte[] model, String version, String gpu, String cc, TensorRtOptions options,
                                     Map<String, ProfileShapes.Profile> profile) {
@@ -71,8 +72,9 @@ public record EngineCacheKey(String modelSha256, String tensorRtVersion, String 
     }
 
     /**
+     * {@return its sha256, lower-case hex}
+     *
      * @param bytes data to hash
-     * @return its sha256, lower-case hex
      */
     public static String sha256(byte[] bytes) {
         try {
@@ -82,7 +84,7 @@ public record EngineCacheKey(String modelSha256, String tensorRtVersion, String 
         }
     }
 
-    /** @return every field in a fixed order, one {@code name=value} per line; what {@link #hash()} hashes */
+    /** {@return every field in a fixed order, one {@code name=value} per line; what {@link #hash()} hashes} */
     public String canonical() {
         StringBuilder sb = new StringBuilder();
         sb.append("format=").append(FORMAT_VERSION).append('\n');
@@ -97,14 +99,15 @@ public record EngineCacheKey(String modelSha256, String tensorRtVersion, String 
         return sb.toString();
     }
 
-    /** @return sha256 of {@link #canonical()}, lower-case hex */
+    /** {@return sha256 of {@link #canonical()}, lower-case hex} */
     public String hash() {
         return sha256(canonical().getBytes(StandardCharsets.UTF_8));
     }
 
     /**
+     * {@return {@code <model file stem>-<first 20 hex digits of the hash>.engine}, with only {@code [A-Za-z0-9._-]}}
+     *
      * @param modelName the model's name or path, for a readable file name
-     * @return {@code <model file stem>-<first 20 hex digits of the hash>.engine}, with only {@code [A-Za-z0-9._-]}
      */
     public String fileName(String modelName) {
         String base = Path.of(modelName.isBlank() ? "model" : modelName).getFileName().toString();

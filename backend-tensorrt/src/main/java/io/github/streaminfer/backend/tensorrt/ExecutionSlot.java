@@ -1,7 +1,7 @@
 package io.github.streaminfer.backend.tensorrt;
 
-import io.github.streaminfer.backend.InferenceException;
-import io.github.streaminfer.backend.ModelLoadException;
+import io.github.streaminfer.exceptions.InferenceException;
+import io.github.streaminfer.exceptions.ModelLoadException;
 import io.github.streaminfer.tensor.Shapes;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
@@ -274,7 +274,7 @@ final class ExecutionSlot {
         }
     }
 
-    /** @return whether runs replay a captured CUDA graph */
+    /** {@return whether runs replay a captured CUDA graph} */
     boolean usesGraph() {
         return graphExec != null;
     }

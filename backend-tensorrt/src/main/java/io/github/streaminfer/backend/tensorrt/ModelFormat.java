@@ -12,8 +12,9 @@ public enum ModelFormat {
     ENGINE;
 
     /**
+     * {@return the format}
+     *
      * @param text {@code auto}, {@code onnx} or {@code engine}
-     * @return the format
      * @throws IllegalArgumentException naming the value and what is allowed
      */
     static ModelFormat parse(String text) {

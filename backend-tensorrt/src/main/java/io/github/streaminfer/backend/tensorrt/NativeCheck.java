@@ -115,8 +115,9 @@ final class NativeCheck {
     }
 
     /**
+     * {@return e.g. {@code cudaErrorNoDevice (100): no CUDA-capable device is detected}}
+     *
      * @param rc a CUDA runtime status
-     * @return e.g. {@code cudaErrorNoDevice (100): no CUDA-capable device is detected}
      */
     static String cudaError(int rc) {
         try {
@@ -132,9 +133,10 @@ final class NativeCheck {
     private static final Pattern NOT_FOUND = Pattern.compile("([A-Za-z0-9_.+-]+\\.so[0-9.]*): cannot open shared object file");
 
     /**
+     * {@return ": libcuda.so.1 is missing (the NVIDIA driver)" for the first library the dynamic linker could not find
+     *     anywhere in the causes, or "" when none is named}
+     *
      * @param t a failure to load native code
-     * @return ": libcuda.so.1 is missing (the NVIDIA driver)" for the first library the dynamic linker could not find
-     *     anywhere in the causes, or "" when none is named
      */
     static String missing(Throwable t) {
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -154,7 +156,7 @@ final class NativeCheck {
         return ": " + found + " is missing" + what;
     }
 
-    /** @return the throwable and its causes, outermost first, e.g. "UnsatisfiedLinkError: … <- …" */
+    /** {@return the throwable and its causes, outermost first, e.g. "UnsatisfiedLinkError: … <- …"} */
     static String chain(Throwable t) {
         StringBuilder sb = new StringBuilder();
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());

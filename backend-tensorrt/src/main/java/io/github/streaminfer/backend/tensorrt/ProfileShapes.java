@@ -139,7 +139,7 @@ public record ProfileShapes(Map<String, long[]> min, Map<String, long[]> opt, Ma
                 + "with every dimension >= 1, e.g. x:1x3x48x192");
     }
 
-    /** @return true if no shapes were given */
+    /** {@return true if no shapes were given} */
     public boolean isEmpty() {
         return min.isEmpty();
     }
@@ -256,19 +256,19 @@ public record ProfileShapes(Map<String, long[]> min, Map<String, long[]> opt, Ma
             max = max.clone();
         }
 
-        /** @return a copy of the minimum shape */
+        /** {@return a copy of the minimum shape} */
         @Override
         public long[] min() {
             return min.clone();
         }
 
-        /** @return a copy of the optimum shape */
+        /** {@return a copy of the optimum shape} */
         @Override
         public long[] opt() {
             return opt.clone();
         }
 
-        /** @return a copy of the maximum shape */
+        /** {@return a copy of the maximum shape} */
         @Override
         public long[] max() {
             return max.clone();

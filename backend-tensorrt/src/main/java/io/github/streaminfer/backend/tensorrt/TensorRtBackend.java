@@ -2,9 +2,9 @@ package io.github.streaminfer.backend.tensorrt;
 
 import io.github.streaminfer.backend.InferenceBackend;
 import io.github.streaminfer.backend.LoadedModel;
-import io.github.streaminfer.backend.ModelLoadException;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
+import io.github.streaminfer.exceptions.ModelLoadException;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.tensorrt.global.nvinfer;
 import org.bytedeco.tensorrt.nvinfer.ICudaEngine;
@@ -65,12 +65,12 @@ public final class TensorRtBackend implements InferenceBackend {
         return NativeCheck.result().cause();
     }
 
-    /** @return how long the availability check took, in nanoseconds (it runs once) */
+    /** {@return how long the availability check took, in nanoseconds (it runs once)} */
     public long availabilityCheckNanos() {
         return NativeCheck.result().decideNanos();
     }
 
-    /** @return the TensorRT library version, e.g. {@code 10.15.1}, or null if unavailable */
+    /** {@return the TensorRT library version, e.g. {@code 10.15.1}, or null if unavailable} */
     public String tensorRtVersion() {
         return NativeCheck.result().tensorRtVersion();
     }

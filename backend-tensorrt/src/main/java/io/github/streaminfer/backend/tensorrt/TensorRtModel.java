@@ -1,9 +1,9 @@
 package io.github.streaminfer.backend.tensorrt;
 
 import io.github.streaminfer.backend.LoadedModel;
-import io.github.streaminfer.backend.ModelLoadException;
 import io.github.streaminfer.backend.RunGuard;
 import io.github.streaminfer.backend.Tensors;
+import io.github.streaminfer.exceptions.ModelLoadException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Shapes;
 import io.github.streaminfer.tensor.Tensor;
@@ -136,22 +136,24 @@ public final class TensorRtModel implements LoadedModel {
     }
 
     /**
+     * {@return the smallest shape the engine's profile accepts for it}
+     *
      * @param input input index
-     * @return the smallest shape the engine's profile accepts for it
      */
     public long[] minShape(int input) {
         return minShape[input].clone();
     }
 
     /**
+     * {@return the largest shape the engine's profile accepts for it; buffers are sized for it}
+     *
      * @param input input index
-     * @return the largest shape the engine's profile accepts for it; buffers are sized for it
      */
     public long[] maxShape(int input) {
         return maxShape[input].clone();
     }
 
-    /** @return the GPU, e.g. {@code NVIDIA H100 80GB HBM3 (9.0) cuda:0} */
+    /** {@return the GPU, e.g. {@code NVIDIA H100 80GB HBM3 (9.0) cuda:0}} */
     public String deviceDescription() {
         return device.name() + " (" + device.computeCapability() + ") cuda:" + device.index();
     }

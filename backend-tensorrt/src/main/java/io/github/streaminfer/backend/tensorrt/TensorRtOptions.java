@@ -143,8 +143,9 @@ public record TensorRtOptions(int deviceIndex, String precision, boolean int8Qua
     }
 
     /**
+     * {@return its CUDA device ordinal}
+     *
      * @param device a {@link ModelOptions#device()} string
-     * @return its CUDA device ordinal
      * @throws IllegalArgumentException if it is not an NVIDIA GPU device string
      */
     static int deviceIndex(String device) {
@@ -236,12 +237,12 @@ public record TensorRtOptions(int deviceIndex, String precision, boolean int8Qua
         return b;
     }
 
-    /** @return a builder with the defaults */
+    /** {@return a builder with the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return a builder starting from these settings */
+    /** {@return a builder starting from these settings} */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.deviceIndex = deviceIndex;
@@ -272,6 +273,8 @@ public record TensorRtOptions(int deviceIndex, String precision, boolean int8Qua
         }
 
         /**
+         * Sets {@code deviceIndex}.
+         *
          * @param index CUDA device ordinal, {@code >= 0}
          * @return this
          */
@@ -281,6 +284,8 @@ public record TensorRtOptions(int deviceIndex, String precision, boolean int8Qua
         }
 
         /**
+         * Sets {@code precision}.
+         *
          * @param precision {@code fp32}, {@code fp16} or {@code int8}
          * @return this
          */
@@ -290,6 +295,8 @@ public record TensorRtOptions(int deviceIndex, String precision, boolean int8Qua
         }
 
         /**
+         * Sets {@code int8Quantized}.
+         *
          * @param quantized whether the ONNX model carries Q/DQ nodes (needed for int8)
          * @return this
          */
@@ -299,6 +306,8 @@ public record TensorRtOptions(int deviceIndex, String precision, boolean int8Qua
         }
 
         /**
+         * Sets {@code workspaceBytes}.
+         *
          * @param bytes workspace pool limit, 0 for TensorRT's default
          * @return this
          */
@@ -308,6 +317,8 @@ public record TensorRtOptions(int deviceIndex, String precision, boolean int8Qua
         }
 
         /**
+         * Sets {@code shapes}.
+         *
          * @param shapes optimisation profile shapes
          * @return this
          */
@@ -317,6 +328,8 @@ public record TensorRtOptions(int deviceIndex, String precision, boolean int8Qua
         }
 
         /**
+         * Sets {@code cacheDir}.
+         *
          * @param dir engine cache directory, null to disable the cache
          * @return this
          */
@@ -326,6 +339,8 @@ public record TensorRtOptions(int deviceIndex, String precision, boolean int8Qua
         }
 
         /**
+         * Sets {@code timingCache}.
+         *
          * @param file timing cache file, null to disable it
          * @return this
          */
@@ -335,6 +350,8 @@ public record TensorRtOptions(int deviceIndex, String precision, boolean int8Qua
         }
 
         /**
+         * Sets {@code cudaGraph}.
+         *
          * @param capture whether to capture CUDA graphs (static shapes only)
          * @return this
          */
@@ -344,6 +361,8 @@ public record TensorRtOptions(int deviceIndex, String precision, boolean int8Qua
         }
 
         /**
+         * Sets {@code format}.
+         *
          * @param format how to read the model bytes
          * @return this
          */
@@ -352,14 +371,14 @@ public record TensorRtOptions(int deviceIndex, String precision, boolean int8Qua
             return this;
         }
 
-        /** @return the validated settings */
+        /** {@return the validated settings} */
         public TensorRtOptions build() {
             return new TensorRtOptions(deviceIndex, precision, int8Quantized, workspaceBytes, shapes, cacheDir,
                     timingCache, cudaGraph, format);
         }
     }
 
-    /** @return the settings as {@code key=value} text for messages and logs */
+    /** {@return the settings as {@code key=value} text for messages and logs} */
     @Override
     public String toString() {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -61,7 +61,7 @@ final class TrtLogger extends ILogger {
         }
     }
 
-    /** @return a mark to pass to {@link #errorsSince(long)} */
+    /** {@return a mark to pass to {@link #errorsSince(long)}} */
     long mark() {
         synchronized (errors) {
             return logged;
@@ -69,8 +69,9 @@ final class TrtLogger extends ILogger {
     }
 
     /**
+     * {@return the errors logged since, joined with "; ", or "no error logged"}
+     *
      * @param mark from {@link #mark()}
-     * @return the errors logged since, joined with "; ", or "no error logged"
      */
     String errorsSince(long mark) {
         List<String> copy;

@@ -12,8 +12,9 @@ final class TrtTypes {
     }
 
     /**
+     * {@return the matching dtype, or null if StreamInfer has none (int8, fp8, bf16, int4, fp4, e8m0)}
+     *
      * @param type a TensorRT data type
-     * @return the matching dtype, or null if StreamInfer has none (int8, fp8, bf16, int4, fp4, e8m0)
      */
     static DType dtype(nvinfer.DataType type) {
         // enums coming back from native code are matched by value: intern() returns the canonical constant
@@ -29,8 +30,9 @@ final class TrtTypes {
     }
 
     /**
+     * {@return the TensorRT data type of the same layout}
+     *
      * @param dtype a StreamInfer dtype
-     * @return the TensorRT data type of the same layout
      */
     static nvinfer.DataType trt(DType dtype) {
         return switch (dtype) {
@@ -44,8 +46,9 @@ final class TrtTypes {
     }
 
     /**
+     * {@return its element size in bytes; 0 for sub-byte types (int4, fp4)}
+     *
      * @param type a TensorRT data type
-     * @return its element size in bytes; 0 for sub-byte types (int4, fp4)
      */
     static int byteSize(nvinfer.DataType type) {
         return switch (type.intern()) {
@@ -57,7 +60,7 @@ final class TrtTypes {
         };
     }
 
-    /** @return the dtypes StreamInfer supports, for messages */
+    /** {@return the dtypes StreamInfer supports, for messages} */
     static String supported() {
         return "float32 (kFLOAT), float16 (kHALF), int32, int64, uint8, bool";
     }

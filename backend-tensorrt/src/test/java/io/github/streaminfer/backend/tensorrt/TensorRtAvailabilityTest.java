@@ -1,10 +1,10 @@
 package io.github.streaminfer.backend.tensorrt;
 
-import io.github.streaminfer.backend.BackendUnavailableException;
 import io.github.streaminfer.backend.Backends;
 import io.github.streaminfer.backend.InferenceBackend;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
+import io.github.streaminfer.exceptions.BackendUnavailableException;
 import io.github.streaminfer.synthetic.SyntheticModels;
 import org.junit.jupiter.api.Test;
 

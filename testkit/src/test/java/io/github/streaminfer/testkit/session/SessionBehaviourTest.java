@@ -1,7 +1,8 @@
 package io.github.streaminfer.testkit.session;
 
-import io.github.streaminfer.backend.InferenceException;
 import io.github.streaminfer.concurrent.IdleStrategy;
+import io.github.streaminfer.exceptions.InferenceException;
+import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.session.InferenceResult;
 import io.github.streaminfer.session.IngressPolicy;
 import io.github.streaminfer.session.ProducerMode;
@@ -14,7 +15,6 @@ import io.github.streaminfer.session.SubmitStatus;
 import io.github.streaminfer.session.WorkerPool;
 import io.github.streaminfer.task.FloatArrayTask;
 import io.github.streaminfer.task.FloatVector;
-import io.github.streaminfer.task.InvalidInputException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.testkit.ScriptedModel;
 import io.github.streaminfer.time.ManualClock;

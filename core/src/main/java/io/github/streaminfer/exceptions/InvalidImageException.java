@@ -1,6 +1,4 @@
-package io.github.streaminfer.image;
-
-import io.github.streaminfer.task.InvalidInputException;
+package io.github.streaminfer.exceptions;
 
 /**
  * Encoded image bytes that cannot or must not be decoded: not an image, truncated, corrupt, or larger than the
@@ -9,7 +7,11 @@ import io.github.streaminfer.task.InvalidInputException;
 public class InvalidImageException extends InvalidInputException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message what is wrong with the image */
+    /**
+     * Creates the exception.
+     *
+     * @param message what is wrong with the image
+     */
     public InvalidImageException(String message) {
         super(message);
     }

@@ -1,10 +1,12 @@
-package io.github.streaminfer.backend;
+package io.github.streaminfer.exceptions;
 
 /** A backend failed while running a model; the model stays usable. */
 public class InferenceException extends StreamInferException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * Creates the exception with its cause.
+     *
      * @param message what went wrong
      * @param cause   the underlying failure, may be null
      */
@@ -12,7 +14,11 @@ public class InferenceException extends StreamInferException {
         super(message, cause);
     }
 
-    /** @param message what went wrong */
+    /**
+     * Creates the exception.
+     *
+     * @param message what went wrong
+     */
     public InferenceException(String message) {
         super(message);
     }

@@ -1,10 +1,12 @@
-package io.github.streaminfer.backend;
+package io.github.streaminfer.exceptions;
 
 /** Base class of StreamInfer's runtime exceptions. */
 public class StreamInferException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * Creates the exception with its cause.
+     *
      * @param message what went wrong
      * @param cause   the underlying failure, may be null
      */
@@ -12,7 +14,11 @@ public class StreamInferException extends RuntimeException {
         super(message, cause);
     }
 
-    /** @param message what went wrong */
+    /**
+     * Creates the exception.
+     *
+     * @param message what went wrong
+     */
     public StreamInferException(String message) {
         super(message);
     }

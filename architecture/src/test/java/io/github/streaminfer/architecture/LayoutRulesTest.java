@@ -1,0 +1,39 @@
+package io.github.streaminfer.architecture;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The layout rules catch what they are meant to catch: each fails on a fixture that breaks it, passes on one that does not. */
+class LayoutRulesTest {
+    private static final String FIXTURE = "io.github.streaminfer.architecture.fixture";
+
+    private static JavaClasses classes(String subpackage) {
+        return new ClassFileImporter().importPackages(FIXTURE + "." + subpackage);
+    }
+
+    @Test
+    void cycleRuleFailsOnTwoPackagesThatImportEachOther() {
+        assertThat(LayoutRules.noPackageCycles(FIXTURE + ".cycle").evaluate(classes("cycle")).hasViolation()).isTrue();
+    }
+
+    @Test
+    void cycleRulePassesOnPackagesThatDependOneWay() {
+        assertThat(LayoutRules.noPackageCycles(FIXTURE + ".layered").evaluate(classes("layered")).hasViolation())
+                .isFalse();
+    }
+
+    @Test
+    void importRuleFailsOnAClassThatUsesABackendSubpackage() {
+        assertThat(LayoutRules.mustNotImport("no backend", FIXTURE + ".layered.backend.*..")
+                .evaluate(classes("leaky")).hasViolation()).isTrue();
+    }
+
+    @Test
+    void importRulePassesOnClassesThatUseNoBackend() {
+        assertThat(LayoutRules.mustNotImport("no backend", FIXTURE + ".layered.backend.*..")
+                .evaluate(classes("layered.high")).hasViolation()).isFalse();
+    }
+}
