@@ -1,6 +1,6 @@
 package io.github.streaminfer.backend.remote;
 
-import io.github.streaminfer.backend.ModelLoadException;
+import io.github.streaminfer.exceptions.ModelLoadException;
 import io.github.streaminfer.backend.ModelSignature;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Shapes;

@@ -1,9 +1,9 @@
 package io.github.streaminfer.backend.remote;
 
-import io.github.streaminfer.backend.BackendUnavailableException;
+import io.github.streaminfer.exceptions.BackendUnavailableException;
 import io.github.streaminfer.backend.InferenceBackend;
 import io.github.streaminfer.backend.LoadedModel;
-import io.github.streaminfer.backend.ModelLoadException;
+import io.github.streaminfer.exceptions.ModelLoadException;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSignature;
 import io.github.streaminfer.backend.ModelSource;

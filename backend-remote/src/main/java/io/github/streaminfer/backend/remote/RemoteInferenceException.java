@@ -1,6 +1,6 @@
 package io.github.streaminfer.backend.remote;
 
-import io.github.streaminfer.backend.InferenceException;
+import io.github.streaminfer.exceptions.InferenceException;
 
 /**
  * A call to the inference server failed; {@link #reason()} says how, the message says it in words with the

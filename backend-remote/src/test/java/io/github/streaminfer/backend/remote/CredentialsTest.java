@@ -1,7 +1,7 @@
 package io.github.streaminfer.backend.remote;
 
 import io.github.streaminfer.backend.LoadedModel;
-import io.github.streaminfer.backend.ModelLoadException;
+import io.github.streaminfer.exceptions.ModelLoadException;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
 import io.github.streaminfer.backend.Tensors;

@@ -1,8 +1,8 @@
 package io.github.streaminfer.backend.remote;
 
-import io.github.streaminfer.backend.BackendUnavailableException;
+import io.github.streaminfer.exceptions.BackendUnavailableException;
 import io.github.streaminfer.backend.LoadedModel;
-import io.github.streaminfer.backend.ModelLoadException;
+import io.github.streaminfer.exceptions.ModelLoadException;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
 import io.github.streaminfer.backend.remote.RemoteInferenceException.Reason;

@@ -1,6 +1,6 @@
 package io.github.streaminfer.backend.remote;
 
-import io.github.streaminfer.backend.BackendUnavailableException;
+import io.github.streaminfer.exceptions.BackendUnavailableException;
 import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
