@@ -1,0 +1,63 @@
+package io.github.streaminfer.transport.internal;
+
+import java.util.List;
+
+/**
+ * Mounts the browser side on a server: the pages, the sign-in, the dashboard feed, and, with a detection endpoint,
+ * the camera tap on its WebSocket and the viewer WebSocket.
+ *
+ * <p><b>Note:</b> called once, while the server is built.
+ */
+public final class BrowserPages {
+    private BrowserPages() {
+    }
+
+    /**
+     * {@return the detection WebSocket route with the camera tap (adaptive feedback, viewer fan-out) in front of it}
+     *
+     * @param detection the detection route
+     * @param hub       the viewer fan-out
+     */
+    public static Router.WsRoute cameraRoute(Router.WsRoute detection, ViewerHub hub) {
+        Router.PreCheck check = detection.check();
+        return new Router.WsRoute(detection.path(), detection.name(), () -> CameraTap.install(
+                detection.handler().get(), hub, CameraTap.Bounds.DEFAULT), (ctx, req, query) -> {
+                    var h = check == null ? detection.handler().get() : check.admit(ctx, req, query);
+                    return h == null ? null : CameraTap.install(h, hub, CameraTap.Bounds.DEFAULT);
+                });
+    }
+
+    /**
+     * {@return the viewer WebSocket route}
+     *
+     * @param server server state
+     * @param hub    the viewer fan-out
+     */
+    public static Router.WsRoute viewerRoute(ServerContext server, ViewerHub hub) {
+        return new Router.WsRoute(ViewerHandler.PATH, "viewer", () -> null, ViewerHandler.admit(server, hub));
+    }
+
+    /**
+     * Adds the pages, sign-in and dashboard routes, and their lines in the endpoint list.
+     *
+     * @param http      the server's HTTP routes
+     * @param described the endpoint list ({scheme, path, description})
+     * @param server    server state
+     * @param login     the sign-in
+     * @param hub       the viewer fan-out, or null without a detection endpoint
+     * @param scheme    {@code http} or {@code https}
+     */
+    public static void addRoutes(List<Router.HttpRoutes> http, List<String[]> described, ServerContext server,
+                                 BrowserLogin login, ViewerHub hub, String scheme) {
+        http.add(new StaticPages().routes());
+        http.add(login.routes());
+        http.add(new DashboardFeed(server, hub).routes());
+        described.add(new String[]{scheme, "/", "dashboard (browsers; other clients get this list)"});
+        if (hub != null) {
+            described.add(new String[]{scheme, "/camera", "camera streamer page (adaptive streaming)"});
+            described.add(new String[]{scheme, "/viewer", "camera viewer page (annotated frames)"});
+        }
+        described.add(new String[]{scheme, "/dashboard/events", "dashboard statistics (SSE)"});
+        described.add(new String[]{scheme, "/auth/login", "browser sign-in: key once in X-API-Key, then a cookie"});
+    }
+}
