@@ -81,7 +81,9 @@ public final class CameraTap extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (msg instanceof TextWebSocketFrame t && contains(t.content(), "frame_metadata")) {
-            JsonNode n = parse(t.content());
+            // the frame's id and size matter only while someone watches: otherwise nothing is parsed here
+            JsonNode n = sessionId != null && hub.watched(sessionId) ? parse(t.content()) : null;
+            pendingId = null;
             if (n != null) {
                 JsonNode id = n.has("frame_id") ? n.get("frame_id") : n.get("frameNumber");
                 pendingId = id == null ? null : id.asText();
@@ -106,7 +108,11 @@ public final class CameraTap extends ChannelDuplexHandler {
             ByteBuf c = t.content();
             if (contains(c, "detection_result")) {
                 answered++;
-                result(parse(c));
+                if (images.isEmpty()) {
+                    feedback.result(number(c, "\"processing_time_ms\":"));
+                } else {
+                    result(parse(c));
+                }
             } else if (contains(c, "\"error\"") && contains(c, "frame_id")) {
                 answered++;
                 if (contains(c, "Frame queue full")) {
@@ -180,6 +186,35 @@ public final class CameraTap extends ChannelDuplexHandler {
             return true;
         }
         return false;
+    }
+
+    /** The JSON number after a key, without parsing the message; 0 if absent. */
+    private static double number(ByteBuf buf, String key) {
+        byte[] needle = key.getBytes(StandardCharsets.US_ASCII);
+        int end = buf.writerIndex() - needle.length;
+        outer:
+        for (int i = buf.readerIndex(); i <= end; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (buf.getByte(i + j) != needle[j]) {
+                    continue outer;
+                }
+            }
+            int from = i + needle.length;
+            int to = from;
+            while (to < buf.writerIndex()) {
+                byte b = buf.getByte(to);
+                if ((b < '0' || b > '9') && b != '.' && b != '-' && b != 'e' && b != 'E' && b != '+' && b != ' ') {
+                    break;
+                }
+                to++;
+            }
+            try {
+                return Double.parseDouble(buf.toString(from, to - from, StandardCharsets.US_ASCII).trim());
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+        return 0;
     }
 
     private static JsonNode parse(ByteBuf buf) {
