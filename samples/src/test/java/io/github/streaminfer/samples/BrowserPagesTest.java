@@ -31,7 +31,7 @@ class BrowserPagesTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
 
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    @Timeout(value = 480, unit = TimeUnit.SECONDS)
     void pagesWorkInChromiumWhileTheEmgSampleStreamsAndTheCameraAdaptsToASlowedServer() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM), "Debian's chromium is not installed (.ci/run installs it)");
         Path work = Path.of("target", "browser-test");
@@ -51,7 +51,7 @@ class BrowserPagesTest {
             }, "emg-sample-stream");
             sample.setDaemon(true);
             sample.start();
-            List<String> lines = run(work, 150, List.of("node", "pages.mjs"), line -> {
+            List<String> lines = run(work, 300, List.of("node", "pages.mjs"), line -> {
                 if (line.startsWith("@slow ")) {
                     server.slowDetector(Long.parseLong(line.substring(6).trim()));
                 } else if (line.equals("@fast")) {
@@ -68,7 +68,8 @@ class BrowserPagesTest {
     private static List<String> run(Path dir, int timeoutSeconds, List<String> command,
                                     java.util.function.Consumer<String> onLine, String... env)
             throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().put("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         for (int i = 0; i < env.length; i += 2) {
             pb.environment().put(env[i], env[i + 1]);
