@@ -2,6 +2,8 @@ package io.github.streaminfer.transport.internal;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -93,8 +95,12 @@ public final class StaticPages {
         res.headers().set("Referrer-Policy", "no-referrer");
         res.headers().set("Content-Security-Policy", CSP);
         HttpUtil.setContentLength(res, page.bytes.length);
-        HttpUtil.setKeepAlive(res, HttpUtil.isKeepAlive(req));
-        ch.writeAndFlush(res);
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        HttpUtil.setKeepAlive(res, keepAlive);
+        ChannelFuture f = ch.writeAndFlush(res);
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
         return true;
     }
 
