@@ -45,7 +45,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -75,7 +76,7 @@ public class ViewerFanOutBenchmark {
     private StreamingServer server;
     private WebSocket producer;
     private final List<WebSocket> watching = new ArrayList<>();
-    private final SynchronousQueue<String> replies = new SynchronousQueue<>();
+    private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
     private byte[] jpeg;
     private long frame;
 
@@ -98,7 +99,7 @@ public class ViewerFanOutBenchmark {
         jpeg = noise(320, 240);
         HttpClient http = HttpClient.newHttpClient();
         producer = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + server.port()
-                + "/stream/detection?fps_limit=1000"), new Text(replies, true)).get(10, TimeUnit.SECONDS);
+                + "/stream/detection?fps_limit=1000"), new Text(replies, true)).get(30, TimeUnit.SECONDS);
         String connected = replies.take();
         String id = connected.replaceAll(".*\"session_id\":\"([^\"]+)\".*", "$1");
         for (int i = 0; i < viewers; i++) {
@@ -109,7 +110,7 @@ public class ViewerFanOutBenchmark {
                         public void onOpen(WebSocket webSocket) {
                             // never requests: this viewer does not read
                         }
-                    } : new Drain()).get(10, TimeUnit.SECONDS));
+                    } : new Drain()).get(30, TimeUnit.SECONDS));
         }
     }
 
@@ -151,11 +152,11 @@ public class ViewerFanOutBenchmark {
 
     /** Hands each reply (detection_result or error) to the benchmark thread; skips feedback. */
     private static final class Text implements WebSocket.Listener {
-        private final SynchronousQueue<String> to;
+        private final BlockingQueue<String> to;
         private final StringBuilder text = new StringBuilder();
         private boolean first;
 
-        Text(SynchronousQueue<String> to, boolean first) {
+        Text(BlockingQueue<String> to, boolean first) {
             this.to = to;
             this.first = first;
         }
@@ -168,11 +169,7 @@ public class ViewerFanOutBenchmark {
                 text.setLength(0);
                 if (first || !m.contains("stream_feedback")) {
                     first = false;
-                    try {
-                        to.put(m);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+                    to.add(m);
                 }
             }
             w.request(1);
