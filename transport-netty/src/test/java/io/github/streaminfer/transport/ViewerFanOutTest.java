@@ -31,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ViewerFanOutTest {
     private static final int VIEWERS = 50;
     private static final int STALLED = 5;
-    private static final int FRAMES = 60;
+    private static final int MIN_FRAMES = 20;
+    private static final int MAX_FRAMES = 300;
 
     /** A viewer that never asks for a message: its socket fills and the server sees it as not writable. */
     static final class StalledViewer implements WebSocket.Listener {
@@ -88,40 +89,41 @@ class ViewerFanOutTest {
                 stalled.add(s);
             }
             byte[] image = noisyJpeg(320, 240, 1);
-            for (int f = 1; f <= FRAMES; f++) {
+            Ws paced = reading.get(0);
+            JsonNode camera = null;
+            int sent = 0;
+            for (int f = 1; f <= MAX_FRAMES; f++) {
                 send(producer, f, image);
                 assertThat(replyTo(producer, f)).as("reply to frame " + f).isEqualTo("detection_result");
+                // the first reading viewer gets each annotated frame before the next is sent: on a loaded machine
+                // this paces the producer to the annotator, so that every frame is published
+                assertThat(nextImage(paced)).as("frame " + f + " at the first viewer").isTrue();
+                sent = f;
+                if (f >= MIN_FRAMES && f % 10 == 0) {
+                    camera = camera(server, sessionId);
+                    if (camera.path("viewer_frames_lost").asLong() > 0) {
+                        break;
+                    }
+                }
             }
-            JsonNode camera = awaitCamera(server, sessionId, c -> c.path("viewer_frames_lost").asLong() > 0);
+            assertThat(camera.path("viewer_frames_lost").asLong()).as("frames the stalled viewers lost").isPositive();
             long published = camera.path("frames_published").asLong();
-            assertThat(published).isGreaterThan(FRAMES / 2);
+            assertThat(published).isEqualTo(sent);
             assertThat(camera.path("viewers").asLong()).isEqualTo(VIEWERS);
             // memory: a stalled viewer holds at most the high watermark plus one frame (metadata + JPEG)
             assertThat(camera.path("viewer_pending_bytes_max").asLong())
                     .isLessThanOrEqualTo(limits.writeBufferHighBytes() + image.length * 2L + 4096);
-            for (Ws v : reading) {
+            for (Ws v : reading.subList(1, reading.size())) {
                 long frames = 0;
-                long lost = -1;
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (frames < published && System.nanoTime() < deadline) {
-                    Msg m = v.inbox.poll(200, TimeUnit.MILLISECONDS);
-                    if (m == null) {
-                        continue;
-                    }
-                    if (m.binary() != null) {
-                        assertThat(ImageIO.read(new java.io.ByteArrayInputStream(m.binary()))).isNotNull();
-                        frames++;
-                    } else if (m.text() != null) {
-                        lost = m.json().path("frames_lost").asLong(lost);
-                    }
+                while (frames < published && nextImage(v)) {
+                    frames++;
                 }
                 assertThat(frames).as("frames a reading viewer got of " + published).isEqualTo(published);
-                assertThat(lost).isZero();
             }
             // a stalled viewer that reads again is told how many frames it lost
             StalledViewer s = stalled.get(0);
             s.ws.request(Long.MAX_VALUE);
-            for (int f = FRAMES + 1; f <= FRAMES + 20 && s.lastLostReported <= 0; f++) {
+            for (int f = sent + 1; f <= sent + 20 && s.lastLostReported <= 0; f++) {
                 send(producer, f, image);
                 replyTo(producer, f);
                 Thread.sleep(50);
@@ -156,22 +158,31 @@ class ViewerFanOutTest {
         }
     }
 
-    private static JsonNode awaitCamera(StreamingServer server, String sessionId,
-                                        java.util.function.Predicate<JsonNode> ready) throws Exception {
+    /** Reads a viewer's next image; its metadata must report nothing lost. */
+    private static boolean nextImage(Ws v) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        JsonNode camera = null;
         while (System.nanoTime() < deadline) {
-            for (JsonNode s : TestSupport.json(TestSupport.get(server, "/dashboard/sessions").body()).path("sessions")) {
-                if (s.path("session_id").asText().equals(sessionId)) {
-                    camera = s.path("camera");
-                }
+            Msg m = v.inbox.poll(200, TimeUnit.MILLISECONDS);
+            if (m == null) {
+                continue;
             }
-            if (camera != null && ready.test(camera)) {
-                return camera;
+            if (m.binary() != null) {
+                return true;
             }
-            Thread.sleep(100);
+            if (m.text() != null && m.json().path("type").asText().equals("frame_metadata")) {
+                assertThat(m.json().path("frames_lost").asLong()).as("a reading viewer lost nothing").isZero();
+            }
         }
-        throw new AssertionError("camera state never got ready: " + camera);
+        return false;
+    }
+
+    private static JsonNode camera(StreamingServer server, String sessionId) throws Exception {
+        for (JsonNode s : TestSupport.json(TestSupport.get(server, "/dashboard/sessions").body()).path("sessions")) {
+            if (s.path("session_id").asText().equals(sessionId)) {
+                return s.path("camera");
+            }
+        }
+        throw new AssertionError("session " + sessionId + " is not on the dashboard");
     }
 
     /** A JPEG of random pixels: large (tens of KB), so that stalled viewers' socket buffers fill quickly. */

@@ -1,5 +1,8 @@
 package io.github.streaminfer.transport.internal;
 
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.QueryStringEncoder;
+
 import java.util.List;
 
 /**
@@ -9,11 +12,15 @@ import java.util.List;
  * <p><b>Note:</b> called once, while the server is built.
  */
 public final class BrowserPages {
+    /** Query parameter of the detection WebSocket that asks for {@code stream_feedback} messages. */
+    public static final String ADAPTIVE = "adaptive";
+
     private BrowserPages() {
     }
 
     /**
-     * {@return the detection WebSocket route with the camera tap (adaptive feedback, viewer fan-out) in front of it}
+     * {@return the detection WebSocket route with the camera tap (viewer fan-out; adaptive feedback for connections
+     * that ask for it with {@code adaptive=true}) in front of it}
      *
      * @param detection the detection route
      * @param hub       the viewer fan-out
@@ -21,9 +28,23 @@ public final class BrowserPages {
     public static Router.WsRoute cameraRoute(Router.WsRoute detection, ViewerHub hub) {
         Router.PreCheck check = detection.check();
         return new Router.WsRoute(detection.path(), detection.name(), () -> CameraTap.install(
-                detection.handler().get(), hub, CameraTap.Bounds.DEFAULT), (ctx, req, query) -> {
-                    var h = check == null ? detection.handler().get() : check.admit(ctx, req, query);
-                    return h == null ? null : CameraTap.install(h, hub, CameraTap.Bounds.DEFAULT);
+                detection.handler().get(), hub, CameraTap.Bounds.DEFAULT, false), (ctx, req, query) -> {
+                    // adaptive=true asks for stream_feedback; the detection endpoint never sees the parameter
+                    boolean adaptive = false;
+                    QueryStringDecoder q = query;
+                    if (query.parameters().containsKey(ADAPTIVE)) {
+                        adaptive = "true".equals(query.parameters().get(ADAPTIVE).get(0));
+                        QueryStringEncoder rest = new QueryStringEncoder(query.path());
+                        query.parameters().forEach((k, vs) -> {
+                            if (!k.equals(ADAPTIVE)) {
+                                vs.forEach(v -> rest.addParam(k, v));
+                            }
+                        });
+                        req.setUri(rest.toString());
+                        q = new QueryStringDecoder(req.uri());
+                    }
+                    var h = check == null ? detection.handler().get() : check.admit(ctx, req, q);
+                    return h == null ? null : CameraTap.install(h, hub, CameraTap.Bounds.DEFAULT, adaptive);
                 });
     }
 

@@ -22,8 +22,9 @@ import java.util.Map;
  * Sits in front of a detection WebSocket connection's handler and adds the real-time YOLO seed's camera side without
  * touching the detection protocol: it watches the {@code frame_metadata} + binary image pairs going in and the
  * {@code detection_result} / {@code "Frame queue full"} replies going out. From the replies' server-measured
- * latencies, the drops and the frames still unanswered it runs {@link AdaptiveFeedback} and sends the camera a
- * {@code stream_feedback} message whenever the recommendation changes; while someone watches the session it keeps
+ * latencies, the drops and the frames still unanswered it runs {@link AdaptiveFeedback} and, for a client that asked
+ * for it ({@code adaptive=true}), sends a {@code stream_feedback} message whenever the recommendation changes (other
+ * clients see no new message); while someone watches the session it keeps
  * the last few images and hands each answered one, with its boxes, to the {@link ViewerHub}.
  *
  * <p><b>Note:</b> one instance per connection; event loop only.
@@ -38,6 +39,7 @@ public final class CameraTap extends ChannelDuplexHandler {
     }
 
     private final ViewerHub hub;
+    private final boolean adaptive;
     private final AdaptiveFeedback feedback;
     private final Map<String, byte[]> images = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -52,8 +54,9 @@ public final class CameraTap extends ChannelDuplexHandler {
     private long sent;
     private long answered;
 
-    private CameraTap(ViewerHub hub, Bounds bounds) {
+    private CameraTap(ViewerHub hub, Bounds bounds, boolean adaptive) {
         this.hub = hub;
+        this.adaptive = adaptive;
         this.feedback = new AdaptiveFeedback(bounds.minFps, bounds.maxFps, bounds.minQuality, bounds.maxQuality,
                 bounds.targetLatencyMs, System.nanoTime());
     }
@@ -63,15 +66,16 @@ public final class CameraTap extends ChannelDuplexHandler {
      *
      * @param handler the detection handler the route admitted
      * @param hub     the viewer fan-out
-     * @param bounds  feedback settings
+     * @param bounds   feedback settings
+     * @param adaptive whether the client asked for {@code stream_feedback} messages
      * @return a handler that replaces itself by the tap and the detection handler
      */
-    public static ChannelHandler install(ChannelHandler handler, ViewerHub hub, Bounds bounds) {
+    public static ChannelHandler install(ChannelHandler handler, ViewerHub hub, Bounds bounds, boolean adaptive) {
         return new ChannelHandlerAdapter() {
             @Override
             public void handlerAdded(ChannelHandlerContext ctx) {
                 String me = ctx.name();
-                ctx.pipeline().addAfter(me, "camera-tap", new CameraTap(hub, bounds));
+                ctx.pipeline().addAfter(me, "camera-tap", new CameraTap(hub, bounds, adaptive));
                 ctx.pipeline().addAfter("camera-tap", me + "-handler", handler);
                 ctx.pipeline().remove(this);
             }
@@ -127,13 +131,14 @@ public final class CameraTap extends ChannelDuplexHandler {
             }
         }
         ctx.write(msg, promise);
-        if (sessionId != null && feedback.evaluate(System.nanoTime(), (int) Math.max(0, sent - answered))) {
+        int waiting = (int) Math.max(0, sent - answered);
+        if (adaptive && sessionId != null && feedback.evaluate(System.nanoTime(), waiting)) {
             ObjectNode o = Json.object();
             o.put("type", "stream_feedback");
             o.put("recommended_fps", feedback.fps());
             o.put("jpeg_quality", feedback.quality());
             o.put("target_latency_ms", feedback.targetLatencyMs());
-            o.put("queue_depth", Math.max(0, sent - answered));
+            o.put("queue_depth", waiting);
             o.put("reason", feedback.reason());
             o.put("timestamp", Json.unixSeconds());
             ctx.write(new TextWebSocketFrame(o.toString()));

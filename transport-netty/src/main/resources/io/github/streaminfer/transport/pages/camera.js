@@ -143,7 +143,7 @@ function start() {
   cam.running = true;
   SI.$('start').disabled = true;
   SI.$('stop').disabled = false;
-  ws = new WebSocket(SI.wsUrl('/stream/detection?fps_limit=' + MAX_FPS));
+  ws = new WebSocket(SI.wsUrl('/stream/detection?adaptive=true&fps_limit=' + MAX_FPS));
   ws.binaryType = 'arraybuffer';
   ws.onmessage = onMessage;
   ws.onclose = (ev) => {
