@@ -16,6 +16,7 @@ module io.github.streaminfer.transport.netty {
     requires org.slf4j;
     requires HdrHistogram;
     requires jdk.management;
+    requires java.desktop; // ImageIO: the camera viewers' annotated frames
 
     exports io.github.streaminfer.transport;
 }

@@ -35,6 +35,8 @@ public final class ControlledActionEncoder implements ActionEncoder<ActionChunk>
     private final NanoClock clock;
     private final SessionRequest request;
     private ActionController controller;
+    /** The controller, for readers on other threads (the dashboard); set once. */
+    private volatile ActionController published;
     private ActionCommand command;
     private float[] scratch;
     private boolean smoothing;
@@ -77,6 +79,7 @@ public final class ControlledActionEncoder implements ActionEncoder<ActionChunk>
             controller = build(c.dim(), c.horizon());
             command = new ActionCommand(c.dim());
             scratch = new float[c.dim()];
+            published = controller;
         }
         controller.offer(c.array(), 0, c.horizon() * c.dim(), result.frameId(), result.captureNanos());
         controller.next(clock.nanoTime(), command);
@@ -86,6 +89,14 @@ public final class ControlledActionEncoder implements ActionEncoder<ActionChunk>
         }
         out.action(scratch, 0, scratch.length).safetyScore(command.safetyScore()).smoothed(smoothing)
                 .executable(command.executable()).interventions(command.interventions());
+    }
+
+    /**
+     * {@return this session's action controller once its first result built it, else null} Its {@code stats()} and
+     * emergency-stop state are safe to read from any thread.
+     */
+    public ActionController controller() {
+        return published;
     }
 
     private ActionController build(int dim, int horizon) {

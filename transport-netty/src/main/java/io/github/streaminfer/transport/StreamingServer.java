@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.streaminfer.session.WorkerPool;
 import io.github.streaminfer.transport.internal.BodyAggregator;
+import io.github.streaminfer.transport.internal.BrowserLogin;
+import io.github.streaminfer.transport.internal.BrowserPages;
 import io.github.streaminfer.transport.internal.ConnectionGuard;
 import io.github.streaminfer.transport.internal.DetectionService;
 import io.github.streaminfer.transport.internal.Http;
@@ -15,6 +17,8 @@ import io.github.streaminfer.transport.internal.OpenPiHandler;
 import io.github.streaminfer.transport.internal.Router;
 import io.github.streaminfer.transport.internal.ServerContext;
 import io.github.streaminfer.transport.internal.SignalService;
+import io.github.streaminfer.transport.internal.ViewerHandler;
+import io.github.streaminfer.transport.internal.ViewerHub;
 import io.github.streaminfer.transport.internal.VlaHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -91,6 +95,7 @@ public final class StreamingServer implements AutoCloseable {
     private final List<String> urls;
     private final DetectionService<?> detection;
     private final SignalService<?> signal;
+    private final ViewerHub viewers;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile boolean closing;
 
@@ -116,7 +121,9 @@ public final class StreamingServer implements AutoCloseable {
         if (b.detection != null) {
             DetectionService<?> d = new DetectionService<>(ctx, b.detection);
             this.detection = d;
-            ws.add(d.wsRoute());
+            this.viewers = new ViewerHub();
+            ws.add(BrowserPages.cameraRoute(d.wsRoute(), viewers));
+            ws.add(BrowserPages.viewerRoute(ctx, viewers));
             http.add(d.routes());
             described.add(new String[]{wsScheme, "/stream/detection", "detection WebSocket"});
             described.add(new String[]{httpScheme, "/stream/sessions", "detection REST sessions (POST)"});
@@ -124,8 +131,10 @@ public final class StreamingServer implements AutoCloseable {
             described.add(new String[]{httpScheme, "/stream/process/{id}", "detection frame upload (POST)"});
             described.add(new String[]{httpScheme, "/stream/health", "detection health"});
             described.add(new String[]{httpScheme, "/stream/stats", "detection statistics"});
+            described.add(new String[]{wsScheme, ViewerHandler.PATH, "camera viewers: annotated frames (WebSocket)"});
         } else {
             this.detection = null;
+            this.viewers = null;
         }
         this.signal = b.signal == null ? null : new SignalService<>(ctx, b.signal);
         if (signal != null) {
@@ -142,6 +151,8 @@ public final class StreamingServer implements AutoCloseable {
             described.add(new String[]{wsScheme, o.path(), "openpi-compatible policy WebSocket (msgpack)"});
         }
         http.add((c, req, path, query) -> common(c, req, path, metrics));
+        BrowserLogin login = new BrowserLogin(ctx);
+        BrowserPages.addRoutes(http, described, ctx, login, viewers, httpScheme);
         described.add(new String[]{httpScheme, "/healthz", "liveness (OK)"});
         described.add(new String[]{httpScheme, "/metrics", "Prometheus metrics"});
 
@@ -169,6 +180,7 @@ public final class StreamingServer implements AutoCloseable {
                                 TimeUnit.NANOSECONDS));
                         p.addLast(HttpExchange.NAME, exchange);
                         p.addLast("aggregator", new BodyAggregator(limits.maxHttpBodyBytes()));
+                        p.addLast("login", login.cookieHandler());
                         p.addLast("router", new Router(ctx, ws, http, () -> index(described)));
                     }
                 });
@@ -338,6 +350,9 @@ public final class StreamingServer implements AutoCloseable {
             }
             if (detection != null) {
                 detection.stop();
+            }
+            if (viewers != null) {
+                viewers.close();
             }
             long waitMillis = ctx.limits.closeDrainTimeout().toMillis() + 2000;
             try {

@@ -30,6 +30,8 @@ public final class LiveSession {
     public final LongAdder latencySumNanos = new LongAdder();
     /** Results measured. */
     public final LongAdder latencyCount = new LongAdder();
+    /** The session's safety state for the dashboard, where the endpoint reports one, else null. */
+    public volatile SafetyProbe safety;
     /** Results with no subscriber to deliver to (REST sessions without an event stream). */
     public final LongAdder undelivered = new LongAdder();
 

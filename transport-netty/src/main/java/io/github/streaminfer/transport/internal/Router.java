@@ -110,7 +110,7 @@ public final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
                     + Json.truncate(path, 100) + "'");
             return;
         }
-        if (path.equals("/") && req.method() == HttpMethod.GET) {
+        if (path.equals("/") && req.method() == HttpMethod.GET && !StaticPages.wantsHtml(req)) {
             Http.json(ctx.channel(), req, HttpResponseStatus.OK, index.get());
             return;
         }

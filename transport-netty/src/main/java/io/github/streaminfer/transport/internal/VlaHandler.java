@@ -660,6 +660,7 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         connectedConfig = cfg;
         state = State.OPENING;
         encoder = endpoint.encoder().forSession(request);
+        ls.safety = SafetyProbes.of(encoder);
         try {
             server.blocking.execute(() -> open(request));
         } catch (RejectedExecutionException e) {

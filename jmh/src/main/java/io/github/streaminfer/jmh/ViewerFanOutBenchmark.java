@@ -1,0 +1,233 @@
+package io.github.streaminfer.jmh;
+
+import io.github.streaminfer.backend.Backends;
+import io.github.streaminfer.backend.LoadedModel;
+import io.github.streaminfer.backend.ModelOptions;
+import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.backend.ModelSource;
+import io.github.streaminfer.image.ImageDecoders;
+import io.github.streaminfer.image.ImageSpec;
+import io.github.streaminfer.session.IngressPolicy;
+import io.github.streaminfer.session.SessionConfig;
+import io.github.streaminfer.session.StreamingInferenceSession;
+import io.github.streaminfer.synthetic.SyntheticModels;
+import io.github.streaminfer.task.DetectionTask;
+import io.github.streaminfer.task.Detections;
+import io.github.streaminfer.task.InferenceTask;
+import io.github.streaminfer.tensor.Tensor;
+import io.github.streaminfer.tensor.TensorSpec;
+import io.github.streaminfer.transport.DetectionEncoder;
+import io.github.streaminfer.transport.DetectionEndpoint;
+import io.github.streaminfer.transport.ImageFrame;
+import io.github.streaminfer.transport.StreamingServer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A camera producer's round trip on the detection WebSocket (frame_metadata + JPEG → detection_result) with no
+ * viewer, and with 50 viewers of its annotated frames on {@code /stream/view}, 5 of which never read. The issue's
+ * claim: the producer's p99 with viewers stays within 10 % of the no-viewer case. Compare the two {@code p0.99}
+ * lines:
+ *
+ * <pre>
+ * java -jar jmh/target/benchmarks.jar ViewerFanOutBenchmark -f 1 -wi 3 -w 5s -i 5 -r 10s
+ * </pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 5)
+@Measurement(iterations = 5, time = 10)
+public class ViewerFanOutBenchmark {
+    private static final int SIZE = 64;
+
+    /** Viewers subscribed to the producer's session (a tenth of them stalled). */
+    @Param({"0", "50"})
+    public int viewers;
+
+    private LoadedModel model;
+    private StreamingServer server;
+    private WebSocket producer;
+    private final List<WebSocket> watching = new ArrayList<>();
+    private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
+    private byte[] jpeg;
+    private long frame;
+
+    /**
+     * Starts the server, the producer and the viewers.
+     *
+     * @throws Exception on failure
+     */
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        float[] p = {4, 6, 14, 20, 0.55f, 0, 18, 10, 30, 18, 0.3f, 1, 5, 7, 15, 21, 0.1f, 0};
+        model = Backends.require("onnx").load(ModelSource.ofBytes("bench-detector.onnx",
+                new SyntheticModels.Detector(SIZE, new long[] {3, 6}, p, new float[p.length]).bytes()),
+                ModelOptions.DEFAULT);
+        server = StreamingServer.builder().host("127.0.0.1").port(0)
+                .detection(DetectionEndpoint.of((req, l) -> StreamingInferenceSession.builder(model, new Task())
+                        .config(SessionConfig.DEFAULT.toBuilder().ingress(IngressPolicy.rejectNewest(4)).build())
+                        .listener(l).build(), DetectionEncoder.detections()))
+                .start();
+        jpeg = noise(320, 240);
+        HttpClient http = HttpClient.newHttpClient();
+        producer = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + server.port()
+                + "/stream/detection?fps_limit=1000"), new Text(replies, true)).get(30, TimeUnit.SECONDS);
+        String connected = replies.take();
+        String id = connected.replaceAll(".*\"session_id\":\"([^\"]+)\".*", "$1");
+        for (int i = 0; i < viewers; i++) {
+            boolean stalled = i % 10 == 9;
+            watching.add(http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + server.port()
+                    + "/stream/view?session_id=" + id), stalled ? new WebSocket.Listener() {
+                        @Override
+                        public void onOpen(WebSocket webSocket) {
+                            // never requests: this viewer does not read
+                        }
+                    } : new Drain()).get(30, TimeUnit.SECONDS));
+        }
+    }
+
+    /** Stops everything. */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        watching.forEach(WebSocket::abort);
+        producer.abort();
+        server.close();
+        model.close();
+    }
+
+    /**
+     * {@return the reply to one frame}
+     *
+     * @throws InterruptedException if interrupted
+     */
+    @Benchmark
+    public String roundTrip() throws InterruptedException {
+        long n = ++frame;
+        producer.sendText("{\"type\":\"frame_metadata\",\"frameNumber\":" + n
+                + ",\"width\":320,\"height\":240,\"format\":\"jpeg\"}", true);
+        producer.sendBinary(ByteBuffer.wrap(jpeg), true);
+        return replies.take();
+    }
+
+    private static byte[] noise(int w, int h) throws java.io.IOException {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Random r = new Random(7);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.setRGB(x, y, r.nextInt(0x1000000));
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(img, "jpg", out);
+        return out.toByteArray();
+    }
+
+    /** Hands each reply (detection_result or error) to the benchmark thread; skips feedback. */
+    private static final class Text implements WebSocket.Listener {
+        private final BlockingQueue<String> to;
+        private final StringBuilder text = new StringBuilder();
+        private boolean first;
+
+        Text(BlockingQueue<String> to, boolean first) {
+            this.to = to;
+            this.first = first;
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+            text.append(data);
+            if (last) {
+                String m = text.toString();
+                text.setLength(0);
+                if (first || !m.contains("stream_feedback")) {
+                    first = false;
+                    to.add(m);
+                }
+            }
+            w.request(1);
+            return null;
+        }
+    }
+
+    /** A viewer that reads everything. */
+    private static final class Drain implements WebSocket.Listener {
+        @Override
+        public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+            w.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket w, ByteBuffer data, boolean last) {
+            w.request(1);
+            return null;
+        }
+    }
+
+    /** The detector on the transport's frames. */
+    private static final class Task implements InferenceTask<ImageFrame, Detections> {
+        private final DetectionTask task = DetectionTask.builder(ImageSpec.builder(SIZE, SIZE)
+                        .resize(ImageSpec.ResizeMode.LETTERBOX).build())
+                .decoder(ImageDecoders.best()).layout(DetectionTask.Layout.XYXY_SCORE_CLASS)
+                .labels(List.of("a", "b")).build();
+        private final io.github.streaminfer.task.ImageFrame frame = new io.github.streaminfer.task.ImageFrame();
+
+        @Override
+        public void bind(ModelSignature model) {
+            task.bind(model);
+        }
+
+        @Override
+        public long[] inputShape(TensorSpec spec) {
+            return task.inputShape(spec);
+        }
+
+        @Override
+        public Detections newOutput() {
+            return task.newOutput();
+        }
+
+        @Override
+        public void preprocess(ImageFrame observation, Tensor[] inputs) {
+            task.preprocess(frame.setEncoded(observation.image()), inputs);
+        }
+
+        @Override
+        public void decode(Tensor[] outputs, Detections into) {
+            task.decode(outputs, into);
+        }
+
+        @Override
+        public void close() {
+            task.close();
+        }
+    }
+}
