@@ -60,9 +60,13 @@ public record StatsSummary(int frames, double durationSeconds, double firstFrame
 
     /** {@return one line for live reporting} */
     public String liveLine() {
-        return String.format(Locale.ROOT, "frames %d  fps %.1f  first frame %s  interval mean %.1f ms  max %.1f ms"
-                + "  %.2f Mbps", frames, averageFps, seconds(firstFrameSeconds), intervalMeanMs, intervalMaxMs,
-                bandwidthMbps);
+        return "frames " + frames + "  fps " + fixed(averageFps, 1) + "  first frame " + seconds(firstFrameSeconds)
+                + "  interval mean " + fixed(intervalMeanMs, 1) + " ms  max " + fixed(intervalMaxMs, 1) + " ms  "
+                + fixed(bandwidthMbps, 2) + " Mbps";
+    }
+
+    private static String fixed(double v, int decimals) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%." + decimals + "f", v);
     }
 
     private static String seconds(double s) {

@@ -47,6 +47,8 @@ public final class StreamProbe {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Extra time a generated or signal stream is given beyond its length before the client stops reading. */
     private static final double GRACE_SECONDS = 10;
+    /** How long the client waits for the replies to its last frames. */
+    private static final long SETTLE_MILLIS = 500;
 
     /** What a URL points at. */
     public enum Kind {
@@ -131,16 +133,19 @@ public final class StreamProbe {
      */
     public static String run(Options options, FrameStats stats) throws Exception {
         Kind kind = Kind.of(options.uri());
-        // a generated stream lasts the asked seconds from its first frame: allow for start-up and the last frames
-        double grace = kind == Kind.GENERATED || kind == Kind.SIGNAL_SSE ? GRACE_SECONDS : 0;
-        long deadline = System.nanoTime() + (long) ((options.seconds() + grace) * 1e9);
         return switch (kind) {
-            case SIGNAL_SSE, EVENTS_SSE -> sse(kind, options, stats, deadline);
-            default -> websocket(kind, options, stats, deadline);
+            case SIGNAL_SSE, EVENTS_SSE -> sse(kind, options, stats);
+            default -> websocket(kind, options, stats);
         };
     }
 
-    private static String sse(Kind kind, Options o, FrameStats stats, long deadline) throws Exception {
+    /** {@return when to stop reading: the stream's length from now, plus start-up time for streams that end} */
+    private static long deadline(Kind kind, Options o) {
+        double grace = kind == Kind.GENERATED || kind == Kind.SIGNAL_SSE ? GRACE_SECONDS : 0;
+        return System.nanoTime() + (long) ((o.seconds() + grace) * 1e9);
+    }
+
+    private static String sse(Kind kind, Options o, FrameStats stats) throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         HttpRequest.Builder req = HttpRequest.newBuilder(o.uri()).header("Accept", "text/event-stream");
         if (o.apiKey() != null) {
@@ -153,6 +158,7 @@ public final class StreamProbe {
             req.GET();
         }
         stats.start(System.nanoTime());
+        long deadline = deadline(kind, o);
         HttpResponse<InputStream> r = http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
         if (r.statusCode() != 200) {
             throw new IllegalStateException(o.uri() + ": HTTP " + r.statusCode() + " "
@@ -199,7 +205,7 @@ public final class StreamProbe {
         }
     }
 
-    private static String websocket(Kind kind, Options o, FrameStats stats, long deadline) throws Exception {
+    private static String websocket(Kind kind, Options o, FrameStats stats) throws Exception {
         URI uri = o.uri();
         if (kind == Kind.DETECTION && (uri.getQuery() == null || !uri.getQuery().contains("fps_limit"))) {
             uri = URI.create(uri + (uri.getQuery() == null ? "?" : "&") + "fps_limit="
@@ -214,26 +220,26 @@ public final class StreamProbe {
         Listener listener = new Listener(kind, stats, ready, ended);
         long connectStart = System.nanoTime();
         WebSocket ws = b.buildAsync(uri, listener).get(10, TimeUnit.SECONDS);
+        long deadline = deadline(kind, o);
         try {
+            if (kind == Kind.VLA || kind == Kind.DETECTION) {
+                if (kind == Kind.VLA) {
+                    ObjectNode auth = JSON.createObjectNode().put("type", "auth").put("target_fps", o.fps());
+                    if (o.apiKey() != null) {
+                        auth.put("api_key", o.apiKey());
+                    }
+                    ws.sendText(auth.toString(), true).join();
+                }
+                ready.get(30, TimeUnit.SECONDS); // the server opens the session (and warms it up) before this
+                deadline = deadline(kind, o);
+            }
             switch (kind) {
                 case GENERATED -> {
                     stats.start(System.nanoTime());
                     ws.sendText(JSON.createObjectNode().put("type", "start_streaming").put("fps", o.fps())
                             .put("seconds", o.seconds()).toString(), true).join();
                 }
-                case VLA -> {
-                    ObjectNode auth = JSON.createObjectNode().put("type", "auth").put("target_fps", o.fps());
-                    if (o.apiKey() != null) {
-                        auth.put("api_key", o.apiKey());
-                    }
-                    ws.sendText(auth.toString(), true).join();
-                    ready.get(10, TimeUnit.SECONDS);
-                    sendFrames(ws, kind, o, stats, deadline, ended);
-                }
-                case DETECTION -> {
-                    ready.get(10, TimeUnit.SECONDS);
-                    sendFrames(ws, kind, o, stats, deadline, ended);
-                }
+                case VLA, DETECTION -> sendFrames(ws, kind, o, stats, deadline, ended);
                 default -> stats.start(connectStart);
             }
             long left = deadline - System.nanoTime();
@@ -271,7 +277,11 @@ public final class StreamProbe {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
         }
-        ended.complete("sent frames for " + o.seconds() + " s");
+        try { // the replies to the last frames are still on their way
+            ended.get(SETTLE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            ended.complete("sent frames for " + o.seconds() + " s");
+        }
     }
 
     private static final class Listener implements WebSocket.Listener {

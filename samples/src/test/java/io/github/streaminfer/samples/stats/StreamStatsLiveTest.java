@@ -71,6 +71,13 @@ class StreamStatsLiveTest {
         StylizeModel shape = new StylizeModel(160, 90);
         stylize = Backends.require("onnx").load(ModelSource.ofBytes("stylize", shape.bytes()), ModelOptions.DEFAULT);
         generated = new GeneratedFrameServer("127.0.0.1", 0, stylize, shape);
+        // the first frames of a fresh JVM pay for class loading, the JIT and the decoders' first use (seconds on a
+        // loaded machine); one throwaway stream per endpoint keeps that out of the streams the tests read
+        for (String path : new String[] {"/v1/stream", "/stream/detection"}) {
+            StreamStats.run(new String[] {"ws://127.0.0.1:" + server.port() + path, "--seconds", "3", "--fps", "10",
+                    "--quiet", "--json"}, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        }
     }
 
     @AfterAll
