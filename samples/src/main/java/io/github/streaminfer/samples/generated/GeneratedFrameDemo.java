@@ -7,13 +7,15 @@ import io.github.streaminfer.backend.ModelSource;
 import io.github.streaminfer.samples.stats.StreamStats;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 
 /**
- * {@code bin/demo generated [--seconds S] [--fps F] [--serve]}: writes the image-to-image {@link StylizeModel}, loads
- * it on ONNX Runtime, starts a {@link GeneratedFrameServer} on the loopback address and runs
- * {@code streaminfer-stats} against it: the client asks for S seconds of frames at F fps and prints live statistics,
- * then the generated-frame seed's report and verdicts. With {@code --serve} the server keeps running after that
- * (until Ctrl-C), for other clients.
+ * {@code bin/demo generated [--seconds S] [--fps F] [--out DIR] [--serve]}: writes the image-to-image
+ * {@link StylizeModel}, loads it on ONNX Runtime, starts a {@link GeneratedFrameServer} on the loopback address and
+ * runs {@code streaminfer-stats} against it: the client asks for S seconds of frames at F fps, saves every frame it
+ * receives to DIR (default {@code target/generated-frames}) and prints live statistics, then the generated-frame
+ * seed's report and verdicts. With {@code --serve} the server keeps running after that (until Ctrl-C), for other
+ * clients.
  *
  * <p><b>Note:</b> a command-line program; {@link #run} is called from one thread.
  */
@@ -36,18 +38,21 @@ public final class GeneratedFrameDemo {
         double seconds = 10;
         double fps = 30;
         boolean serve = false;
+        Path out = Path.of("target", "generated-frames");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--fps" -> fps = Double.parseDouble(args[++i]);
                 case "--serve" -> serve = true;
+                case "--out" -> out = Path.of(args[++i]);
                 default -> {
-                    System.out.println("usage: bin/demo generated [--seconds S (10)] [--fps F (30)] [--serve]");
+                    System.out.println("usage: bin/demo generated [--seconds S (10)] [--fps F (30)] [--out DIR]"
+                            + " [--serve]");
                     return;
                 }
             }
         }
-        System.exit(run(seconds, fps, serve, System.out, System.err));
+        System.exit(run(seconds, fps, out, serve, System.out, System.err));
     }
 
     /**
@@ -55,13 +60,14 @@ public final class GeneratedFrameDemo {
      *
      * @param seconds stream length asked for
      * @param fps     frames per second asked for
+     * @param save    folder the received frames are written to
      * @param serve   keep serving afterwards
      * @param out     the report
      * @param err     live lines
      * @return the stats client's exit status
      * @throws Exception if the server fails
      */
-    public static int run(double seconds, double fps, boolean serve, PrintStream out, PrintStream err)
+    public static int run(double seconds, double fps, Path save, boolean serve, PrintStream out, PrintStream err)
             throws Exception {
         StylizeModel shape = new StylizeModel(WIDTH, HEIGHT);
         try (LoadedModel model = Backends.require("onnx").load(ModelSource.ofBytes("stylize", shape.bytes()), ModelOptions.DEFAULT);
@@ -69,7 +75,8 @@ public final class GeneratedFrameDemo {
             out.println("model: stylize (sepia + sharpen, 3 x 3 conv, " + WIDTH + " x " + HEIGHT + ") on onnx");
             out.println("serving " + server.url());
             int status = StreamStats.run(new String[] {server.url(), "--seconds", String.valueOf(seconds), "--fps",
-                    String.valueOf(fps)}, out, err);
+                    String.valueOf(fps), "--save", save.toString()}, out, err);
+            out.println("received frames: " + save.toAbsolutePath());
             if (serve) {
                 out.println("serving " + server.url() + " until Ctrl-C; try bin/streaminfer-stats " + server.url());
                 Thread.currentThread().join();

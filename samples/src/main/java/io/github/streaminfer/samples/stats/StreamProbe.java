@@ -7,6 +7,8 @@ import io.github.streaminfer.samples.detection.BoxPainter;
 import io.github.streaminfer.samples.detection.TestScenes;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -16,6 +18,8 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Locale;
@@ -99,8 +103,9 @@ public final class StreamProbe {
      * @param seconds longest time to read, and the stream length asked of generated and signal streams
      * @param fps     frames per second sent to the VLA and detection WebSockets, and asked of the others
      * @param apiKey  API key, or null
+     * @param saveDir folder the binary frames of a WebSocket are written to ({@code frame_00001.jpg}, ...), or null
      */
-    public record Options(URI uri, double seconds, double fps, String apiKey) {
+    public record Options(URI uri, double seconds, double fps, String apiKey, Path saveDir) {
         /**
          * Validates.
          *
@@ -108,6 +113,7 @@ public final class StreamProbe {
          * @param seconds see the class description
          * @param fps     see the class description
          * @param apiKey  see the class description
+         * @param saveDir see the class description
          */
         public Options {
             if (!(seconds > 0 && seconds <= 86_400)) {
@@ -195,7 +201,7 @@ public final class StreamProbe {
                 }
             }
             return "stream ended";
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             if (System.nanoTime() >= deadline) {
                 return "stopped reading after " + o.seconds() + " s";
             }
@@ -217,7 +223,7 @@ public final class StreamProbe {
         if (o.apiKey() != null && kind != Kind.VLA) {
             b.header("X-API-Key", o.apiKey());
         }
-        Listener listener = new Listener(kind, stats, ready, ended);
+        Listener listener = new Listener(kind, stats, ready, ended, o.saveDir());
         long connectStart = System.nanoTime();
         WebSocket ws = b.buildAsync(uri, listener).get(10, TimeUnit.SECONDS);
         long deadline = deadline(kind, o);
@@ -290,9 +296,14 @@ public final class StreamProbe {
         private final CompletableFuture<Void> ready;
         private final CompletableFuture<String> ended;
         private final StringBuilder text = new StringBuilder();
+        private final Path saveDir;
+        private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
         private long binaryBytes;
+        private int saved;
 
-        Listener(Kind kind, FrameStats stats, CompletableFuture<Void> ready, CompletableFuture<String> ended) {
+        Listener(Kind kind, FrameStats stats, CompletableFuture<Void> ready, CompletableFuture<String> ended,
+                 Path saveDir) {
+            this.saveDir = saveDir;
             this.kind = kind;
             this.stats = stats;
             this.ready = ready;
@@ -341,14 +352,33 @@ public final class StreamProbe {
         @Override
         public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
             binaryBytes += data.remaining();
+            if (saveDir != null) {
+                byte[] part = new byte[data.remaining()];
+                data.get(part);
+                binary.writeBytes(part);
+            }
             if (last) {
                 if (kind == Kind.GENERATED || kind == Kind.WEBSOCKET) {
                     stats.frame(System.nanoTime(), binaryBytes);
                 }
                 binaryBytes = 0;
+                if (saveDir != null) {
+                    save();
+                }
             }
             ws.request(1);
             return null;
+        }
+
+        private void save() {
+            try {
+                Files.createDirectories(saveDir);
+                Files.write(saveDir.resolve(String.format(Locale.ROOT, "frame_%05d.jpg", ++saved)),
+                        binary.toByteArray());
+            } catch (IOException e) {
+                ended.complete("cannot save frames: " + e);
+            }
+            binary.reset();
         }
 
         @Override

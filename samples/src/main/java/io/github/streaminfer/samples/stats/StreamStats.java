@@ -2,13 +2,15 @@ package io.github.streaminfer.samples.stats;
 
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code streaminfer-stats URL [--seconds S] [--fps F] [--api-key KEY] [--json] [--quiet] [--check]}: connects to
+ * {@code streaminfer-stats URL [--seconds S] [--fps F] [--api-key KEY] [--save DIR] [--json] [--quiet] [--check]}:
+ * connects to
  * one of StreamInfer's streams (see {@link StreamProbe} for the URLs it knows), prints a line of live statistics
  * every second on stderr, and at the end the generated-frame seed's report with its three real-time verdicts, or,
  * with {@code --json}, one JSON object on stdout. Exit status: 0, or 1 with {@code --check} when a verdict fails, 2
@@ -43,6 +45,7 @@ public final class StreamStats {
         double seconds = 10;
         double fps = 30;
         String apiKey = null;
+        Path save = null;
         boolean json = false;
         boolean quiet = false;
         boolean check = false;
@@ -52,6 +55,7 @@ public final class StreamStats {
                     case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                     case "--fps" -> fps = Double.parseDouble(args[++i]);
                     case "--api-key" -> apiKey = args[++i];
+                    case "--save" -> save = Path.of(args[++i]);
                     case "--json" -> json = true;
                     case "--quiet" -> quiet = true;
                     case "--check" -> check = true;
@@ -70,7 +74,7 @@ public final class StreamStats {
             if (uri == null) {
                 throw new IllegalArgumentException("no stream URL given");
             }
-            StreamProbe.Options options = new StreamProbe.Options(uri, seconds, fps, apiKey);
+            StreamProbe.Options options = new StreamProbe.Options(uri, seconds, fps, apiKey, save);
             return probe(options, StreamProbe.Kind.of(uri), json, quiet, check, out, err);
         } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
             err.println("streaminfer-stats: " + (e instanceof ArrayIndexOutOfBoundsException
@@ -119,8 +123,9 @@ public final class StreamStats {
     }
 
     private static String usage() {
-        return "usage: streaminfer-stats URL [--seconds S (10)] [--fps F (30)] [--api-key KEY] [--json] [--quiet]"
-                + " [--check]\n"
+        return "usage: streaminfer-stats URL [--seconds S (10)] [--fps F (30)] [--api-key KEY] [--save DIR] [--json]"
+                + " [--quiet] [--check]\n"
+                + "  --save DIR: write each binary frame of a WebSocket (the generated JPEGs) to DIR/frame_NNNNN.jpg\n"
                 + "  URL: ws://HOST:PORT/stream/generated   generated frames (binary JPEG after frame_metadata)\n"
                 + "       ws://HOST:PORT/v1/stream          VLA: sends camera frames at F fps, counts actions\n"
                 + "       ws://HOST:PORT/stream/detection   sends camera frames at F fps, counts detection results\n"

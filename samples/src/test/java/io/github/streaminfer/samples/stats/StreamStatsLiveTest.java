@@ -28,6 +28,12 @@ import io.github.streaminfer.transport.VlaFrame;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -116,13 +122,35 @@ class StreamStatsLiveTest {
     }
 
     @Test
-    void readsTheGeneratedStreamToItsEndCountingBinaryJpegFrames() throws Exception {
-        JsonNode r = stats(generated.url(), "--seconds", "2", "--fps", "20", "--json", "--quiet");
+    void readsTheGeneratedStreamToItsEndCountingAndSavingItsSepiaJpegFrames(@TempDir Path dir) throws Exception {
+        JsonNode r = stats(generated.url(), "--seconds", "2", "--fps", "20", "--json", "--quiet", "--save",
+                dir.toString());
         assertThat(r.path("stream").asText()).isEqualTo("generated");
         assertThat(r.path("ended").asText()).startsWith("stream completed");
         assertConsistent(r);
-        assertThat(r.path("frames").asInt()).isLessThanOrEqualTo(40);
+        int frames = r.path("frames").asInt();
+        assertThat(frames).isLessThanOrEqualTo(40);
         assertThat(r.path("average_frame_bytes").asDouble()).as("a 160 x 90 JPEG").isGreaterThan(500);
+        try (var files = Files.list(dir)) {
+            assertThat(files.count()).as("every frame saved").isEqualTo(frames);
+        }
+        BufferedImage first = ImageIO.read(dir.resolve("frame_00001.jpg").toFile());
+        assertThat(first.getWidth()).isEqualTo(160);
+        assertThat(first.getHeight()).isEqualTo(90);
+        long red = 0;
+        long green = 0;
+        long blue = 0;
+        for (int y = 0; y < 90; y++) {
+            for (int x = 0; x < 160; x++) {
+                int p = first.getRGB(x, y);
+                red += (p >> 16) & 255;
+                green += (p >> 8) & 255;
+                blue += p & 255;
+            }
+        }
+        // the scene's background is blue-grey; the model's sepia rows weigh red over green over blue
+        assertThat(red).as("sepia-toned").isGreaterThan(green);
+        assertThat(green).isGreaterThan(blue);
     }
 
     @Test
