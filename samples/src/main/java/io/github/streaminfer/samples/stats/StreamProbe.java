@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Connects to one of StreamInfer's streams and records every frame it delivers into a {@link FrameStats}. The
@@ -51,8 +52,8 @@ public final class StreamProbe {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Extra time a generated or signal stream is given beyond its length before the client stops reading. */
     private static final double GRACE_SECONDS = 10;
-    /** How long the client waits for the replies to its last frames. */
-    private static final long SETTLE_MILLIS = 500;
+    /** Longest the client waits for the replies to its last frames. */
+    private static final long SETTLE_MILLIS = 10_000;
 
     /** What a URL points at. */
     public enum Kind {
@@ -245,7 +246,7 @@ public final class StreamProbe {
                     ws.sendText(JSON.createObjectNode().put("type", "start_streaming").put("fps", o.fps())
                             .put("seconds", o.seconds()).toString(), true).join();
                 }
-                case VLA, DETECTION -> sendFrames(ws, kind, o, stats, deadline, ended);
+                case VLA, DETECTION -> sendFrames(ws, kind, o, stats, deadline, ended, listener);
                 default -> stats.start(connectStart);
             }
             long left = deadline - System.nanoTime();
@@ -264,7 +265,7 @@ public final class StreamProbe {
     }
 
     private static void sendFrames(WebSocket ws, Kind kind, Options o, FrameStats stats, long deadline,
-                                   CompletableFuture<String> ended) throws Exception {
+                                   CompletableFuture<String> ended, Listener listener) throws Exception {
         String[] images = new String[8];
         for (int i = 0; i < images.length; i++) {
             images[i] = Base64.getEncoder().encodeToString(BoxPainter.jpeg(TestScenes.frame(i * 4, 320, 180), 0.8f));
@@ -272,7 +273,10 @@ public final class StreamProbe {
         long period = (long) (1e9 / o.fps());
         long next = System.nanoTime();
         stats.start(next);
-        for (int n = 1; System.nanoTime() < deadline && !ended.isDone(); n++) {
+        deadline = next + (long) (o.seconds() * 1e9);
+        int n = 0;
+        while (System.nanoTime() < deadline && !ended.isDone()) {
+            n++;
             ObjectNode f = JSON.createObjectNode().put("type", "frame").put("frame_id", "f" + n)
                     .put("timestamp", System.currentTimeMillis() / 1000.0);
             f.put(kind == Kind.VLA ? "image" : "image_data", images[n % images.length]);
@@ -283,11 +287,12 @@ public final class StreamProbe {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
         }
-        try { // the replies to the last frames are still on their way
-            ended.get(SETTLE_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            ended.complete("sent frames for " + o.seconds() + " s");
+        // every frame gets exactly one reply (its result or an error): wait for the last ones, within bounds
+        long settle = System.nanoTime() + SETTLE_MILLIS * 1_000_000L;
+        while (listener.replies() < n && System.nanoTime() < settle && !ended.isDone()) {
+            TimeUnit.MILLISECONDS.sleep(10);
         }
+        ended.complete("sent " + n + " frames in " + o.seconds() + " s, " + listener.replies() + " replies");
     }
 
     private static final class Listener implements WebSocket.Listener {
@@ -300,6 +305,7 @@ public final class StreamProbe {
         private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
         private long binaryBytes;
         private int saved;
+        private final AtomicInteger replies = new AtomicInteger();
 
         Listener(Kind kind, FrameStats stats, CompletableFuture<Void> ready, CompletableFuture<String> ended,
                  Path saveDir) {
@@ -337,10 +343,16 @@ public final class StreamProbe {
             String type = msg.path("type").asText();
             switch (type) {
                 case "connected" -> ready.complete(null);
-                case "action", "detection_result" -> stats.frame(now, message.length());
+                case "action", "detection_result" -> {
+                    stats.frame(now, message.length());
+                    replies.incrementAndGet();
+                }
                 case "streaming_completed" -> ended.complete("stream completed: " + msg.path("frames").asInt()
                         + " frames sent by the server");
                 case "error" -> {
+                    if (msg.hasNonNull("frame_id")) {
+                        replies.incrementAndGet();
+                    }
                     if (!msg.hasNonNull("frame_id") || kind == Kind.GENERATED) {
                         ended.complete("server error: " + msg.path("error").asText());
                     }
@@ -368,6 +380,11 @@ public final class StreamProbe {
             }
             ws.request(1);
             return null;
+        }
+
+        /** {@return the replies (results and errors) to the frames sent so far} */
+        int replies() {
+            return replies.get();
         }
 
         private void save() {
