@@ -7,7 +7,6 @@ import io.github.streaminfer.samples.detection.BoxPainter;
 import io.github.streaminfer.samples.detection.TestScenes;
 
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -16,17 +15,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Connects to one of StreamInfer's streams and records every frame it delivers into a {@link FrameStats}. The
@@ -224,7 +219,7 @@ public final class StreamProbe {
         if (o.apiKey() != null && kind != Kind.VLA) {
             b.header("X-API-Key", o.apiKey());
         }
-        Listener listener = new Listener(kind, stats, ready, ended, o.saveDir());
+        StreamListener listener = new StreamListener(kind, stats, ready, ended, o.saveDir());
         long connectStart = System.nanoTime();
         WebSocket ws = b.buildAsync(uri, listener).get(10, TimeUnit.SECONDS);
         long deadline = deadline(kind, o);
@@ -265,7 +260,7 @@ public final class StreamProbe {
     }
 
     private static void sendFrames(WebSocket ws, Kind kind, Options o, FrameStats stats, long deadline,
-                                   CompletableFuture<String> ended, Listener listener) throws Exception {
+                                   CompletableFuture<String> ended, StreamListener listener) throws Exception {
         String[] images = new String[8];
         for (int i = 0; i < images.length; i++) {
             images[i] = Base64.getEncoder().encodeToString(BoxPainter.jpeg(TestScenes.frame(i * 4, 320, 180), 0.8f));
@@ -293,122 +288,5 @@ public final class StreamProbe {
             TimeUnit.MILLISECONDS.sleep(10);
         }
         ended.complete("sent " + n + " frames in " + o.seconds() + " s, " + listener.replies() + " replies");
-    }
-
-    private static final class Listener implements WebSocket.Listener {
-        private final Kind kind;
-        private final FrameStats stats;
-        private final CompletableFuture<Void> ready;
-        private final CompletableFuture<String> ended;
-        private final StringBuilder text = new StringBuilder();
-        private final Path saveDir;
-        private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
-        private long binaryBytes;
-        private int saved;
-        private final AtomicInteger replies = new AtomicInteger();
-
-        Listener(Kind kind, FrameStats stats, CompletableFuture<Void> ready, CompletableFuture<String> ended,
-                 Path saveDir) {
-            this.saveDir = saveDir;
-            this.kind = kind;
-            this.stats = stats;
-            this.ready = ready;
-            this.ended = ended;
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            text.append(data);
-            if (last) {
-                long now = System.nanoTime();
-                String message = text.toString();
-                text.setLength(0);
-                onMessage(message, now);
-            }
-            ws.request(1);
-            return null;
-        }
-
-        private void onMessage(String message, long now) {
-            if (kind == Kind.WEBSOCKET) {
-                stats.frame(now, message.length());
-                return;
-            }
-            JsonNode msg;
-            try {
-                msg = JSON.readTree(message);
-            } catch (Exception e) {
-                return;
-            }
-            String type = msg.path("type").asText();
-            switch (type) {
-                case "connected" -> ready.complete(null);
-                case "action", "detection_result" -> {
-                    stats.frame(now, message.length());
-                    replies.incrementAndGet();
-                }
-                case "streaming_completed" -> ended.complete("stream completed: " + msg.path("frames").asInt()
-                        + " frames sent by the server");
-                case "error" -> {
-                    if (msg.hasNonNull("frame_id")) {
-                        replies.incrementAndGet();
-                    }
-                    if (!msg.hasNonNull("frame_id") || kind == Kind.GENERATED) {
-                        ended.complete("server error: " + msg.path("error").asText());
-                    }
-                }
-                default -> { }
-            }
-        }
-
-        @Override
-        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
-            binaryBytes += data.remaining();
-            if (saveDir != null) {
-                byte[] part = new byte[data.remaining()];
-                data.get(part);
-                binary.writeBytes(part);
-            }
-            if (last) {
-                if (kind == Kind.GENERATED || kind == Kind.WEBSOCKET) {
-                    stats.frame(System.nanoTime(), binaryBytes);
-                }
-                binaryBytes = 0;
-                if (saveDir != null) {
-                    save();
-                }
-            }
-            ws.request(1);
-            return null;
-        }
-
-        /** {@return the replies (results and errors) to the frames sent so far} */
-        int replies() {
-            return replies.get();
-        }
-
-        private void save() {
-            try {
-                Files.createDirectories(saveDir);
-                Files.write(saveDir.resolve(String.format(Locale.ROOT, "frame_%05d.jpg", ++saved)),
-                        binary.toByteArray());
-            } catch (IOException e) {
-                ended.complete("cannot save frames: " + e);
-            }
-            binary.reset();
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
-            ready.completeExceptionally(new IllegalStateException("closed: " + statusCode + " " + reason));
-            ended.complete("closed by the server: " + statusCode + (reason.isEmpty() ? "" : " " + reason));
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket ws, Throwable error) {
-            ready.completeExceptionally(error);
-            ended.complete("connection failed: " + error);
-        }
     }
 }
