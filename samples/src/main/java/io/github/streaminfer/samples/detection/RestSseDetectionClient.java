@@ -43,7 +43,7 @@ public final class RestSseDetectionClient implements AutoCloseable {
      * @param base     the server, e.g. {@code http://127.0.0.1:8000}
      * @param apiKey   an API key, or null
      * @param settings the session's settings as JSON, e.g. {@code {"fps_limit": 30}}
-     * @throws Exception if the session cannot be created or its stream does not open within 10 s
+     * @throws Exception if the session cannot be created or its stream does not open within 30 s
      */
     public RestSseDetectionClient(URI base, String apiKey, String settings) throws Exception {
         this.base = base;
@@ -64,7 +64,7 @@ public final class RestSseDetectionClient implements AutoCloseable {
         reader = new Thread(this::read, "sse-" + sessionId);
         reader.setDaemon(true);
         reader.start();
-        streamOpen.get(10, TimeUnit.SECONDS);
+        streamOpen.get(30, TimeUnit.SECONDS);
     }
 
     private HttpRequest.Builder request(String path) {
@@ -109,7 +109,7 @@ public final class RestSseDetectionClient implements AutoCloseable {
      * @param frameId unique id of the frame
      * @param jpeg    the frame, JPEG-encoded
      * @return the reply (an upload the server refused becomes an error reply with its status)
-     * @throws Exception if no result comes within 10 s
+     * @throws Exception if no result comes within 60 s (a first frame waits for the decoder and model to load)
      */
     public DetectionReply detect(String frameId, byte[] jpeg) throws Exception {
         CompletableFuture<DetectionReply> reply = new CompletableFuture<>();
@@ -121,7 +121,7 @@ public final class RestSseDetectionClient implements AutoCloseable {
             if (r.statusCode() != 202) {
                 return new DetectionReply(frameId, java.util.List.of(), Double.NaN, r.statusCode() + " " + r.body());
             }
-            return reply.get(10, TimeUnit.SECONDS);
+            return reply.get(60, TimeUnit.SECONDS);
         } finally {
             pending.remove(frameId);
         }

@@ -33,7 +33,7 @@ public final class WsDetectionClient implements AutoCloseable {
      *
      * @param uri    e.g. {@code ws://127.0.0.1:8000/stream/detection?fps_limit=30}
      * @param apiKey an API key sent as {@code X-API-Key}, or null
-     * @throws Exception if the connection fails or no {@code connected} arrives within 10 s
+     * @throws Exception if the connection fails or no {@code connected} arrives within 30 s
      */
     public WsDetectionClient(URI uri, String apiKey) throws Exception {
         WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
@@ -41,7 +41,7 @@ public final class WsDetectionClient implements AutoCloseable {
             b.header("X-API-Key", apiKey);
         }
         socket = b.buildAsync(uri, new Listener()).get(10, TimeUnit.SECONDS);
-        connected.get(10, TimeUnit.SECONDS);
+        connected.get(30, TimeUnit.SECONDS);
     }
 
     /** {@return the server's {@code connected} message} */
@@ -55,7 +55,7 @@ public final class WsDetectionClient implements AutoCloseable {
      * @param frameId unique id of the frame
      * @param jpeg    the frame, JPEG-encoded
      * @return the server's reply
-     * @throws Exception if no reply comes within 10 s
+     * @throws Exception if no reply comes within 60 s (a first frame waits for the decoder and model to load)
      */
     public DetectionReply detect(String frameId, byte[] jpeg) throws Exception {
         ObjectNode msg = JSON.createObjectNode().put("type", "frame").put("frame_id", frameId)
@@ -65,7 +65,7 @@ public final class WsDetectionClient implements AutoCloseable {
         pending.put(frameId, reply);
         socket.sendText(JSON.writeValueAsString(msg), true).get(10, TimeUnit.SECONDS);
         try {
-            return reply.get(10, TimeUnit.SECONDS);
+            return reply.get(60, TimeUnit.SECONDS);
         } finally {
             pending.remove(frameId);
         }
