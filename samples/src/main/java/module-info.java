@@ -3,6 +3,7 @@ module io.github.streaminfer.samples {
     requires io.github.streaminfer.core;
     requires io.github.streaminfer.synthetic;
     requires io.github.streaminfer.transport.netty;
+    requires io.github.streaminfer.client;
     requires io.github.streaminfer.media.javacv;
     requires org.bytedeco.javacpp;
     requires org.bytedeco.opencv;
