@@ -75,6 +75,12 @@ public final class ClassifierTask implements InferenceTask<ImageFrame, Classific
         }
     }
 
+    /** {@return true for the image input this task fills} */
+    @Override
+    public boolean writesInput(String name) {
+        return name.equals(boundInput);
+    }
+
     @Override
     public long[] inputShape(TensorSpec spec) {
         if (spec.name().equals(boundInput)) {

@@ -145,6 +145,12 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
         order = new int[n];
     }
 
+    /** {@return true for the image input this task fills} */
+    @Override
+    public boolean writesInput(String name) {
+        return name.equals(boundInput);
+    }
+
     @Override
     public long[] inputShape(TensorSpec spec) {
         if (spec.name().equals(boundInput)) {

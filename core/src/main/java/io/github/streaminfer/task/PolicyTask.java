@@ -120,6 +120,12 @@ public final class PolicyTask implements InferenceTask<PolicyObservation, Action
         horizon = a.rank() == 3 ? (int) Math.max(1, a.dim(1)) : 1;
     }
 
+    /** {@return true for the image, state and instruction inputs this task was built with} */
+    @Override
+    public boolean writesInput(String name) {
+        return imageNames.contains(name) || name.equals(stateName) || name.equals(instructionName);
+    }
+
     @Override
     public long[] inputShape(TensorSpec spec) {
         for (int i = 0; i < images.length; i++) {

@@ -68,6 +68,11 @@ public final class PooledFrameTask<O> implements InferenceTask<PooledFrame, O> {
     }
 
     @Override
+    public boolean writesInput(String inputName) {
+        return inner.writesInput(inputName);
+    }
+
+    @Override
     public O newOutput() {
         return inner.newOutput();
     }

@@ -179,6 +179,11 @@ public final class PolicyAdapters {
         }
 
         @Override
+        public boolean writesInput(String inputName) {
+            return task.writesInput(inputName);
+        }
+
+        @Override
         public ActionChunk newOutput() {
             return task.newOutput();
         }
