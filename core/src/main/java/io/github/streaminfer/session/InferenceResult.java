@@ -37,6 +37,7 @@ public final class InferenceResult<O> {
         DECODE
     }
 
+    @SuppressWarnings("rawtypes") // a field updater names the class, which has no type arguments
     private static final AtomicIntegerFieldUpdater<InferenceResult> REF_CNT =
             AtomicIntegerFieldUpdater.newUpdater(InferenceResult.class, "refCnt");
 

@@ -119,7 +119,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         this.clock = b.clock;
         this.errorHandler = b.errorHandler != null ? b.errorHandler : new LoggingErrorHandler();
         this.closeModel = b.closeModel;
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"})
         ResultListener<O>[] ls = b.listeners.toArray(new ResultListener[0]);
         this.listeners = ls;
 
