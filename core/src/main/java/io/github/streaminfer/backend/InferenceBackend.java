@@ -10,6 +10,8 @@ package io.github.streaminfer.backend;
  * Construction must be cheap and must not load native code; the check happens lazily on the first call.
  *
  * <p><b>Note:</b> implementations are thread-safe.
+ *
+ * @since 0.1.0
  */
 public interface InferenceBackend {
 

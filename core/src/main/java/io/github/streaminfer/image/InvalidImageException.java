@@ -5,6 +5,8 @@ import io.github.streaminfer.task.InvalidInputException;
 /**
  * Encoded image bytes that cannot or must not be decoded: not an image, truncated, corrupt, or larger than the
  * configured limits. Raised before any large allocation when the header already tells.
+ *
+ * @since 0.1.0
  */
 public class InvalidImageException extends InvalidInputException {
     private static final long serialVersionUID = 1L;

@@ -34,6 +34,7 @@ import java.util.Objects;
  *                               are zero except what
  *                               {@link io.github.streaminfer.task.InferenceTask#prepareWarmup} sets; never counted
  *                               in the session's statistics
+ * @since 0.1.0
  */
 public record SessionConfig(String name, IngressPolicy ingress, ProducerMode producerMode,
                             IngressQueueType ingressQueueType, double targetFps, double maxFps, int resultsCapacity,

@@ -63,6 +63,7 @@ import static io.github.streaminfer.session.SessionCounters.*;
  *
  * @param <I> observation type
  * @param <O> result value type
+ * @since 0.1.0
  */
 public final class StreamingInferenceSession<I, O> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingInferenceSession.class);

@@ -23,6 +23,8 @@ import java.util.Objects;
  * sizes a pool from the cores that remain; {@link #serverEventLoops()} says how many event loops to pair it with.
  *
  * <p><b>Note:</b> thread-safe. Closing the pool stops its threads and closes the sessions still registered.
+ *
+ * @since 0.1.0
  */
 public final class WorkerPool implements AutoCloseable {
     private final String name;

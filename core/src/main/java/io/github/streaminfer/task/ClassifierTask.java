@@ -23,6 +23,8 @@ import java.util.Objects;
  * }</pre>
  *
  * <p><b>Note:</b> one instance per session; called only from its worker.
+ *
+ * @since 0.1.0
  */
 public final class ClassifierTask implements InferenceTask<ImageFrame, Classification> {
     private final ImageInput image;

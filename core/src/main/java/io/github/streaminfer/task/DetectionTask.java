@@ -30,6 +30,8 @@ import java.util.Objects;
  *
  * <p><b>Note:</b> one instance per session; called only from its worker. Decoding allocates nothing per frame once
  * the candidate arrays have grown to the model's candidate count.
+ *
+ * @since 0.1.0
  */
 public final class DetectionTask implements InferenceTask<ImageFrame, Detections> {
 

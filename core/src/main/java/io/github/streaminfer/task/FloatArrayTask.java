@@ -21,6 +21,8 @@ import io.github.streaminfer.tensor.TensorSpec;
  * {@code recurrentState(output, input)}, an input meant to stay zero by its {@code zeroInput(name)}.
  *
  * <p><b>Note:</b> one instance per session; called only from its worker. Nothing is allocated per frame.
+ *
+ * @since 0.1.0
  */
 public final class FloatArrayTask implements InferenceTask<float[], FloatVector> {
     private final String inputName;

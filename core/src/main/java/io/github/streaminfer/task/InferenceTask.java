@@ -19,6 +19,7 @@ import io.github.streaminfer.tensor.TensorSpec;
  *
  * @param <I> observation type
  * @param <O> result type
+ * @since 0.1.0
  */
 public interface InferenceTask<I, O> {
 

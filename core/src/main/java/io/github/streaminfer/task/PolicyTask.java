@@ -27,6 +27,8 @@ import java.util.Objects;
  * </ul>
  *
  * <p><b>Note:</b> one instance per session; called only from its worker.
+ *
+ * @since 0.1.0
  */
 public final class PolicyTask implements InferenceTask<PolicyObservation, ActionChunk> {
 

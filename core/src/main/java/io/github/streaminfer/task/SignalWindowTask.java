@@ -41,6 +41,8 @@ import java.util.Objects;
  * any input that neither this task, a recurrent state nor an explicit {@code zeroInput(name)} writes, naming it.
  *
  * <p><b>Note:</b> one instance per session; called only from its worker. Nothing is allocated per block.
+ *
+ * @since 0.1.0
  */
 public final class SignalWindowTask implements InferenceTask<float[], Classification> {
 

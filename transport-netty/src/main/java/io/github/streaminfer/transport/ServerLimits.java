@@ -25,6 +25,7 @@ import java.util.Objects;
  *                               operating system's default (which may grow to megabytes). A small one makes a slow
  *                               reader show in the write-buffer watermarks sooner and bounds kernel memory per
  *                               connection
+ * @since 0.1.0
  */
 public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebSocketFrameBytes, long maxImagePixels,
                            Duration handshakeTimeout, Duration authTimeout, Duration idleTimeout,

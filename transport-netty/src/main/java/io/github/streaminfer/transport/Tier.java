@@ -10,6 +10,7 @@ import java.util.Objects;
  * @param name                  tier name reported to clients and in metrics
  * @param maxConcurrentSessions sessions the key may hold at once ({@link #UNLIMITED} for no limit)
  * @param maxFps                frames per second per session (0 for no limit)
+ * @since 0.1.0
  */
 public record Tier(String name, int maxConcurrentSessions, double maxFps) {
 
