@@ -4,7 +4,7 @@
  */
 module io.github.streaminfer.backend.onnx {
     requires transitive io.github.streaminfer.core;
-    requires com.microsoft.onnxruntime;
+    requires transitive com.microsoft.onnxruntime; // environment() and sessionOptions() expose its types
     requires org.slf4j;
 
     exports io.github.streaminfer.backend.onnx;

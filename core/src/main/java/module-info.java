@@ -8,7 +8,9 @@ module io.github.streaminfer.core {
     requires HdrHistogram;
     requires jdk.unsupported;
     requires java.desktop; // ImageIO for the built-in JavaImageDecoder
+    requires java.management; // Diagnostics: the JVM's garbage collectors and arguments
 
+    exports io.github.streaminfer;
     exports io.github.streaminfer.action;
     exports io.github.streaminfer.backend;
     exports io.github.streaminfer.concurrent;

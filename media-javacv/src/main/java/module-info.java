@@ -3,9 +3,9 @@
  * {@link io.github.streaminfer.image.ImageDecoder}) and camera, video-file and image-folder frame sources.
  */
 module io.github.streaminfer.media.javacv {
-    requires io.github.streaminfer.core;
-    requires org.bytedeco.javacpp;
-    requires org.bytedeco.opencv;
+    requires transitive io.github.streaminfer.core;
+    requires transitive org.bytedeco.javacpp; // frame sources expose Pointer-backed frames
+    requires transitive org.bytedeco.opencv; // and OpenCV Mat
 
     exports io.github.streaminfer.media;
 

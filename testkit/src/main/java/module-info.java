@@ -5,7 +5,7 @@
  */
 module io.github.streaminfer.testkit {
     requires transitive io.github.streaminfer.core;
-    requires java.desktop;
+    requires transitive java.desktop; // TestImages returns BufferedImage
     requires org.junit.jupiter.api;
     requires org.assertj.core;
 

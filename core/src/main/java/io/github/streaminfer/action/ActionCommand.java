@@ -11,6 +11,8 @@ import java.util.Arrays;
  * is safe to send. Absolute axes carry a target; delta axes carry the displacement for this tick.
  *
  * <p><b>Note:</b> not thread-safe; owned by the control-loop thread that passes it to {@code next}.
+ *
+ * @since 0.1.0
  */
 public final class ActionCommand {
     /** What the controller is doing at this tick. */

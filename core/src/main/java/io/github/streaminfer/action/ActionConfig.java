@@ -30,6 +30,7 @@ import java.util.Objects;
  * @param interpolate     interpolate linearly between steps when the loop is faster than the steps
  * @param handoffCapacity chunk slots between producer and control loop, a power of two from 2 to 1024; if the loop
  *                        falls this far behind, the oldest unread chunks are skipped (and counted)
+ * @since 0.1.0
  */
 public record ActionConfig(int dim, int maxHorizon, Duration stepPeriod, Duration controlPeriod, int[] deltaAxes,
                            AggregationConfig aggregation, SmoothingConfig smoothing, SafetyConfig safety,

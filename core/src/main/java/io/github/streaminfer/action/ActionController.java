@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Note:</b> {@code offer} from one producer thread only (the session's worker); {@code next} from one
  * consumer thread only (the robot's control loop, or the thread of a {@link ControlLoop}); everything else from any
  * thread.
+ *
+ * @since 0.1.0
  */
 public final class ActionController implements AutoCloseable {
     private final ActionConfig config;

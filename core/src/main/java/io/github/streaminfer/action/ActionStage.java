@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Note:</b> runs on the session's worker (the controller's single producer); allocation-free.
  *
  * @param <O> the session's result value type
+ * @since 0.1.0
  */
 public final class ActionStage<O> implements ResultListener<O> {
     private final ActionController controller;

@@ -24,6 +24,7 @@ import java.util.Map;
  * @param observationAge      age of the observation behind each executable command (capture to tick), ns
  * @param boundaryJerk        jerk magnitude (Euclidean over the capped axes, units/s&sup3;) at ticks where the
  *                            executed action switched to a newer frame
+ * @since 0.1.0
  */
 public record ActionStats(long ticks, long activeTicks, long starvedTicks, long staleTicks, long estopTicks,
                           long chunksOffered, long chunksAccepted, long chunksRejected, long chunksSkipped,

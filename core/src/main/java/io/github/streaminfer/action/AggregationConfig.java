@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param ensembleK {@code k} of temporal ensembling, {@code >= 0}, finite
  * @param oldWeight weight of the queued value in a blend, {@code >= 0}, finite
  * @param newWeight weight of the new value in a blend, {@code >= 0}, finite; {@code oldWeight + newWeight > 0}
+ * @since 0.1.0
  */
 public record AggregationConfig(Mode mode, double ensembleK, double oldWeight, double newWeight) {
 

@@ -5,6 +5,8 @@ package io.github.streaminfer.action;
  *
  * <p><b>Note:</b> called on the loop's own thread; must not block longer than a tick. The command is reused: read it
  * during the call. An exception is counted ({@link ControlLoop#listenerErrors()}) and the loop goes on.
+ *
+ * @since 0.1.0
  */
 @FunctionalInterface
 public interface CommandListener {

@@ -14,6 +14,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>Note:</b> the loop's thread is the controller's single consumer while the loop runs; {@link #close()} from
  * any thread.
+ *
+ * @since 0.1.0
  */
 public final class ControlLoop implements AutoCloseable {
 

@@ -1,6 +1,10 @@
 package io.github.streaminfer.action;
 
-/** Why an {@link ActionController}'s emergency stop is latched. */
+/**
+ * Why an {@link ActionController}'s emergency stop is latched.
+ *
+ * @since 0.1.0
+ */
 public enum EmergencyStop {
     /** Not latched. */
     NONE,

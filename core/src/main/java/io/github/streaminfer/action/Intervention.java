@@ -8,6 +8,8 @@ package io.github.streaminfer.action;
  * <p>The safety chain runs in this order: {@link #NON_FINITE} / {@link #DIMENSION} guard, {@link #AXIS_BOUND} /
  * {@link #WORKSPACE}, {@link #VELOCITY} / {@link #ACCELERATION} / {@link #JERK}, {@link #MAX_STEP},
  * {@link #STALE} / {@link #STARVED} watchdog, {@link #ESTOP}.
+ *
+ * @since 0.1.0
  */
 public enum Intervention {
     /** A value was NaN or infinite: the whole action was rejected (never emitted) and the controller held. */

@@ -1,6 +1,10 @@
 package io.github.streaminfer.action;
 
-/** Result of handing an action to {@link ActionController#offer}; the hot path reports, it does not throw. */
+/**
+ * Result of handing an action to {@link ActionController#offer}; the hot path reports, it does not throw.
+ *
+ * @since 0.1.0
+ */
 public enum OfferStatus {
     /** Queued for the control loop. */
     ACCEPTED,

@@ -39,6 +39,7 @@ import java.util.Objects;
  * @param estopAfterInvalid consecutive invalid actions that latch the emergency stop, 0 = off
  * @param estopBelowScore  latch the emergency stop when an executable tick's score is below this, in [0, 1],
  *                         0 = off
+ * @since 0.1.0
  */
 public record SafetyConfig(double[] axisMin, double[] axisMax, int[] workspaceAxes, double[] workspaceMin,
                            double[] workspaceMax, double[] maxVelocity, double[] maxAcceleration, double[] maxJerk,

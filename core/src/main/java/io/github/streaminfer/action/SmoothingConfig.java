@@ -28,6 +28,7 @@ import java.util.Objects;
  * @param cutoffHz           low-pass cutoff, finite {@code > 0}
  * @param exemptAxes         axes that are never smoothed (each {@code >= 0}; checked against the dimension by
  *                           {@link ActionConfig})
+ * @since 0.1.0
  */
 public record SmoothingConfig(Kind kind, double alpha, int window, double minCutoffHz, double beta,
                               double derivativeCutoffHz, double cutoffHz, int[] exemptAxes) {

@@ -13,6 +13,8 @@ import java.util.function.Consumer;
  *
  * <p>{@link #require(String)} fails with a message that lists every backend found and, for each unavailable
  * one, why; asking for a backend whose module is not on the class or module path says so too.
+ *
+ * @since 0.1.0
  */
 public final class Backends {
     private Backends() {

@@ -13,6 +13,8 @@ import io.github.streaminfer.exceptions.ModelLoadException;
  * Construction must be cheap and must not load native code; the check happens lazily on the first call.
  *
  * <p><b>Note:</b> implementations are thread-safe.
+ *
+ * @since 0.1.0
  */
 public interface InferenceBackend {
 

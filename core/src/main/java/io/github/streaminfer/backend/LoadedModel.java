@@ -16,6 +16,8 @@ import java.util.List;
  * <p><b>Note:</b> {@code run} must be safe to call from several threads at once (several sessions may share a
  * model); everything else may be called from any thread. Use after {@link #close()} throws
  * {@link IllegalStateException}.
+ *
+ * @since 0.1.0
  */
 public interface LoadedModel extends AutoCloseable {
 

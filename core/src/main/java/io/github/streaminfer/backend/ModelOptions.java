@@ -24,6 +24,7 @@ import java.util.Optional;
  * @param providers       ordered execution-provider preference (e.g. {@code tensorrt, cuda, cpu}); empty means the
  *                        backend's default for the device
  * @param properties      backend-specific settings, by key
+ * @since 0.1.0
  */
 public record ModelOptions(String device, String precision, int intraOpThreads, int interOpThreads,
                            boolean allowSpinning, List<String> providers, Map<String, String> properties) {

@@ -10,6 +10,7 @@ import java.util.stream.Collectors;
  *
  * @param inputs  input specs
  * @param outputs output specs
+ * @since 0.1.0
  */
 public record ModelSignature(List<TensorSpec> inputs, List<TensorSpec> outputs) {
 

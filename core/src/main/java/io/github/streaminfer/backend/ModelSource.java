@@ -13,6 +13,8 @@ import java.util.Optional;
  * Where a model's bytes come from: a file, bytes in memory, or a class-path resource. Backends that can read a
  * file directly (and find side files such as weights next to it) use {@link #path()}; the others read
  * {@link #readAllBytes()}.
+ *
+ * @since 0.1.0
  */
 public abstract sealed class ModelSource {
 

@@ -14,6 +14,8 @@ import java.util.concurrent.Callable;
  * gets the same generous stack whatever the caller's.
  *
  * <p><b>Note:</b> thread-safe; each call blocks its caller until the work is done and uses a thread of its own.
+ *
+ * @since 0.1.0
  */
 public final class NativeLoaderThread {
     /** Stack size of the loader thread: 16 MiB, far above what native session creation has been seen to use. */

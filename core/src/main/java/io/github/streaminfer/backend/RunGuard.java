@@ -29,6 +29,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>Note:</b> thread-safe; {@link #enter()} and {@link #exit()} are two atomic operations and a volatile read,
  * no lock and no allocation.
+ *
+ * @since 0.1.0
  */
 public final class RunGuard {
     private final String what;

@@ -5,7 +5,11 @@ import io.github.streaminfer.tensor.TensorSpec;
 
 import java.util.List;
 
-/** Allocation helpers for arrays of tensors matching a model's specs. */
+/**
+ * Allocation helpers for arrays of tensors matching a model's specs.
+ *
+ * @since 0.1.0
+ */
 public final class Tensors {
     private Tensors() {
     }

@@ -24,6 +24,8 @@ package io.github.streaminfer.concurrent;
  * </ul>
  *
  * <p><b>Note:</b> instances hold spin or back-off state and belong to one thread; use {@link #copy()} for another.
+ *
+ * @since 0.1.0
  */
 public interface IdleStrategy {
 

@@ -24,6 +24,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>Note:</b> {@link #wake()} is safe from any thread and allocation-free; {@link #park()} is for the one
  * worker thread that owns the signal.
+ *
+ * @since 0.1.0
  */
 public final class WakeSignal {
     private static final int AWAKE = 0;

@@ -1,6 +1,10 @@
 package io.github.streaminfer.exceptions;
 
-/** A backend's native runtime cannot be used on this machine; the message says why. */
+/**
+ * A backend's native runtime cannot be used on this machine; the message says why.
+ *
+ * @since 0.1.0
+ */
 public class BackendUnavailableException extends StreamInferException {
     private static final long serialVersionUID = 1L;
 

@@ -1,6 +1,10 @@
 package io.github.streaminfer.exceptions;
 
-/** A backend failed while running a model; the model stays usable. */
+/**
+ * A backend failed while running a model; the model stays usable.
+ *
+ * @since 0.1.0
+ */
 public class InferenceException extends StreamInferException {
     private static final long serialVersionUID = 1L;
 

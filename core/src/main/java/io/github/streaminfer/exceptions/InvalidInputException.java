@@ -3,6 +3,8 @@ package io.github.streaminfer.exceptions;
 /**
  * An observation does not fit the model: wrong shape, wrong type, or values the model must not see. The message
  * names the input, what was expected and what was given. The frame fails; the session keeps running.
+ *
+ * @since 0.1.0
  */
 public class InvalidInputException extends StreamInferException {
     private static final long serialVersionUID = 1L;

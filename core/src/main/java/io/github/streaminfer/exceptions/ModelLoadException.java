@@ -1,6 +1,10 @@
 package io.github.streaminfer.exceptions;
 
-/** A model could not be read, parsed or compiled; the message names the model and the problem. */
+/**
+ * A model could not be read, parsed or compiled; the message names the model and the problem.
+ *
+ * @since 0.1.0
+ */
 public class ModelLoadException extends StreamInferException {
     private static final long serialVersionUID = 1L;
 

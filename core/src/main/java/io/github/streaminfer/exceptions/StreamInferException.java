@@ -1,6 +1,10 @@
 package io.github.streaminfer.exceptions;
 
-/** Base class of StreamInfer's runtime exceptions. */
+/**
+ * Base class of StreamInfer's runtime exceptions.
+ *
+ * @since 0.1.0
+ */
 public class StreamInferException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

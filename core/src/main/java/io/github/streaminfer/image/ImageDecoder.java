@@ -13,6 +13,8 @@ import java.nio.ByteBuffer;
  *
  * <p><b>Note:</b> an instance may keep reusable native buffers; use {@link #newInstance()} to get one per thread
  * (per session worker). Instances are not thread-safe.
+ *
+ * @since 0.1.0
  */
 public interface ImageDecoder extends AutoCloseable {
 

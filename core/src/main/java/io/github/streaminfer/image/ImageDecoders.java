@@ -20,6 +20,8 @@ import java.util.ServiceLoader;
  *
  * <p><b>Note:</b> thread-safe; every call scans the providers again, so call it at setup, not per frame. Each
  * returned decoder is a fresh instance owned by the caller (one per thread), who must close it.
+ *
+ * @since 0.1.0
  */
 public final class ImageDecoders {
     private ImageDecoders() {

@@ -15,6 +15,8 @@ import java.nio.ByteBuffer;
  * {@code alpha = scale / std[c]} and {@code beta = -mean[c] / std[c]}, which is {@code (v * scale - mean) / std}.
  *
  * <p><b>Note:</b> stateless and thread-safe.
+ *
+ * @since 0.1.0
  */
 public final class ImageFit {
     private ImageFit() {

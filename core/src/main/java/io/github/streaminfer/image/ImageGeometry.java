@@ -6,6 +6,8 @@ package io.github.streaminfer.image;
  * {@link #toSourceX(float)} and {@link #toSourceY(float)}. A mutable holder, reused frame after frame.
  *
  * <p><b>Note:</b> not thread-safe.
+ *
+ * @since 0.1.0
  */
 public final class ImageGeometry {
     private int sourceWidth;

@@ -15,6 +15,8 @@ import java.nio.ByteBuffer;
  * {@code IHDR} chunk give width, height, bit depth and colour type.
  *
  * <p><b>Note:</b> stateless and thread-safe; allocates nothing unless it throws.
+ *
+ * @since 0.1.0
  */
 public final class ImageHeaders {
 

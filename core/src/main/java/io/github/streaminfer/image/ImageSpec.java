@@ -26,6 +26,7 @@ import java.util.Objects;
  * @param std             per-channel standard deviation (in channel order), length 3, all {@code > 0}
  * @param maxEncodedBytes encoded images larger than this are refused before decoding
  * @param maxPixels       images whose header claims more pixels than this are refused before decoding
+ * @since 0.1.0
  */
 public record ImageSpec(int width, int height, ResizeMode resize, int padColor, ChannelOrder channelOrder,
                         Layout layout, DType dtype, float scale, float[] mean, float[] std, int maxEncodedBytes,

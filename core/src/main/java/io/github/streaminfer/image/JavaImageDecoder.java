@@ -32,6 +32,8 @@ import java.util.Iterator;
  *
  * <p><b>Note:</b> an instance keeps reusable buffers and ImageIO readers and belongs to one thread. It allocates
  * per frame inside ImageIO (the decoded {@link BufferedImage}); use the OpenCV decoder where that matters.
+ *
+ * @since 0.1.0
  */
 public final class JavaImageDecoder implements ImageDecoder {
     /** The identifier of this decoder. */

@@ -1,6 +1,10 @@
 package io.github.streaminfer.image;
 
-/** Layout of raw (already decoded) 8-bit pixels, interleaved row by row. */
+/**
+ * Layout of raw (already decoded) 8-bit pixels, interleaved row by row.
+ *
+ * @since 0.1.0
+ */
 public enum PixelFormat {
     /** Blue, green, red: OpenCV's native order and what cameras read through OpenCV deliver. */
     BGR(3),

@@ -22,6 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Note:</b> one writer (its source) and one reader (the session worker) at a time; the state hand-off is
  * lock-free and allocation-free.
+ *
+ * @since 0.1.0
  */
 public final class PooledFrame {
     private static final int FREE = 0;

@@ -15,6 +15,8 @@ import java.nio.FloatBuffer;
  * whenever {@link #applies} says so.
  *
  * <p><b>Note:</b> stateless and thread-safe; the caller owns the tensor.
+ *
+ * @since 0.1.0
  */
 public final class UnscaledFit {
     private UnscaledFit() {

@@ -5,6 +5,8 @@ package io.github.streaminfer.session;
  * the failure that moved the session to {@link SessionState#FAILED}.
  *
  * <p><b>Note:</b> called on the session's worker; must not block and must not throw (what it throws is ignored).
+ *
+ * @since 0.1.0
  */
 @FunctionalInterface
 public interface ErrorHandler {

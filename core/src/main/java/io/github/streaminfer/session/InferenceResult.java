@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * <p><b>Note:</b> a published result is read-only; it may be read from several threads at once.
  *
  * @param <O> value type
+ * @since 0.1.0
  */
 public final class InferenceResult<O> {
     /** Outcome of a frame. */
@@ -37,6 +38,7 @@ public final class InferenceResult<O> {
         DECODE
     }
 
+    @SuppressWarnings("rawtypes") // a field updater names the class, which has no type arguments
     private static final AtomicIntegerFieldUpdater<InferenceResult> REF_CNT =
             AtomicIntegerFieldUpdater.newUpdater(InferenceResult.class, "refCnt");
 

@@ -17,6 +17,7 @@ import java.util.Objects;
  *
  * @param kind     the behaviour
  * @param capacity frames the queue holds ({@code 1} for {@code LATEST_ONLY})
+ * @since 0.1.0
  */
 public record IngressPolicy(Kind kind, int capacity) {
 

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
  * @param p99Nanos  99th percentile
  * @param p999Nanos 99.9th percentile
  * @param maxNanos  largest sample
+ * @since 0.1.0
  */
 public record LatencySnapshot(long count, double meanNanos, long p50Nanos, long p90Nanos, long p99Nanos,
                               long p999Nanos, long maxNanos) {

@@ -9,6 +9,7 @@ package io.github.streaminfer.session;
  * by a listener is counted and passed to the session's {@link ErrorHandler}; it never stops the worker.
  *
  * @param <O> result value type
+ * @since 0.1.0
  */
 @FunctionalInterface
 public interface ResultListener<O> {

@@ -18,18 +18,23 @@ import java.util.Objects;
  * @param maxFps                 hard admission limit: frames beyond it are {@link SubmitStatus#RATE_LIMITED}
  *                               (0 = unlimited)
  * @param resultsCapacity        size of the results ring read with {@code pollResult}/{@code drainResults}
- *                               (0 = no ring; listeners and the latest mailbox still work)
+ *                               (0 = no ring; listeners and the latest mailbox still work; {@link #RESULTS_AUTO},
+ *                               the default = {@value #RESULTS_AUTO_CAPACITY} for a session without listeners and no
+ *                               ring for one with listeners, so a listener-only session never fills a ring nobody
+ *                               polls, nor counts its overflow)
  * @param maxConsecutiveFailures backend failures in a row after which the session becomes
  *                               {@link SessionState#FAILED}
  * @param idleStrategy           what a dedicated worker does when there is no frame (default
  *                               {@link IdleStrategy#parking()}: sleeps until a frame, a reset or a close wakes it;
  *                               a {@link WorkerPool}'s threads use the pool's own strategy)
- * @param closeTimeout           how long {@code close()} waits for an inference in progress
+ * @param closeTimeout           how long {@code close()} waits for the queued frames to be inferred, and then for an
+ *                               inference in progress
  * @param warmupIterations       runs on the session's own tensors before it accepts frames: whole-path runs of the
  *                               builder's {@code warmupObservation} if it has one, else model runs on inputs that
  *                               are zero except what
  *                               {@link io.github.streaminfer.task.InferenceTask#prepareWarmup} sets; never counted
  *                               in the session's statistics
+ * @since 0.1.0
  */
 public record SessionConfig(String name, IngressPolicy ingress, ProducerMode producerMode,
                             IngressQueueType ingressQueueType, double targetFps, double maxFps, int resultsCapacity,
@@ -37,7 +42,19 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
                             int warmupIterations) {
 
     /**
-     * LATEST_ONLY, multi-producer, unpaced, unlimited, 64 results, fails after 10 failures in a row, and a worker that
+     * The {@code resultsCapacity} that sizes the ring by use: {@value #RESULTS_AUTO_CAPACITY} results when the session
+     * has no listener (its results are polled), none when it has one (its results are pushed).
+     *
+     * @since 0.1.0
+     */
+    public static final int RESULTS_AUTO = -1;
+
+    /** The ring size {@link #RESULTS_AUTO} gives a session without listeners. */
+    public static final int RESULTS_AUTO_CAPACITY = 64;
+
+    /**
+     * LATEST_ONLY, multi-producer, unpaced, unlimited, a results ring only without listeners
+     * ({@link #RESULTS_AUTO}), fails after 10 failures in a row, and a worker that
      * sleeps while idle.
      */
     public static final SessionConfig DEFAULT = builder().build();
@@ -77,8 +94,9 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
             throw new IllegalArgumentException("targetFps " + targetFps + " exceeds maxFps " + maxFps
                     + "; allowed: targetFps <= maxFps");
         }
-        if (resultsCapacity < 0 || resultsCapacity > (1 << 20)) {
-            throw new IllegalArgumentException("resultsCapacity is " + resultsCapacity + "; allowed: 0 to " + (1 << 20));
+        if (resultsCapacity < RESULTS_AUTO || resultsCapacity > (1 << 20)) {
+            throw new IllegalArgumentException("resultsCapacity is " + resultsCapacity + "; allowed: 0 to " + (1 << 20)
+                    + ", or RESULTS_AUTO (-1)");
         }
         if (maxConsecutiveFailures < 1) {
             throw new IllegalArgumentException("maxConsecutiveFailures is " + maxConsecutiveFailures + "; allowed: >= 1");
@@ -112,7 +130,7 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
         private IngressQueueType ingressQueueType = IngressQueueType.JCTOOLS;
         private double targetFps;
         private double maxFps;
-        private int resultsCapacity = 64;
+        private int resultsCapacity = RESULTS_AUTO;
         private int maxConsecutiveFailures = 10;
         private IdleStrategy idleStrategy = IdleStrategy.parking();
         private Duration closeTimeout = Duration.ofSeconds(5);
@@ -190,7 +208,7 @@ public record SessionConfig(String name, IngressPolicy ingress, ProducerMode pro
         /**
          * Sets {@code resultsCapacity}.
          *
-         * @param capacity results ring size, 0 for none
+         * @param capacity results ring size, 0 for none, {@link #RESULTS_AUTO} to size it by use
          * @return this
          */
         public Builder resultsCapacity(int capacity) {

@@ -1,6 +1,10 @@
 package io.github.streaminfer.session;
 
-/** Lifecycle of a session. */
+/**
+ * Lifecycle of a session.
+ *
+ * @since 0.1.0
+ */
 public enum SessionState {
     /** Accepting and inferring frames. */
     RUNNING,

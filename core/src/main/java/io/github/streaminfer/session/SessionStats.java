@@ -36,6 +36,7 @@ import java.util.Map;
  * @param maxFps           configured limit
  * @param actualFps        inferred frames per second of runtime
  * @param latencies        latency per stage
+ * @since 0.1.0
  */
 public record SessionStats(String name, SessionState state, String failureCause, long runtimeNanos, long submitted,
                            long accepted, long inferred, long buffered, long failedInput, long failedBackend,

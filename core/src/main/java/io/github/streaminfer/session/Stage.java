@@ -1,6 +1,10 @@
 package io.github.streaminfer.session;
 
-/** The measured stages of one frame's trip through a session. */
+/**
+ * The measured stages of one frame's trip through a session.
+ *
+ * @since 0.1.0
+ */
 public enum Stage {
     /** From {@code submit} to the worker taking the frame. */
     QUEUE_WAIT,

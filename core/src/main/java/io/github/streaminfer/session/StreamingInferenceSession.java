@@ -8,7 +8,6 @@ import io.github.streaminfer.concurrent.WakeSignal;
 import io.github.streaminfer.task.InferenceTask;
 import io.github.streaminfer.tensor.Shapes;
 import io.github.streaminfer.tensor.Tensor;
-import io.github.streaminfer.tensor.TensorSpec;
 import io.github.streaminfer.time.NanoClock;
 import org.jctools.queues.MpscArrayQueue;
 import org.jctools.queues.SpscArrayQueue;
@@ -16,7 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,7 +37,7 @@ import static io.github.streaminfer.session.SessionCounters.*;
  *         .listener(r -> robot.apply(r.value()))
  *         .build()) {
  *     SubmitStatus s = session.submit(observation);   // never blocks, never throws for a full queue
- * }
+ * }   // close() infers the frames already queued (up to the close timeout); closeNow() discards them
  * }</pre>
  *
  * <p><b>Flow.</b> {@link #submit} puts the observation in a bounded, pre-allocated ingress queue (see
@@ -62,6 +63,7 @@ import static io.github.streaminfer.session.SessionCounters.*;
  *
  * @param <I> observation type
  * @param <O> result value type
+ * @since 0.1.0
  */
 public final class StreamingInferenceSession<I, O> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingInferenceSession.class);
@@ -118,16 +120,16 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         this.clock = b.clock;
         this.errorHandler = b.errorHandler != null ? b.errorHandler : new LoggingErrorHandler();
         this.closeModel = b.closeModel;
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"})
         ResultListener<O>[] ls = b.listeners.toArray(new ResultListener[0]);
         this.listeners = ls;
 
         ModelSignature signature = model.signature();
         task.bind(signature);
+        long[][] shapes = InputPlan.shapes(signature, task, b.stateInputs, b.zeroInputs, b.inputShapes);
         this.inputs = new Tensor[signature.inputs().size()];
         for (int i = 0; i < inputs.length; i++) {
-            TensorSpec spec = signature.inputs().get(i);
-            inputs[i] = Tensor.allocate(spec, task.inputShape(spec));
+            inputs[i] = Tensor.allocate(signature.inputs().get(i), shapes[i]);
         }
         this.outputs = Tensors.allocate(signature.outputs(), 1);
         this.stateOutputs = new int[b.stateOutputs.size()];
@@ -149,7 +151,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         this.ingress = Ingress.create(config.ingress(), config.producerMode(), config.ingressQueueType(), counters);
         this.rateLimiter = config.maxFps() > 0 ? new RateLimiter(config.maxFps()) : null;
         this.paceIntervalNanos = config.targetFps() > 0 ? Math.round(1e9 / config.targetFps()) : 0;
-        int ring = config.resultsCapacity();
+        int ring = config.resultsCapacity() == SessionConfig.RESULTS_AUTO
+                ? (listeners.length == 0 ? SessionConfig.RESULTS_AUTO_CAPACITY : 0) : config.resultsCapacity();
         this.results = ring > 0 ? new SpscArrayQueue<>(Math.max(2, ring)) : null;
         // ring + latest mailbox + the one being written + readers holding results briefly
         int poolSize = ring + 2 + 16;
@@ -157,7 +160,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         for (int i = 0; i < poolSize; i++) {
             resultPool.offer(new InferenceResult<>(task.newOutput(), resultPool));
         }
-        this.closingCheck = () -> closing;
+        this.closingCheck = () -> closing || draining; // a producer blocked for room is refused once close begins
 
         SessionWarmup.run(model, task, inputs, outputs, config.warmupIterations(), b.warmupObservation);
         this.startNanos = clock.nanoTime();
@@ -268,7 +271,10 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
     public InferenceResult<O> pollResult() {
         ensureOpen();
         if (results == null) {
-            throw new IllegalStateException("session '" + config.name() + "' has no results ring (resultsCapacity 0)");
+            throw new IllegalStateException("session '" + config.name() + "' has no results ring (resultsCapacity "
+                    + (config.resultsCapacity() == SessionConfig.RESULTS_AUTO
+                    ? "AUTO, which gives a session with listeners none" : "0")
+                    + "); allowed: set SessionConfig.resultsCapacity(n) to poll results as well");
         }
         return results.poll();
     }
@@ -366,12 +372,29 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
     }
 
     /**
-     * Closes the session: refuses new frames, waits (up to the close timeout) for an inference in progress,
-     * discards waiting frames, frees the tensors, and closes the model if the builder said so. Idempotent; safe from
-     * any thread, including a listener.
+     * Closes the session safely: refuses new frames, lets the worker infer the frames already queued (up to
+     * {@link SessionConfig#closeTimeout()}), then does what {@link #closeNow()} does. So try-with-resources loses no
+     * accepted frame; frames still queued when the timeout passes are counted as dropped at close. Called from a
+     * listener (the worker itself) or on a failed session, it cannot drain and closes at once. Idempotent; safe from
+     * any thread.
      */
     @Override
     public void close() {
+        if (!closing && Thread.currentThread() != workerThread) {
+            drain(System.nanoTime() + config.closeTimeout().toNanos());
+        }
+        closeNow();
+    }
+
+    /**
+     * Closes the session without inferring queued frames: refuses new frames, waits (up to the close timeout) for an
+     * inference in progress, discards waiting frames (counted as dropped at close), frees the tensors, and closes the
+     * model if the builder said so. For shutting down a stream whose waiting frames are worth nothing any more.
+     * Idempotent; safe from any thread, including a listener.
+     *
+     * @since 0.1.0
+     */
+    public void closeNow() {
         if (closing) {
             awaitCleanup();
             return;
@@ -404,10 +427,16 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
      */
     public boolean drainAndClose(long timeout, TimeUnit unit) {
         if (closing) {
-            close();
+            closeNow();
             return true;
         }
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        boolean drained = Thread.currentThread() != workerThread && drain(System.nanoTime() + unit.toNanos(timeout));
+        closeNow();
+        return drained;
+    }
+
+    /** Refuses new frames and waits until the queue is empty, the deadline passes or the session fails. */
+    private boolean drain(long deadline) {
         SessionState before = state;
         if (before == SessionState.RUNNING) {
             draining = true; // refuse new frames, keep the worker going
@@ -423,7 +452,6 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             }
             Ingress.blockIdle(waits);
         }
-        close();
         return drained;
     }
 
@@ -814,6 +842,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         private boolean closeModel;
         private final List<String> stateOutputs = new ArrayList<>();
         private final List<String> stateInputs = new ArrayList<>();
+        private final List<String> zeroInputs = new ArrayList<>();
+        private final Map<String, long[]> inputShapes = new HashMap<>();
         private I warmupObservation;
         private boolean allowLossyIngress;
 
@@ -904,6 +934,36 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         }
 
         /**
+         * Declares a model input that stays zero on purpose. {@link #build()} refuses a model input that neither the
+         * task, a {@link #recurrentState recurrent state} nor this declaration writes, because an input left at zero
+         * by mistake (a forgotten recurrent state, a sample rate) runs the model silently wrong.
+         *
+         * @param inputName the input to leave at zero
+         * @return this
+         * @since 0.1.0
+         */
+        public Builder<I, O> zeroInput(String inputName) {
+            zeroInputs.add(Objects.requireNonNull(inputName, "inputName"));
+            return this;
+        }
+
+        /**
+         * Fixes the shape the session allocates for an input, in place of the task's
+         * {@link InferenceTask#inputShape choice}: for a recurrent state or zero input with dynamic dimensions other
+         * than a batch of one, or a task that cannot decide. {@link #build()} fails for an input whose shape is left
+         * with dynamic dimensions, naming it.
+         *
+         * @param inputName the input
+         * @param shape     its concrete shape; must fit the model's spec
+         * @return this
+         * @since 0.1.0
+         */
+        public Builder<I, O> inputShape(String inputName, long... shape) {
+            inputShapes.put(Objects.requireNonNull(inputName, "inputName"), shape.clone());
+            return this;
+        }
+
+        /**
          * Sets a representative observation for warm-up: each of {@link SessionConfig#warmupIterations()} runs then
          * takes the whole path a frame takes (preprocess, model, decode) instead of the model alone. Warm-up
          * frames reach no listener and no statistic; the task is reset after them.
@@ -937,9 +997,10 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
          * the ingress the session runs with.
          *
          * @return the running session
-         * @throws IllegalArgumentException if the task does not fit the model (the message names the tensor), or if
-         *                                  the ingress would silently lose frames of a continuous stream (the message
-         *                                  names the fix)
+         * @throws IllegalArgumentException if the task does not fit the model (the message names the tensor), if a
+         *                                  model input is written by no one (see {@link #zeroInput}) or has a shape
+         *                                  nobody decided (see {@link #inputShape}), or if the ingress would silently
+         *                                  lose frames of a continuous stream; each message names the fix
          */
         public StreamingInferenceSession<I, O> build() {
             config = StreamIngress.resolve(task, config, allowLossyIngress);

@@ -3,6 +3,8 @@ package io.github.streaminfer.session;
 /**
  * What {@link StreamingInferenceSession#submit} did with an observation. Submitting never throws for a full queue
  * and never blocks unless the ingress policy is {@link IngressPolicy.Kind#BLOCK}.
+ *
+ * @since 0.1.0
  */
 public enum SubmitStatus {
     /** Queued; it will be inferred unless a newer frame replaces it first. */

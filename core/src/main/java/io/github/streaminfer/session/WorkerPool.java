@@ -33,6 +33,8 @@ import java.util.concurrent.ScheduledExecutorService;
  *
  * <p><b>Note:</b> thread-safe. Closing the pool stops its threads (not the executors of an executor pool) and closes
  * the sessions still registered.
+ *
+ * @since 0.1.0
  */
 public final class WorkerPool implements AutoCloseable {
     private final String name;

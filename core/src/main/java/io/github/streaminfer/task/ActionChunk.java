@@ -7,6 +7,8 @@ import java.util.Arrays;
  * A reusable holder filled in place by {@link PolicyTask}.
  *
  * <p><b>Note:</b> not thread-safe; read-only once its result is published.
+ *
+ * @since 0.1.0
  */
 public final class ActionChunk {
     private float[] data;

@@ -1,6 +1,10 @@
 package io.github.streaminfer.task;
 
-/** What a task applies to a model's raw scores before ranking them. */
+/**
+ * What a task applies to a model's raw scores before ranking them.
+ *
+ * @since 0.1.0
+ */
 public enum Activation {
     /** Use the scores as they are (the model already outputs probabilities, or ranking logits is enough). */
     NONE,

@@ -8,6 +8,8 @@ import java.util.List;
  * best first. A reusable holder filled in place by {@link ClassifierTask} and {@link SignalWindowTask}.
  *
  * <p><b>Note:</b> not thread-safe; read-only once its result is published.
+ *
+ * @since 0.1.0
  */
 public final class Classification {
     private final List<String> labels;

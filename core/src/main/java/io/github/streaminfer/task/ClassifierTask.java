@@ -23,6 +23,8 @@ import java.util.Objects;
  * }</pre>
  *
  * <p><b>Note:</b> one instance per session; called only from its worker.
+ *
+ * @since 0.1.0
  */
 public final class ClassifierTask implements InferenceTask<ImageFrame, Classification> {
     private final ImageInput image;
@@ -74,6 +76,12 @@ public final class ClassifierTask implements InferenceTask<ImageFrame, Classific
         if (c > 0) {
             classes = (int) c;
         }
+    }
+
+    /** {@return true for the image input this task fills} */
+    @Override
+    public boolean writesInput(String name) {
+        return name.equals(boundInput);
     }
 
     @Override

@@ -30,6 +30,8 @@ import java.util.Objects;
  *
  * <p><b>Note:</b> one instance per session; called only from its worker. Decoding allocates nothing per frame once
  * the candidate arrays have grown to the model's candidate count.
+ *
+ * @since 0.1.0
  */
 public final class DetectionTask implements InferenceTask<ImageFrame, Detections> {
 
@@ -124,6 +126,12 @@ public final class DetectionTask implements InferenceTask<ImageFrame, Detections
             case YOLOV5 -> "[1, N, 5+C]";
             case XYXY_SCORE_CLASS -> "[1, N, 6]";
         };
+    }
+
+    /** {@return true for the image input this task fills} */
+    @Override
+    public boolean writesInput(String name) {
+        return name.equals(boundInput);
     }
 
     @Override

@@ -8,6 +8,8 @@ import java.util.List;
  * arrays filled in place by {@link DetectionTask}.
  *
  * <p><b>Note:</b> not thread-safe; read-only once its result is published.
+ *
+ * @since 0.1.0
  */
 public final class Detections {
     private final List<String> labels;

@@ -3,6 +3,7 @@ package io.github.streaminfer.task;
 import io.github.streaminfer.backend.ModelSignature;
 import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.tensor.DType;
+import io.github.streaminfer.tensor.Shapes;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
 
@@ -12,26 +13,39 @@ import io.github.streaminfer.tensor.TensorSpec;
  * and tests.
  *
  * <p>The observation must have exactly as many elements as the input tensor; non-finite values are rejected
- * unless allowed.
+ * unless allowed. A dynamic leading (batch) dimension becomes 1; any other dynamic dimension
+ * ({@code x: float32[?, 3, ?, ?]}) must be fixed with {@link #withInputShape(long...)}, or the session's
+ * {@code build()} fails naming the input.
+ *
+ * <p>The task writes its one input. A model with more inputs needs each of the others written by someone else,
+ * or the session's {@code build()} fails naming them: a recurrent state by the session builder's
+ * {@code recurrentState(output, input)}, an input meant to stay zero by its {@code zeroInput(name)}.
+ *
+ * <p><b>Note:</b> one instance per session; called only from its worker. Nothing is allocated per frame.
+ *
+ * @since 0.1.0
  */
 public final class FloatArrayTask implements InferenceTask<float[], FloatVector> {
     private final String inputName;
     private final String outputName;
     private final boolean allowNonFinite;
+    private final long[] fixedShape;
     private int inputIndex;
     private int outputIndex;
     private int outputCapacity = 16;
     private String expected;
+    private String boundInput;
 
-    private FloatArrayTask(String inputName, String outputName, boolean allowNonFinite) {
+    private FloatArrayTask(String inputName, String outputName, boolean allowNonFinite, long[] fixedShape) {
         this.inputName = inputName;
         this.outputName = outputName;
         this.allowNonFinite = allowNonFinite;
+        this.fixedShape = fixedShape;
     }
 
     /** {@return a task using the model's first input and first output, rejecting non-finite values} */
     public static FloatArrayTask firstInputOutput() {
-        return new FloatArrayTask(null, null, false);
+        return new FloatArrayTask(null, null, false, null);
     }
 
     /**
@@ -41,12 +55,30 @@ public final class FloatArrayTask implements InferenceTask<float[], FloatVector>
      * @param outputName the float32 output to read
      */
     public static FloatArrayTask of(String inputName, String outputName) {
-        return new FloatArrayTask(inputName, outputName, false);
+        return new FloatArrayTask(inputName, outputName, false, null);
     }
 
     /** {@return a copy of this task that passes NaN and infinities through to the model} */
     public FloatArrayTask allowingNonFinite() {
-        return new FloatArrayTask(inputName, outputName, true);
+        return new FloatArrayTask(inputName, outputName, true, fixedShape);
+    }
+
+    /**
+     * Fixes the input's shape, dynamic dimensions included: an image model {@code x: float32[?, 3, ?, ?]} fed
+     * 96 × 96 frames takes {@code withInputShape(1, 3, 96, 96)}. Each observation then has exactly as many values.
+     *
+     * @param shape the concrete shape; every dimension {@code >= 1}, and fixed dimensions must match the model's
+     * @return a copy of this task with that shape
+     * @since 0.1.0
+     */
+    public FloatArrayTask withInputShape(long... shape) {
+        for (long d : shape) {
+            if (d < 1) {
+                throw new IllegalArgumentException("input shape is " + Shapes.toString(shape)
+                        + "; allowed: every dimension >= 1");
+            }
+        }
+        return new FloatArrayTask(inputName, outputName, allowNonFinite, shape.clone());
     }
 
     @Override
@@ -59,6 +91,12 @@ public final class FloatArrayTask implements InferenceTask<float[], FloatVector>
         outputIndex = outputName == null ? 0 : model.outputIndex(outputName);
         TensorSpec in = model.inputs().get(inputIndex);
         TensorSpec out = model.outputs().get(outputIndex);
+        boundInput = in.name();
+        if (fixedShape != null && !in.accepts(fixedShape)) {
+            throw new IllegalArgumentException("input '" + in.name() + "' is " + in + "; the fixed input shape "
+                    + Shapes.toString(fixedShape) + " does not fit it; allowed: a shape of rank " + in.rank()
+                    + " that keeps the model's fixed dimensions");
+        }
         if (in.dtype() != DType.FLOAT32) {
             throw new IllegalArgumentException("input '" + in.name() + "' is " + in.dtype() + "; FloatArrayTask needs FLOAT32");
         }
@@ -68,7 +106,26 @@ public final class FloatArrayTask implements InferenceTask<float[], FloatVector>
         if (out.isStatic()) {
             outputCapacity = (int) out.elementCount();
         }
-        expected = "float32" + io.github.streaminfer.tensor.Shapes.toString(in.withDynamicDims(1).shape());
+        expected = "float32" + Shapes.toString(inputShape(in));
+    }
+
+    /** {@return true for the one input this task fills} */
+    @Override
+    public boolean writesInput(String name) {
+        return name.equals(boundInput);
+    }
+
+    /**
+     * {@return the shape given to {@link #withInputShape(long...)} for the task's input, else the default}
+     *
+     * @param spec an input spec of the bound model
+     */
+    @Override
+    public long[] inputShape(TensorSpec spec) {
+        if (fixedShape != null && spec.name().equals(boundInput)) {
+            return fixedShape.clone();
+        }
+        return InferenceTask.super.inputShape(spec);
     }
 
     @Override

@@ -7,6 +7,8 @@ import java.util.Arrays;
  * a plain vector. {@link #length()} elements of {@link #array()} are valid.
  *
  * <p><b>Note:</b> not thread-safe; a result's value is read-only once the result is published.
+ *
+ * @since 0.1.0
  */
 public final class FloatVector {
     private float[] data;

@@ -9,6 +9,8 @@ import java.util.Objects;
  * itself. A mutable holder, so a producer can reuse one per slot; the static factories are for one-off use.
  *
  * <p><b>Note:</b> not thread-safe; do not change a frame while a session holds it.
+ *
+ * @since 0.1.0
  */
 public final class ImageFrame {
     private ByteBuffer encoded;

@@ -22,6 +22,8 @@ import java.nio.ByteBuffer;
  * the tensor through {@link UnscaledFit}, with the same values and without a decoder.
  *
  * <p><b>Note:</b> not thread-safe; one per task (per session worker).
+ *
+ * @since 0.1.0
  */
 public final class ImageInput {
     private final ImageSpec spec;

@@ -20,6 +20,7 @@ import io.github.streaminfer.tensor.TensorSpec;
  *
  * @param <I> observation type
  * @param <O> result type
+ * @since 0.1.0
  */
 public interface InferenceTask<I, O> {
 
@@ -33,13 +34,40 @@ public interface InferenceTask<I, O> {
     void bind(ModelSignature model);
 
     /**
-     * The concrete shape the session allocates for an input. The default replaces dynamic dimensions with 1.
+     * The concrete shape the session allocates for an input (see {@code StreamingInferenceSession.Builder#inputShape},
+     * which overrides it). The default fixes a dynamic <em>leading</em> dimension (the batch) to 1 for an input this
+     * task {@linkplain #writesInput writes}, and every dynamic dimension to 1 for one it does not (a recurrent state or
+     * a zero input: a batch of one). Any other dynamic dimension is left at {@link TensorSpec#DYNAMIC}, and the
+     * session's {@code build()} then fails naming the input and the fix: a task whose input has dynamic sizes (an
+     * image {@code [?, 3, ?, ?]}) must decide them, for example {@link FloatArrayTask#withInputShape(long...)}.
      *
      * @param spec an input spec of the bound model
-     * @return its concrete shape
+     * @return its concrete shape, or a shape with {@link TensorSpec#DYNAMIC} where this task cannot decide
      */
     default long[] inputShape(TensorSpec spec) {
-        return spec.withDynamicDims(1).shape();
+        long[] shape = spec.shape();
+        boolean written = writesInput(spec.name());
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] < 0 && (!written || i == 0)) {
+                shape[i] = 1;
+            }
+        }
+        return shape;
+    }
+
+    /**
+     * Whether this task writes an input on every frame (called after {@link #bind}, while the session is built).
+     * The session's {@code build()} fails for any model input that neither the task, a recurrent state
+     * ({@code recurrentState(output, input)} on the session builder) nor an explicit {@code zeroInput(name)} writes:
+     * an input left at zero by mistake (a recurrent state, a sample rate) runs the model silently wrong. The default
+     * answers true for every input, for tasks written before this method existed; the built-in tasks name exactly
+     * the inputs they fill.
+     *
+     * @param inputName a model input
+     * @return true if {@link #preprocess} writes it (or writes it once and keeps it, such as a constant)
+     */
+    default boolean writesInput(String inputName) {
+        return true;
     }
 
     /** {@return a fresh, empty result value, later filled by {@link #decode}} */

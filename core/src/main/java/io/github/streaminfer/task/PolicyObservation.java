@@ -7,6 +7,8 @@ import java.util.Arrays;
  * absent) and a language instruction. A reusable holder: a control loop can fill the same object every tick.
  *
  * <p><b>Note:</b> not thread-safe; do not change it while a session holds it.
+ *
+ * @since 0.1.0
  */
 public final class PolicyObservation {
     private ImageFrame[] images;

@@ -28,6 +28,8 @@ import java.util.Objects;
  * </ul>
  *
  * <p><b>Note:</b> one instance per session; called only from its worker.
+ *
+ * @since 0.1.0
  */
 public final class PolicyTask implements InferenceTask<PolicyObservation, ActionChunk> {
 
@@ -119,6 +121,12 @@ public final class PolicyTask implements InferenceTask<PolicyObservation, Action
         }
         dim = (int) Math.max(1, a.dim(a.rank() - 1));
         horizon = a.rank() == 3 ? (int) Math.max(1, a.dim(1)) : 1;
+    }
+
+    /** {@return true for the image, state and instruction inputs this task was built with} */
+    @Override
+    public boolean writesInput(String name) {
+        return imageNames.contains(name) || name.equals(stateName) || name.equals(instructionName);
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param height height in pixels, {@code >= 1}
  * @param format pixel layout of {@code pixels}
  * @param pixels {@code width * height * format.channels()} bytes or more
+ * @since 0.1.0
  */
 public record RawImage(int width, int height, PixelFormat format, byte[] pixels) {
 

@@ -34,9 +34,16 @@ import java.util.Objects;
  * {@code LATEST_ONLY} becomes {@code IngressPolicy.rejectNewest(1024)} (a full queue is refused with
  * {@code REJECTED_FULL}, never replaced), {@code IngressPolicy.block(n)} makes a producer wait instead, and a lossy
  * {@code DROP_OLDEST} is refused at {@code build()} unless the session builder's {@code allowLossyIngress(true)}
- * says the loss is intended. Recurrent models also need the session's {@code recurrentState(output, input)}.
+ * says the loss is intended.
+ *
+ * <p><b>Recurrent models</b> (Silero VAD's {@code state} → {@code stateN}) need the session builder's
+ * {@code recurrentState(output, input)}: this task writes only the signal input and its constants, and a state input
+ * nobody writes would stay zero and run the model silently wrong. The session's {@code build()} therefore fails for
+ * any input that neither this task, a recurrent state nor an explicit {@code zeroInput(name)} writes, naming it.
  *
  * <p><b>Note:</b> one instance per session; called only from its worker. Nothing is allocated per block.
+ *
+ * @since 0.1.0
  */
 public final class SignalWindowTask implements InferenceTask<float[], Classification> {
 
@@ -159,6 +166,12 @@ public final class SignalWindowTask implements InferenceTask<float[], Classifica
             return new long[] {1, window};
         }
         return layout == Layout.CHANNELS_FIRST ? new long[] {1, channels, window} : new long[] {1, window, channels};
+    }
+
+    /** {@return true for the signal input and the inputs given a {@linkplain Builder#constant constant}} */
+    @Override
+    public boolean writesInput(String name) {
+        return name.equals(boundInput) || constants.containsKey(name);
     }
 
     @Override

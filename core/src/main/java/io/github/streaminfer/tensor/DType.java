@@ -2,6 +2,8 @@ package io.github.streaminfer.tensor;
 
 /**
  * Element types a tensor can hold. The byte size is the storage size of one element in a native-order buffer.
+ *
+ * @since 0.1.0
  */
 public enum DType {
     /** IEEE 754 binary32. */

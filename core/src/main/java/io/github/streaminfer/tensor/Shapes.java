@@ -1,6 +1,10 @@
 package io.github.streaminfer.tensor;
 
-/** Small helpers for shapes (arrays of dimension sizes). */
+/**
+ * Small helpers for shapes (arrays of dimension sizes).
+ *
+ * @since 0.1.0
+ */
 public final class Shapes {
     private Shapes() {
     }

@@ -18,6 +18,8 @@ import java.util.Objects;
  *
  * <p><b>Note:</b> not thread-safe. A tensor belongs to one session's worker; its memory must stay reachable
  * until a backend has finished reading it, which the owning session guarantees.
+ *
+ * @since 0.1.0
  */
 public final class Tensor {
     private final TensorSpec spec;

@@ -8,6 +8,8 @@ import java.util.Objects;
  * run, for example the batch size or the number of detections).
  *
  * <p>Immutable; {@link #shape()} returns a copy.
+ *
+ * @since 0.1.0
  */
 public final class TensorSpec {
     /** Marks a dimension whose size is only known at run time. */

@@ -7,6 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A clock that only moves when told to, for deterministic tests of rate limits, staleness and fps.
  *
  * <p><b>Note:</b> thread-safe; any thread may advance it.
+ *
+ * @since 0.1.0
  */
 public final class ManualClock implements NanoClock {
     private final AtomicLong now;

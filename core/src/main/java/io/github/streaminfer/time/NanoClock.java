@@ -5,6 +5,8 @@ package io.github.streaminfer.time;
  * one, so tests can drive time by hand.
  *
  * <p><b>Note:</b> implementations are thread-safe and allocation-free.
+ *
+ * @since 0.1.0
  */
 @FunctionalInterface
 public interface NanoClock {

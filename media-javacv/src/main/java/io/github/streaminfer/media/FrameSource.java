@@ -39,6 +39,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>Note:</b> {@code start}, {@code stop}, {@code stats}, {@code awaitEnd} and {@code close} are safe from any
  * thread; the reading happens on one producer thread per source.
+ *
+ * @since 0.1.0
  */
 public abstract class FrameSource implements AutoCloseable {
     /** {@link #read} published a frame. */

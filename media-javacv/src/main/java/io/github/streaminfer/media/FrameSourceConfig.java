@@ -16,6 +16,7 @@ import io.github.streaminfer.image.ImageSpec;
  *                        queued frame is never reused before the worker reads it
  * @param maxEncodedBytes image-folder files larger than this are skipped (counted as errors) without reading them
  * @param maxPixels       frames or images with more pixels than this are skipped (counted as errors)
+ * @since 0.1.0
  */
 public record FrameSourceConfig(String name, double fps, boolean loop, long maxFrames, int poolSize,
                                 int maxEncodedBytes, long maxPixels) {

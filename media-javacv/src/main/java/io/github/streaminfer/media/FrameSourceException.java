@@ -2,7 +2,11 @@ package io.github.streaminfer.media;
 
 import io.github.streaminfer.exceptions.StreamInferException;
 
-/** A frame source cannot be opened or read: missing device or file, unsupported or corrupt content. */
+/**
+ * A frame source cannot be opened or read: missing device or file, unsupported or corrupt content.
+ *
+ * @since 0.1.0
+ */
 public class FrameSourceException extends StreamInferException {
     private static final long serialVersionUID = 1L;
 

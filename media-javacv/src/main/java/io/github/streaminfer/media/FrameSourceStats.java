@@ -10,6 +10,7 @@ package io.github.streaminfer.media;
  * @param errors    frames or files that could not be read (unreadable, corrupt, over a limit) and were skipped
  * @param running   true while the producer thread runs
  * @param failure   why the source stopped early, or null
+ * @since 0.1.0
  */
 public record FrameSourceStats(long read, long submitted, long dropped, long errors, boolean running,
                                Throwable failure) {

@@ -29,6 +29,7 @@ package io.github.streaminfer.media;
  *                          {@code /dev/shm} or {@code /proc}), or a write fails, the decoder uses
  *                          {@code cv::imdecode}; {@link OpenCvImageDecoder#scratchFileInUse()} tells which.
  *                          {@code false} always uses {@code cv::imdecode}.
+ * @since 0.1.0
  */
 public record OpenCvDecoderConfig(boolean reducedJpegDecode, boolean scratchFileDecode) {
 

@@ -80,6 +80,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * <p><b>Note:</b> not thread-safe; one instance per thread ({@link #newInstance()}). The tensor and any wrapped
  * buffer are referenced by the decoder (so their memory stays reachable) until the next call with other buffers
  * or {@link #close()}.
+ *
+ * @since 0.1.0
  */
 public final class OpenCvImageDecoder implements ImageDecoder {
     /** The identifier of this decoder. */

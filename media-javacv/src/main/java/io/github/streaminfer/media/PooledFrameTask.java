@@ -31,6 +31,7 @@ import java.util.Objects;
  * <p><b>Note:</b> like any task, one instance per session, used by its worker only.
  *
  * @param <O> result type of the wrapped task
+ * @since 0.1.0
  */
 public final class PooledFrameTask<O> implements InferenceTask<PooledFrame, O> {
     private final InferenceTask<ImageFrame, O> inner;
@@ -66,6 +67,11 @@ public final class PooledFrameTask<O> implements InferenceTask<PooledFrame, O> {
     @Override
     public long[] inputShape(TensorSpec spec) {
         return inner.inputShape(spec);
+    }
+
+    @Override
+    public boolean writesInput(String inputName) {
+        return inner.writesInput(inputName);
     }
 
     @Override

@@ -32,6 +32,11 @@ final class DetectorAdapter implements InferenceTask<ImageFrame, Detections> {
     }
 
     @Override
+    public boolean writesInput(String inputName) {
+        return task.writesInput(inputName);
+    }
+
+    @Override
     public Detections newOutput() {
         return task.newOutput();
     }

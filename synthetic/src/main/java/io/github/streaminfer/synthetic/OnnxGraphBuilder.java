@@ -31,6 +31,8 @@ import java.util.Objects;
  * dynamic. Models use IR version 8 and opset 17 of the default domain.
  *
  * <p><b>Note:</b> not thread-safe; build one model per instance.
+ *
+ * @since 0.1.0
  */
 public final class OnnxGraphBuilder {
     /** ONNX IR version written. */

@@ -13,6 +13,8 @@ import java.util.Random;
  * robot policy (single action or an action chunk) and a YOLO-style detector head.
  *
  * <p>Every reference computes in double precision; runtimes agree with it within about 1e-6.
+ *
+ * @since 0.1.0
  */
 public final class SyntheticModels {
     private SyntheticModels() {

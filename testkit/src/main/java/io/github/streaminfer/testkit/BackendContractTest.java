@@ -36,6 +36,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <p>Tests that need a working runtime are skipped (not failed) where {@link InferenceBackend#isAvailable()} is
  * false; the availability tests themselves always run, so an unavailable backend is still checked for a clear
  * cause and a clean refusal.
+ *
+ * @since 0.1.0
  */
 public abstract class BackendContractTest {
 

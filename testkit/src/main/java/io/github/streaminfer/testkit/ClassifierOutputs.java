@@ -13,6 +13,8 @@ import static org.assertj.core.api.Assertions.within;
  * {@code [rows, features]}. The synthetic {@code TinyMlp} that every backend's contract test runs has this shape.
  *
  * <p><b>Note:</b> stateless; safe from any thread.
+ *
+ * @since 0.1.0
  */
 public final class ClassifierOutputs {
     private ClassifierOutputs() {

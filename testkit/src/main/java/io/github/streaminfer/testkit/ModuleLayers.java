@@ -13,6 +13,8 @@ import java.util.Set;
  * Resolves StreamInfer modules as named modules, the way a user on the module path gets them, from the test's own
  * class path. Tests run on the class path, where {@code META-INF/services} hides a missing {@code provides} and a
  * missing {@code requires} goes unnoticed; a layer built here makes the module descriptors count.
+ *
+ * @since 0.1.0
  */
 public final class ModuleLayers {
     private ModuleLayers() {

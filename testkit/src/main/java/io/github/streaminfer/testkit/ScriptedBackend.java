@@ -28,6 +28,8 @@ import java.util.Locale;
  * must never answer a production {@link io.github.streaminfer.backend.Backends} lookup.
  *
  * <p><b>Note:</b> stateless and thread-safe; each loaded model has its own threading contract.
+ *
+ * @since 0.1.0
  */
 public final class ScriptedBackend implements InferenceBackend {
     /** The backend id. */

@@ -25,6 +25,8 @@ import java.util.function.LongPredicate;
  *         .failWhen(call -> call % 10 == 0)         // every tenth run throws
  *         .build();
  * }</pre>
+ *
+ * @since 0.1.0
  */
 public final class ScriptedModel implements LoadedModel {
 

@@ -21,6 +21,8 @@ import java.nio.ByteOrder;
 /**
  * Rendered test scenes (gradient, shapes, text), grey or colour, encoded with ImageIO as JPEG or PNG: real encoded
  * images made in the test, for decoder tests and image benchmarks.
+ *
+ * @since 0.1.0
  */
 public final class TestImages {
     private TestImages() {

@@ -13,15 +13,19 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Holds the README's quick-start code, so the README cannot drift from the API. */
+/**
+ * Holds the README's "testing your own code" snippet (a {@link ScriptedModel} in place of a model file) and runs the
+ * quick-start session on it, so the README cannot drift from the API.
+ */
 class ReadmeExampleTest {
 
     @Test
     void quickStartCompilesAndRuns() throws Exception {
-        // --- README quick start ---
+        // --- README: testing your own code ---
         ScriptedModel model = ScriptedModel.builder()
                 .input("state", DType.FLOAT32, 1, 7).output("action", DType.FLOAT32, 1, 7)
                 .script(ScriptedModel.Script.affine(0.5f, 0f)).build();
+        // --- end of README code ---
 
         SessionConfig config = SessionConfig.DEFAULT.toBuilder()
                 .name("policy").ingress(IngressPolicy.LATEST_ONLY).maxFps(50).build();
@@ -45,7 +49,6 @@ class ReadmeExampleTest {
                 }
             }
             SessionStats stats = session.stats();
-            // --- end of README code ---
             assertThat(status).isEqualTo(SubmitStatus.ACCEPTED);
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (session.stats().inferred() < 1 && System.nanoTime() < deadline) {

@@ -19,6 +19,8 @@ import java.util.Set;
  * metrics; a key is identified by its index ({@code key-1}, {@code key-2}, ...).
  *
  * <p><b>Note:</b> immutable and thread-safe.
+ *
+ * @since 0.1.0
  */
 public final class AccessPolicy {
 

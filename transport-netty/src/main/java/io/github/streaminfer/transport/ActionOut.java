@@ -8,6 +8,8 @@ import java.util.Arrays;
  * VLA seed's {@code action}, {@code safety_score} and {@code smoothed} fields, or as openpi's {@code actions} array.
  *
  * <p><b>Note:</b> owned by one connection and filled on that session's worker; reused for every result.
+ *
+ * @since 0.1.0
  */
 public final class ActionOut {
     private float[] values = new float[16];

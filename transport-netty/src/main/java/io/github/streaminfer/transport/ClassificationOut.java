@@ -7,6 +7,8 @@ import java.util.Arrays;
  * {@code confidence} and the output {@code shape}.
  *
  * <p><b>Note:</b> owned by one stream; filled on its session's worker.
+ *
+ * @since 0.1.0
  */
 public final class ClassificationOut {
     private int prediction;

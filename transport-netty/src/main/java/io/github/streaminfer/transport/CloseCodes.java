@@ -3,6 +3,8 @@ package io.github.streaminfer.transport;
 /**
  * WebSocket close codes the server uses, each with a reason text. Codes 4000-4999 are application codes and mirror
  * the HTTP status they correspond to.
+ *
+ * @since 0.1.0
  */
 public final class CloseCodes {
     /** The client asked to close (or the stream ended); final stats were sent. */

@@ -25,6 +25,8 @@ import java.util.Objects;
  *
  * <p><b>Note:</b> one instance per session (see {@link #forSession}); {@link #encode(InferenceResult, ActionOut)}
  * runs on that session's worker, which is both the controller's producer and its consumer.
+ *
+ * @since 0.1.0
  */
 public final class ControlledActionEncoder implements ActionEncoder<ActionChunk> {
     private static final SafetyConfig UNGUARDED = SafetyConfig.builder().staleAfter(Duration.ofHours(1))

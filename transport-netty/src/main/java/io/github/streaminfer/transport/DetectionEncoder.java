@@ -8,6 +8,7 @@ import io.github.streaminfer.task.Detections;
  * <p><b>Note:</b> called on the session's worker for every successful result; must not block or keep {@code value}.
  *
  * @param <O> result value type
+ * @since 0.1.0
  */
 @FunctionalInterface
 public interface DetectionEncoder<O> {

@@ -15,6 +15,7 @@ import java.util.Objects;
  * @param defaults     settings of a new session before the client's own
  * @param maxSessions  REST + WebSocket detection sessions at once, over all clients
  * @param <O>          result value type
+ * @since 0.1.0
  */
 public record DetectionEndpoint<O>(SessionFactory<ImageFrame, O> factory, DetectionEncoder<O> encoder,
                                    Reconfigurer<O> reconfigurer, DetectionSettings defaults, int maxSessions) {

@@ -17,6 +17,7 @@ import java.util.Set;
  * @param enableTracking      whether the task tracks objects across frames
  * @param qualityMode         {@code fast}, {@code balanced} or {@code accurate}
  * @param maxDetections       most detections sent per frame (1 to 1000)
+ * @since 0.1.0
  */
 public record DetectionSettings(double fpsLimit, double confidenceThreshold, double iouThreshold,
                                 boolean enableTracking, String qualityMode, int maxDetections) {

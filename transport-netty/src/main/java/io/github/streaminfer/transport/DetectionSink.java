@@ -6,6 +6,8 @@ package io.github.streaminfer.transport;
  * {@code {"bbox": [x1, y1, x2, y2], "confidence", "class_id", "class_name"}} objects.
  *
  * <p><b>Note:</b> valid only during {@link DetectionEncoder#encode}.
+ *
+ * @since 0.1.0
  */
 public interface DetectionSink {
 

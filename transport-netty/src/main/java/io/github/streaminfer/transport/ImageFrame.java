@@ -8,6 +8,8 @@ import java.util.Objects;
  * header-checked (JPEG or PNG, within the server's pixel limit).
  *
  * <p><b>Note:</b> immutable by contract; the buffer is not copied, do not modify it.
+ *
+ * @since 0.1.0
  */
 public final class ImageFrame {
     private final ByteBuffer image;

@@ -13,6 +13,8 @@ import java.util.Objects;
  * {@code shape}. Supported dtypes: {@code <f4 <f8 <f2 |u1 |i1 <i2 <u2 <i4 <u4 <i8 |b1} (and their {@code =} forms).
  *
  * <p><b>Note:</b> immutable by contract; the data buffer is not copied.
+ *
+ * @since 0.1.0
  */
 public final class NdArray {
     private final String dtype;

@@ -17,6 +17,7 @@ import java.util.Objects;
  *                 dimension); values may be String, Number, Boolean, List, Map or {@link NdArray}
  * @param limits   what one observation may cost; checked on arrival, before it is queued
  * @param <O>      result value type
+ * @since 0.1.0
  */
 public record OpenPiEndpoint<O>(String path, SessionFactory<OpenPiObservation, O> factory, ActionEncoder<O> encoder,
                                 Map<String, Object> metadata, OpenPiLimits limits) {

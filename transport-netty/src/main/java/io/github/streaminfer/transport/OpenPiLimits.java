@@ -16,6 +16,7 @@ import java.util.Arrays;
  * @param maxImagePixels most pixels (height × width) of one image
  * @param maxArrayBytes  most data bytes of one ndarray of any shape
  * @param maxEntries     most map entries plus array items in one observation message
+ * @since 0.1.0
  */
 public record OpenPiLimits(long maxImagePixels, long maxArrayBytes, int maxEntries) {
 

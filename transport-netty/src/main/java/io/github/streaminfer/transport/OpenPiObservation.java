@@ -14,6 +14,7 @@ import java.util.Objects;
  * <p><b>Note:</b> immutable.
  *
  * @param values flattened entries
+ * @since 0.1.0
  */
 public record OpenPiObservation(Map<String, Object> values) {
 

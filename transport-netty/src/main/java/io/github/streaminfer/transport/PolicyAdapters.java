@@ -23,6 +23,8 @@ import java.util.Objects;
  * prompt). The mapping reuses one {@link PolicyObservation} per session, on the worker.
  *
  * <p><b>Note:</b> each returned task belongs to one session, like the {@code PolicyTask} it wraps.
+ *
+ * @since 0.1.0
  */
 public final class PolicyAdapters {
     private PolicyAdapters() {
@@ -176,6 +178,11 @@ public final class PolicyAdapters {
         @Override
         public long[] inputShape(TensorSpec spec) {
             return task.inputShape(spec);
+        }
+
+        @Override
+        public boolean writesInput(String inputName) {
+            return task.writesInput(inputName);
         }
 
         @Override

@@ -37,6 +37,7 @@ import java.util.Objects;
  *                               is sent; a request beyond it is refused with HTTP 503 before its body is read
  * @param writeStallTimeout      a connection whose output stays above the write-buffer high watermark this long (the
  *                               client does not read) is closed; WebSocket pings are not answered meanwhile
+ * @since 0.1.0
  */
 public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebSocketFrameBytes, long maxImagePixels,
                            Duration handshakeTimeout, Duration authTimeout, Duration idleTimeout,

@@ -22,6 +22,7 @@ import io.github.streaminfer.session.StreamingInferenceSession;
  *
  * @param <I> observation type the endpoint produces
  * @param <O> result value type
+ * @since 0.1.0
  */
 @FunctionalInterface
 public interface SessionFactory<I, O> {

@@ -16,6 +16,7 @@ import java.util.Objects;
  *                  may pass it on to {@code SessionConfig.maxFps}
  * @param principal who asked
  * @param options   protocol options by wire name; values are String, Boolean, Double, Long or null
+ * @since 0.1.0
  */
 public record SessionRequest(String endpoint, String sessionId, String model, double targetFps, double maxFps,
                              AccessPolicy.Principal principal, Map<String, Object> options) {

@@ -24,6 +24,7 @@ import java.util.function.LongFunction;
  * @param maxFps       highest {@code fps} a stream may ask for
  * @param interleaved  frames are interleaved blocks for a windowing task (see the class description)
  * @param <O>          result value type
+ * @since 0.1.0
  */
 public record SignalEndpoint<O>(Map<String, SessionFactory<float[], O>> backends, ClassificationEncoder<O> encoder,
                                 int channels, int length, double samplingRate, String mode,

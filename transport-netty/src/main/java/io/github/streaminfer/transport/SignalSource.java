@@ -7,6 +7,8 @@ import java.util.SplittableRandom;
  * {@code channels × length} window (channel-major) per frame, as the EMG seed's dummy/realtime/NinaPro modes do.
  *
  * <p><b>Note:</b> one instance per stream, called from one thread at a time.
+ *
+ * @since 0.1.0
  */
 public interface SignalSource {
 

@@ -22,6 +22,7 @@ import java.util.function.Function;
  * <p><b>Note:</b> one instance per session; called on its worker only.
  *
  * @param <I> observation type
+ * @since 0.1.0
  */
 public final class StatePolicyTask<I> implements InferenceTask<I, FloatVector> {
     private final Function<I, float[]> state;

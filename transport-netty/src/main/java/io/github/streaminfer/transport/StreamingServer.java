@@ -79,6 +79,8 @@ import java.util.concurrent.TimeoutException;
  * <p><b>Note:</b> thread-safe. {@link #close()} is graceful: new connections are refused, every session finishes the
  * frames it accepted (bounded by {@link ServerLimits#closeDrainTimeout()}), WebSocket clients get final stats and
  * close code 1001, streams get their completion event.
+ *
+ * @since 0.1.0
  */
 public final class StreamingServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingServer.class);

@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param maxFps                frames per second per session (0 for no limit)
  * @param allowsBenchmark       whether the key may run {@code POST /benchmark}, which holds the server's models for
  *                              the whole run (not {@link #FREE})
+ * @since 0.1.0
  */
 public record Tier(String name, int maxConcurrentSessions, double maxFps, boolean allowsBenchmark) {
 

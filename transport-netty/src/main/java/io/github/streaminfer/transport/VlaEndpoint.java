@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param defaultTargetFps {@code target_fps} when {@code auth} gives none (the seed's 10)
  * @param maxStateLength   longest {@code pose + velocity} accepted (0: leave the check to the task)
  * @param <O>              result value type
+ * @since 0.1.0
  */
 public record VlaEndpoint<O>(String path, SessionFactory<VlaFrame, O> factory, ActionEncoder<O> encoder,
                              String defaultModel, double defaultTargetFps, int maxStateLength) {

@@ -16,6 +16,8 @@ import java.util.Objects;
  *
  * <p><b>Note:</b> not thread-safe; do not {@link #set} a frame while a session holds it. The arrays and the buffer are
  * not copied: do not modify them. Read {@link #image()} with absolute gets or a {@code duplicate()}.
+ *
+ * @since 0.1.0
  */
 public final class VlaFrame {
     private static final float[] NONE = new float[0];

@@ -43,6 +43,8 @@ import java.util.Objects;
  * or already deep stack ({@code -Xss768k}, a busy main thread) it would overflow the stack and crash the JVM.
  *
  * <p><b>Note:</b> thread-safe.
+ *
+ * @since 0.1.0
  */
 public final class OnnxBackend implements InferenceBackend {
     /** The id this backend is found by. */

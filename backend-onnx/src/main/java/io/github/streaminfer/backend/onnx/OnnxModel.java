@@ -42,6 +42,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p><b>Note:</b> {@link #run} is thread-safe for different tensor arrays (several sessions may share one model);
  * one tensor array must not be used by two threads at once. {@link #close()} waits for running calls to finish.
+ *
+ * @since 0.1.0
  */
 public final class OnnxModel implements LoadedModel {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxModel.class);

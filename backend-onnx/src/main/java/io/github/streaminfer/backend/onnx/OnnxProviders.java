@@ -34,6 +34,8 @@ import java.util.Map;
  *   <li>{@code onnx.config.KEY}: a session configuration entry {@code KEY} (e.g.
  *       {@code session.set_denormal_as_zero})</li>
  * </ul>
+ *
+ * @since 0.1.0
  */
 public final class OnnxProviders {
     /** Graph optimisation level. */

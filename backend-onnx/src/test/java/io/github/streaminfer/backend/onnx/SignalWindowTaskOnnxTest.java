@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 class SignalWindowTaskOnnxTest {
@@ -147,13 +148,30 @@ class SignalWindowTaskOnnxTest {
                 ModelOptions.DEFAULT);
              StreamingInferenceSession<float[], Classification> s = StreamingInferenceSession
                      .builder(model, SignalWindowTask.builder(1, CHUNK, CHUNK).constant("sr", SR)
-                             .outputName("output").build()).build()) {
+                             .outputName("output").build()).zeroInput("state").build()) {
             List<Float> stateless = SessionRunner.values(s, chunks, c -> c.score(0));
             boolean differs = false;
             for (int k = 1; k < stateless.size(); k++) {
                 differs |= stateless.get(k) != stateful[k];
             }
             assertThat(differs).isTrue();
+        }
+    }
+
+    @Test
+    void sileroWithoutRecurrentStateOrSampleRateIsRefusedAtBuild() throws Exception {
+        // a new user's two traps on the real model: the state input left at zero ran silently wrong, and a
+        // forgotten "sr" constant failed inside ONNX Runtime on every frame; both are now named at build()
+        try (LoadedModel model = new OnnxBackend().load(ModelSource.of(RealModel.SILERO_VAD_V5.path()),
+                ModelOptions.DEFAULT)) {
+            assertThatThrownBy(() -> StreamingInferenceSession.builder(model, SignalWindowTask.builder(1, CHUNK, CHUNK)
+                    .constant("sr", SR).outputName("output").build()).build())
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'state'").hasMessageContaining("recurrentState");
+            assertThatThrownBy(() -> StreamingInferenceSession.builder(model, SignalWindowTask.builder(1, CHUNK, CHUNK)
+                    .outputName("output").build()).recurrentState("stateN", "state").build())
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'sr'").hasMessageNotContaining("'state'");
         }
     }
 

@@ -26,6 +26,8 @@ import java.util.Optional;
  * performance hint by default, and optional streams, precision hint and cache directory.
  *
  * <p><b>Note:</b> thread-safe.
+ *
+ * @since 0.1.0
  */
 public final class OpenVinoBackend implements InferenceBackend {
     /** The id this backend is found by. */

@@ -36,6 +36,7 @@ import java.util.Objects;
  *
  * @param device     OpenVINO device string, e.g. {@code CPU}, {@code GPU.1}, {@code AUTO:GPU,CPU}
  * @param properties compile properties in the order they are passed
+ * @since 0.1.0
  */
 public record OpenVinoOptions(String device, Map<String, String> properties) {
     /** Performance hint key. */

@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param int8Quantized     whether the model is explicitly quantized
  * @param workspaceBytes    builder workspace limit, 0 for the default
  * @param profile           the resolved optimisation profile, one entry per dynamic input in input order
+ * @since 0.1.0
  */
 public record EngineCacheKey(String modelSha256, String tensorRtVersion, String gpuName, String computeCapability,
                              String precision, boolean int8Quantized, long workspaceBytes,

@@ -2,7 +2,11 @@ package io.github.streaminfer.backend.tensorrt;
 
 import java.util.Locale;
 
-/** How the TensorRT backend reads a model: an ONNX graph to build an engine from, or a serialized engine. */
+/**
+ * How the TensorRT backend reads a model: an ONNX graph to build an engine from, or a serialized engine.
+ *
+ * @since 0.1.0
+ */
 public enum ModelFormat {
     /** Decide by file name ({@code .onnx}; {@code .plan}, {@code .engine}, {@code .trt}), then by content. */
     AUTO,

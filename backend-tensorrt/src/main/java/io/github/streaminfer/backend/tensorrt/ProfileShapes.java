@@ -23,6 +23,7 @@ import java.util.TreeSet;
  * @param min minimum shape per input name
  * @param opt shape TensorRT tunes its kernels for, per input name
  * @param max maximum shape per input name; device buffers are sized for it
+ * @since 0.1.0
  */
 public record ProfileShapes(Map<String, long[]> min, Map<String, long[]> opt, Map<String, long[]> max) {
 

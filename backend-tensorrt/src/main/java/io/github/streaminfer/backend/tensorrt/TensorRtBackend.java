@@ -28,6 +28,8 @@ import java.util.Objects;
  * timing caches and CUDA graphs. Thread counts and execution providers are ONNX Runtime settings and are ignored.
  *
  * <p><b>Note:</b> thread-safe.
+ *
+ * @since 0.1.0
  */
 public final class TensorRtBackend implements InferenceBackend {
     /** The id this backend is found by. */

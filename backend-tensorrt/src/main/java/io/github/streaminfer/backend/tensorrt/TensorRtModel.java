@@ -34,6 +34,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p><b>Note:</b> {@link #run} is thread-safe (one slot per thread); one tensor array must not be used by two threads
  * at once. {@link #close()} waits for running calls to finish.
+ *
+ * @since 0.1.0
  */
 public final class TensorRtModel implements LoadedModel {
     private static final Logger LOG = LoggerFactory.getLogger(TensorRtModel.class);

@@ -27,6 +27,7 @@ import java.util.Objects;
  * @param timingCache    the builder's timing cache file, read before and written after a build; null disables it
  * @param cudaGraph      capture each session's copies and enqueue in a CUDA graph (static shapes only)
  * @param format         how to read the model bytes
+ * @since 0.1.0
  */
 public record TensorRtOptions(int deviceIndex, String precision, boolean int8Quantized, long workspaceBytes,
                               ProfileShapes shapes, Path cacheDir, Path timingCache, boolean cudaGraph,

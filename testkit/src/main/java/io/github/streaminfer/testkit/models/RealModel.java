@@ -21,6 +21,8 @@ import java.util.zip.GZIPInputStream;
  *
  * <p>The cache directory is the system property {@value #DIR_PROPERTY}, else the environment variable
  * {@code STREAMINFER_MODELS_DIR}, else {@code ~/.cache/streaminfer/models}.
+ *
+ * @since 0.1.0
  */
 public enum RealModel {
     /** Silero VAD v5: {@code input}[N, samples] float, {@code state}[2, N, 128], {@code sr} int64 → {@code output}, {@code stateN}. */

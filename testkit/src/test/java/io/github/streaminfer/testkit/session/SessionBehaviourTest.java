@@ -194,7 +194,7 @@ class SessionBehaviourTest {
     }
 
     @Test
-    void closeWhileInferringWaitsThenFreesAndRefuses() throws Exception {
+    void closeNowWhileInferringWaitsThenFreesAndRefuses() throws Exception {
         GatedScript gate = new GatedScript();
         ScriptedModel model = ScriptedModel.builder().input("x", DType.FLOAT32, 1, 1).output("y", DType.FLOAT32, 1, 1)
                 .script(gate).build();
@@ -204,7 +204,7 @@ class SessionBehaviourTest {
         s.submit(new float[]{2});
         s.submit(new float[]{3});
         assertThat(gate.entered.await(30, TimeUnit.SECONDS)).isTrue();
-        Thread closer = new Thread(s::close);
+        Thread closer = new Thread(s::closeNow);
         closer.start();
         Thread.sleep(50);
         assertThat(closer.isAlive()).as("close waits for the running inference").isTrue();
