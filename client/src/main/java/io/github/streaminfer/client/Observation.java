@@ -15,6 +15,7 @@ import java.util.Objects;
  * @param velocity     velocity values, or an empty array
  * @param instruction  the language instruction, or null
  * @param captureNanos capture time on the controller's clock
+ * @since 0.1.0
  */
 public record Observation(byte[] image, String format, double[] pose, double[] velocity, String instruction,
                           long captureNanos) {

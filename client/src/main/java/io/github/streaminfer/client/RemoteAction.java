@@ -11,6 +11,7 @@ package io.github.streaminfer.client;
  * @param roundTripNanos  from sending the observation to receiving this action
  * @param captureNanos    the observation's capture time, on the controller's clock
  * @param receivedNanos   when the action arrived, on {@link System#nanoTime()}
+ * @since 0.1.0
  */
 public record RemoteAction(long frameId, float[] values, double safetyScore, boolean executable,
                            double serverLatencyMs, long roundTripNanos, long captureNanos, long receivedNanos) {

@@ -54,6 +54,8 @@ import java.util.function.Consumer;
  *
  * <p><b>Note:</b> thread-safe. Listeners run on the client's delivery threads, one action at a time; keep them
  * short. The controller's {@code offer} is called under the policy's lock, so it has one producer at a time.
+ *
+ * @since 0.1.0
  */
 public final class RemotePolicy implements AutoCloseable {
     /** The connection's state. */

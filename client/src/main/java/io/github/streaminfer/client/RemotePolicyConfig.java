@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param connectTimeout   for the WebSocket handshake and for the server's {@code connected} reply
  * @param reconnectInitial first delay before reconnecting
  * @param reconnectMax     longest delay between attempts
+ * @since 0.1.0
  */
 public record RemotePolicyConfig(URI endpoint, String apiKey, double targetFps, boolean smoothing,
                                  double smoothingAlpha, boolean safety, boolean binaryFrames, int maxInFlight,

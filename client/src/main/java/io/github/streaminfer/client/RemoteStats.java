@@ -27,6 +27,7 @@ import java.util.Map;
  * @param clockOffsetMs      server wall clock minus ours, ms (NaN before any reply carried a time)
  * @param clockUncertaintyMs half the round trip the offset estimate rests on, ms
  * @param lastError          the last connection error, or null
+ * @since 0.1.0
  */
 public record RemoteStats(RemotePolicy.State state, long connects, long disconnects, long submitted, long sent,
                           long actions, long errors, Map<String, Long> errorsByCode, long lostInFlight,

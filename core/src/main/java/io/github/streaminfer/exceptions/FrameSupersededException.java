@@ -6,6 +6,8 @@ package io.github.streaminfer.exceptions;
  * source rotated through its pool. Nothing was read, so nothing is corrupt; the newer frame is on its way. Tasks that
  * read pooled frames should skip the frame (as {@code PooledFrameTask} does: the session then counts it as consumed
  * without a result) rather than report it.
+ *
+ * @since 0.1.0
  */
 public class FrameSupersededException extends InvalidImageException {
     private static final long serialVersionUID = 1L;

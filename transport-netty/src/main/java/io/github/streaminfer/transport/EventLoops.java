@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  * {@link ServerLimits}' image limits tight, and prefer a separate worker pool for slow models.
  *
  * <p><b>Note:</b> thread-safe. Close it after every server that uses it.
+ *
+ * @since 0.1.0
  */
 public final class EventLoops implements AutoCloseable {
     private final IoTransport io;

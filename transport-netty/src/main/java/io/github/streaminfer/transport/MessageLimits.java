@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param rateCatchUp           longest pause in a connection's frames whose frame-rate allowance is credited back
  *                              (see {@code PROTOCOL.md}, "Tiers"): frames that waited in TCP while the server was
  *                              stalled are not charged as a burst
+ * @since 0.1.0
  */
 public record MessageLimits(int maxAuthMessageBytes, int maxJsonTokens, long maxPolicyImagePixels, int maxImageBytes,
                             Duration rateCatchUp) {
