@@ -111,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     healthy = HealthyClient(t.port, target.HEALTHY_KEY)
     results = []
     suite_started = time.monotonic()
+    baseline = final = {"rss_mb": None, "fds": None}
+    live = None
     try:
         healthy.start()
         time.sleep(5.0)
@@ -134,9 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         healthy.stop()
         shutdown_s = target.stop(t)
     leaks = target.leak_lines(t.log_text())
-    rss_ok = final["rss_mb"] is not None and final["rss_mb"] <= baseline["rss_mb"] * (1 + RSS_RECOVERY)
+    rss_ok = (final["rss_mb"] is not None and baseline["rss_mb"] is not None
+              and final["rss_mb"] <= baseline["rss_mb"] * (1 + RSS_RECOVERY))
     control_ = next((r for r in results if r["attack"] == "control"), None)
-    summary = {"machine_quiet": None if control_ is None else control_["held"], "baseline": baseline, "final": final, "rss_within_20_percent": rss_ok,
+    summary = {"machine_quiet": None if control_ is None else control_["held"], "baseline": baseline,
+               "final": final, "rss_within_20_percent": rss_ok,
                "live_sessions_at_end": live, "sigterm_exit_seconds": shutdown_s, "netty_leak_reports": len(leaks),
                "suite_seconds": round(time.monotonic() - suite_started, 1),
                "held": [r["attack"] for r in results if r["held"]],
