@@ -20,7 +20,7 @@ class OpenPiMsgpackFuzzTest {
         try {
             observation = Msgpack.decodeObservation(message, 256);
         } catch (ProtocolException e) {
-            WireErrors.requireClientSafe(e);
+            WireErrors.requireClientSafe(e, message);
             return;
         }
         for (Map.Entry<String, Object> e : observation.entrySet()) {

@@ -29,7 +29,7 @@ class RestDetectionBodyFuzzTest {
             }
             Json.onlyFields(o, "session request", DETECTION_FIELDS);
         } catch (ProtocolException e) {
-            WireErrors.requireClientSafe(e);
+            WireErrors.requireClientSafe(e, body);
         }
     }
 }

@@ -29,7 +29,7 @@ class RestSignalBodyFuzzTest {
                 throw new AssertionError("out of range accepted: duration " + duration + ", fps " + fps);
             }
         } catch (ProtocolException e) {
-            WireErrors.requireClientSafe(e);
+            WireErrors.requireClientSafe(e, body);
         }
     }
 }

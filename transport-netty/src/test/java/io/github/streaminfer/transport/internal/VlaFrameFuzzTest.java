@@ -50,7 +50,7 @@ class VlaFrameFuzzTest {
                         FrameMessageReaderTest.MAX_STATE_LENGTH);
             }
         } catch (ProtocolException e) {
-            WireErrors.requireClientSafe(e);
+            WireErrors.requireClientSafe(e, message);
         }
     }
 }

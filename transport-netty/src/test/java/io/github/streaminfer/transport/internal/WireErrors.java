@@ -14,7 +14,12 @@ final class WireErrors {
     private WireErrors() {
     }
 
-    static void requireClientSafe(ProtocolException e) {
+    /**
+     * @param e     the refusal
+     * @param input the bytes refused: a library's name that the client itself sent may be quoted back (escaped)
+     */
+    static void requireClientSafe(ProtocolException e, byte[] input) {
+        String sent = new String(input, java.nio.charset.StandardCharsets.ISO_8859_1);
         String m = e.getMessage();
         if (e.code() == null || e.code().isBlank() || m == null || m.isBlank()) {
             throw new AssertionError("a refusal without a code or message", e);
@@ -28,7 +33,7 @@ final class WireErrors {
             }
         }
         for (String internal : INTERNALS) {
-            if (m.contains(internal)) {
+            if (m.contains(internal) && !sent.contains(internal)) {
                 throw new AssertionError("a refusal that quotes library internals ('" + internal + "'): " + m, e);
             }
         }

@@ -23,7 +23,7 @@ class WireImageFuzzTest {
             }
             check(decoded);
         } catch (ProtocolException e) {
-            WireErrors.requireClientSafe(e);
+            WireErrors.requireClientSafe(e, bytes);
         }
     }
 
@@ -34,7 +34,7 @@ class WireImageFuzzTest {
                 throw new AssertionError("accepted " + info + " with " + MAX_PIXELS + " pixels allowed");
             }
         } catch (ProtocolException e) {
-            WireErrors.requireClientSafe(e);
+            WireErrors.requireClientSafe(e, bytes);
         }
     }
 }
