@@ -1,6 +1,7 @@
 package io.github.streaminfer.image;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.github.streaminfer.exceptions.InvalidImageException;
 
 import java.nio.ByteBuffer;
 

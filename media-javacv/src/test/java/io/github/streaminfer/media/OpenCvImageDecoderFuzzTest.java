@@ -3,7 +3,7 @@ package io.github.streaminfer.media;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageSpec;
-import io.github.streaminfer.image.InvalidImageException;
+import io.github.streaminfer.exceptions.InvalidImageException;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;

@@ -2,7 +2,7 @@ package io.github.streaminfer.backend.onnx;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.streaminfer.backend.LoadedModel;
-import io.github.streaminfer.backend.ModelLoadException;
+import io.github.streaminfer.exceptions.ModelLoadException;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
 import io.github.streaminfer.tensor.TensorSpec;
