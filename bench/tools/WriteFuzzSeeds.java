@@ -20,16 +20,13 @@ import java.util.zip.Deflater;
  * protobuf-java on the class path (the tiny ONNX model comes from SyntheticModels.TinyMlp):
  *   java -cp synthetic/target/classes:core/target/classes:$PROTOBUF_JAR bench/tools/WriteFuzzSeeds.java .
  * Each seed is a valid input, a known attack from issue 11, or a boundary case; the fuzzer mutates from them.
- * Inputs that reproduce findings still open on the branch they are written for are left out unless
- * --with-open-findings is given (a committed input that fails would fail every build): today the JSON nested deeper
- * than Jackson's limit, whose refusal still quotes StreamReadConstraints (issue 11, finding 10).
+ * The crash-* inputs beside the seeds are what .ci/fuzz found; they are kept, not written here.
  */
 public class WriteFuzzSeeds {
     static Path root;
 
     public static void main(String[] args) throws Exception {
         root = Path.of(args.length > 0 ? args[0] : ".");
-        boolean openFindings = Arrays.asList(args).contains("--with-open-findings");
         byte[] jpeg = image("jpg", 17, 9, false);
         byte[] progressive = image("jpg", 33, 21, true);
         byte[] png = image("png", 17, 9, false);
@@ -68,7 +65,7 @@ public class WriteFuzzSeeds {
                             + "{\"pose\":[1,2],\"extra\":{\"a\":[1,{\"b\":null}]}}}"),
                     ascii("{\"type\":\"frame\",\"image\":\"" + b64 + "\",\"instruction\":\"a\\\"b\\u00e9\\n\\ud83d"
                             + "\\ude00\",\"robot_state\":{}}"),
-                    ascii("{\"type\":\"frame\",\"x\":" + "[".repeat(openFindings ? 40 : 12) + "]".repeat(openFindings ? 40 : 12)
+                    ascii("{\"type\":\"frame\",\"x\":" + "[".repeat(40) + "]".repeat(40)
                             + ",\"image\":\"" + b64 + "\"}"),
                     ascii("{\"type\":\"frame\",\"image\":\"" + b64 + "\",\"robot_state\":{\"pose\":[1e400,-0.0]}}"),
                     ascii("{\"type\":\"frame\",\"type\":\"frame\",\"image\":\"" + b64 + "\"}"),
@@ -95,7 +92,7 @@ public class WriteFuzzSeeds {
                 new byte[][]{ascii("{\"fps_limit\":5}"), ascii("{\"fps_limit\":30,\"confidence_threshold\":0.25,"
                         + "\"iou_threshold\":0.5,\"enable_tracking\":false,\"quality_mode\":\"fast\","
                         + "\"max_detections\":10}"),
-                    ascii("{\"a\":" + "[".repeat(openFindings ? 2000 : 12) + "]".repeat(openFindings ? 2000 : 12) + "}"),
+                    ascii("{\"a\":" + "[".repeat(2000) + "]".repeat(2000) + "}"),
                     ascii("{\"fps_limit\":\"abc\",\"enable_tracking\":1}"),
                     ascii("{\"quality_mode\":\"fast\\nFORGED LOG LINE\"}"), ascii("{\"fps\":1,\"zzz\":{}}"),
                     ascii("[1,2,3]"), ascii("{\"fps_limit\":1e309,\"iou_threshold\":-1e-400}")});
