@@ -1,0 +1,41 @@
+package io.github.streaminfer.transport.internal;
+
+/**
+ * The contract every fuzz target of the wire decoders checks on a refusal: a {@link ProtocolException} whose code and
+ * message are this project's own words, one line, bounded, and free of the parsing libraries' internals (issue 11,
+ * finding 10: Jackson's and msgpack's text must never reach a client).
+ */
+final class WireErrors {
+    /** Longest message a client may be sent for one bad input. */
+    static final int MAX_MESSAGE = 1024;
+    private static final String[] INTERNALS = {"com.fasterxml", "jackson", "org.msgpack", "MessagePack", "ValueType",
+        "StreamReadConstraints", "java.lang.", "io.netty", "Exception"};
+
+    private WireErrors() {
+    }
+
+    /**
+     * @param e     the refusal
+     * @param input the bytes refused: a library's name that the client itself sent may be quoted back (escaped)
+     */
+    static void requireClientSafe(ProtocolException e, byte[] input) {
+        String sent = new String(input, java.nio.charset.StandardCharsets.ISO_8859_1);
+        String m = e.getMessage();
+        if (e.code() == null || e.code().isBlank() || m == null || m.isBlank()) {
+            throw new AssertionError("a refusal without a code or message", e);
+        }
+        if (m.length() > MAX_MESSAGE) {
+            throw new AssertionError("a refusal of " + m.length() + " characters; allowed: at most " + MAX_MESSAGE, e);
+        }
+        for (int i = 0; i < m.length(); i++) {
+            if (m.charAt(i) < 0x20) {
+                throw new AssertionError("a refusal with control character " + (int) m.charAt(i) + " at " + i, e);
+            }
+        }
+        for (String internal : INTERNALS) {
+            if (m.contains(internal) && !sent.contains(internal)) {
+                throw new AssertionError("a refusal that quotes library internals ('" + internal + "'): " + m, e);
+            }
+        }
+    }
+}
