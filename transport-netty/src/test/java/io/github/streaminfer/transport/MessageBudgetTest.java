@@ -44,7 +44,11 @@ class MessageBudgetTest {
         auth.append('}');
         assertThat(fields).isGreaterThan(1_000_000);
         try (Ws c = Ws.vla(server)) {
-            c.send(auth.toString());
+            try {
+                c.send(auth.toString());
+            } catch (java.util.concurrent.CompletionException refusedMidSend) {
+                // the server refused the message from its frame header and closed before the client finished
+            }
             JsonNode e = c.nextJson();
             assertThat(e.get("type").asText()).isEqualTo("error");
             assertThat(e.get("code").asText()).isEqualTo("auth_too_large");

@@ -1,7 +1,9 @@
 package io.github.streaminfer.transport.internal;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -12,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Counts open connections, in all and per client address, and refuses those beyond either limit (or during
- * shutdown) with 503. Closes a connection whose output stays unwritable (the client does not read) for
+ * shutdown) with 503. When every slot is taken, a new connection first takes the slot of the oldest connection that
+ * has not sent a request head yet, so a flood of silent sockets cannot lock clients out. Closes a connection whose output stays unwritable (the client does not read) for
  * {@link io.github.streaminfer.transport.ServerLimits#writeStallTimeout()}.
  *
  * <p><b>Note:</b> one instance per connection; event loop only.
@@ -23,6 +26,7 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     private boolean refused;
     private InetAddress address;
     private ScheduledFuture<?> stallCheck;
+    private boolean silent;
 
     /** @param server server state */
     public ConnectionGuard(ServerContext server) {
@@ -37,11 +41,11 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         String why = null;
         if (server.shuttingDown) {
             why = "server is shutting down";
-        } else if (all > server.limits.maxConnections()) {
-            why = "too many connections (limit " + server.limits.maxConnections() + ")";
         } else if (perAddress > server.limits.maxConnectionsPerAddress()) {
             server.counter("connections_refused_per_address_total").increment();
             why = "too many connections from your address (limit " + server.limits.maxConnectionsPerAddress() + ")";
+        } else if (all > server.limits.maxConnections() && !evictOldestSilent()) {
+            why = "too many connections (limit " + server.limits.maxConnections() + ")";
         }
         if (why != null) {
             server.counter("connections_refused_total").increment();
@@ -50,7 +54,28 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
             return;
         }
         server.counter("connections_total").increment();
+        silent = true;
+        server.silentConnections.addLast(ctx.channel());
         super.channelActive(ctx);
+    }
+
+    /**
+     * Every slot is taken: closes the oldest connection that has not sent a request head yet, so that sockets held
+     * open without a word (a flood of idle connections from many addresses) cannot lock honest clients out until the
+     * request timeout. Its slot comes back when it has closed; meanwhile the count is over the limit by the
+     * connections admitted this way, at most one per eviction.
+     *
+     * @return true if a silent connection was closed for this one
+     */
+    private boolean evictOldestSilent() {
+        for (Channel c; (c = server.silentConnections.pollFirst()) != null; ) {
+            if (c.isActive()) {
+                server.counter("connections_evicted_silent_total").increment();
+                c.close();
+                return true;
+            }
+        }
+        return false;
     }
 
     private int countAddress(ChannelHandlerContext ctx) {
@@ -66,6 +91,10 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         if (refused) {
             ReferenceCountUtil.release(msg);
             return;
+        }
+        if (silent && msg instanceof HttpRequest) {
+            silent = false;
+            server.silentConnections.remove(ctx.channel());
         }
         super.channelRead(ctx, msg);
     }
@@ -91,6 +120,10 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (silent) {
+            silent = false;
+            server.silentConnections.remove(ctx.channel());
+        }
         if (counted) {
             counted = false;
             server.connections.decrementAndGet();

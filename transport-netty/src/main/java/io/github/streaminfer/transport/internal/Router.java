@@ -165,7 +165,9 @@ public final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (p.get(HttpExchange.FIRST_BYTE) != null) {
             p.remove(HttpExchange.FIRST_BYTE);
         }
-        WsControl control = new WsControl(server, decoder);
+        // the VLA endpoint authenticates with its first message: nothing larger than an auth is read before it
+        WsControl control = new WsControl(server, decoder,
+                route.name.equals("vla") ? server.messages.maxAuthMessageBytes() : 0);
         p.addAfter(me, "ws-control", control);
         p.addAfter("ws-control", "ws-protocol", new WebSocketServerProtocolHandler(cfg));
         p.addAfter("ws-protocol", "ws-control-after", control.afterProtocol());

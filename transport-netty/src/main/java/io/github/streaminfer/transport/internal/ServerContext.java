@@ -55,6 +55,12 @@ public final class ServerContext {
     public final AtomicInteger connections = new AtomicInteger();
     /** Open connections per client address; an address leaves the map with its last connection. */
     public final Map<java.net.InetAddress, Integer> connectionsByAddress = new ConcurrentHashMap<>();
+    /**
+     * Open connections that have not sent a request head yet, oldest first: when every connection slot is taken, the
+     * oldest of these makes room for a new client (see {@link ConnectionGuard}).
+     */
+    public final java.util.concurrent.ConcurrentLinkedDeque<io.netty.channel.Channel> silentConnections =
+            new java.util.concurrent.ConcurrentLinkedDeque<>();
     /** Request body bytes reserved by every connection together (see {@link ServerLimits#maxBufferedRequestBytes()}). */
     public final java.util.concurrent.atomic.AtomicLong bufferedRequestBytes = new java.util.concurrent.atomic.AtomicLong();
     /** Live sessions by id. */

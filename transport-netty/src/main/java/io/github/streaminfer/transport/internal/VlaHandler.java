@@ -659,6 +659,9 @@ public final class VlaHandler<O> extends SimpleChannelInboundHandler<WebSocketFr
         cfg.put("max_fps", p.tier().maxFps());
         connectedConfig = cfg;
         state = State.OPENING;
+        if (ctx.pipeline().get(PreAuthFrameGuard.NAME) != null) {
+            ctx.pipeline().remove(PreAuthFrameGuard.NAME); // authenticated: frames may be as large as the limits allow
+        }
         encoder = endpoint.encoder().forSession(request);
         ls.safety = SafetyProbes.of(encoder);
         try {

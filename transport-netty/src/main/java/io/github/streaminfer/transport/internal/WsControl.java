@@ -25,14 +25,20 @@ import io.netty.util.ReferenceCountUtil;
 public final class WsControl extends ChannelInboundHandlerAdapter {
     private final ServerContext server;
     private final WebSocketDecoderConfig decoderConfig;
+    private final int preAuthMessageBytes;
 
     /**
-     * @param server        server state
-     * @param decoderConfig the connection's frame decoder settings
+     * Creates the control handler of one connection.
+     *
+     * @param server              server state
+     * @param decoderConfig       the connection's frame decoder settings
+     * @param preAuthMessageBytes for an endpoint that authenticates with its first message, the largest message
+     *                            allowed before that (a {@link PreAuthFrameGuard} checks frame headers); 0 for none
      */
-    public WsControl(ServerContext server, WebSocketDecoderConfig decoderConfig) {
+    public WsControl(ServerContext server, WebSocketDecoderConfig decoderConfig, int preAuthMessageBytes) {
         this.server = server;
         this.decoderConfig = decoderConfig;
+        this.preAuthMessageBytes = preAuthMessageBytes;
     }
 
     @Override
@@ -57,6 +63,10 @@ public final class WsControl extends ChannelInboundHandlerAdapter {
                         && ctx.pipeline().get("wsdecoder") instanceof WebSocket13FrameDecoder) {
                     // bytes the old decoder holds go to its replacement
                     ctx.pipeline().replace("wsdecoder", "wsdecoder", new StrictCloseDecoder(decoderConfig));
+                    if (preAuthMessageBytes > 0) {
+                        ctx.pipeline().addBefore("wsdecoder", PreAuthFrameGuard.NAME,
+                                new PreAuthFrameGuard(preAuthMessageBytes));
+                    }
                     ctx.pipeline().remove(this);
                 }
                 super.userEventTriggered(ctx, evt);
