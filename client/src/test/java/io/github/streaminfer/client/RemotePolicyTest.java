@@ -122,17 +122,28 @@ class RemotePolicyTest {
                     for (int i = 0; i < 20; i++) {
                         SubmitStatus st = p.submit(Observation.jpeg(jpeg, POSE, VELOCITY, System.nanoTime()));
                         assertThat(st).isIn(SubmitStatus.ACCEPTED, SubmitStatus.REPLACED_OLDEST);
-                        Thread.sleep(10);
+                        Thread.sleep(25); // 40 fps, under the tier's 50
                     }
                     await("replies to every frame sent", Duration.ofSeconds(10), () -> p.stats().inFlight() == 0);
-                    long before = p.stats().actions();
-                    p.submit(Observation.jpeg(jpeg, POSE, VELOCITY, System.nanoTime()));
-                    await("the last frame's action", Duration.ofSeconds(10), () -> p.stats().actions() > before);
+                    // one more frame, whose action must reach the controller (a busy server may drop a frame:
+                    // that is a counted error reply, and the next frame is sent)
+                    for (int tries = 0; tries < 10; tries++) {
+                        RemoteStats was = p.stats();
+                        p.submit(Observation.jpeg(jpeg, POSE, VELOCITY, System.nanoTime()));
+                        await("the reply to the last frame", Duration.ofSeconds(10),
+                                () -> p.stats().actions() + p.stats().errors() > was.actions() + was.errors());
+                        if (p.stats().actions() > was.actions()) {
+                            break;
+                        }
+                        Thread.sleep(50);
+                    }
                     ActionCommand cmd = ctrl.next(System.nanoTime(), null, new ActionCommand(7));
+                    // listeners run just after the counters move, on the delivery thread
+                    await("the listener's copy of every action", Duration.ofSeconds(10),
+                            () -> received.size() == p.stats().actions());
                     RemoteStats s = p.stats();
-                    assertThat(s.submitted()).isEqualTo(21);
                     assertThat(s.actions()).as(s.toString()).isPositive();
-                    assertThat(s.actions() + s.errors() + s.replaced()).as(s.toString()).isEqualTo(21);
+                    assertThat(s.actions() + s.errors() + s.replaced()).as(s.toString()).isEqualTo(s.submitted());
                     assertThat(received).hasSize((int) s.actions());
                     RemoteAction last = p.latest();
                     assertThat(last).isSameAs(received.get(received.size() - 1));
