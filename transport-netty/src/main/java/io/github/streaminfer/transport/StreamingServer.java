@@ -46,6 +46,7 @@ import javax.net.ssl.SSLException;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -99,6 +100,8 @@ public final class StreamingServer implements AutoCloseable {
     private final SignalService<?> signal;
     private final ViewerHub viewers;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    /** The signal endpoint's start-up warm-up, which sends one request to this server from loopback. */
+    private final CompletableFuture<Void> warmUp;
     private volatile boolean closing;
 
     private StreamingServer(Builder b) {
@@ -215,8 +218,10 @@ public final class StreamingServer implements AutoCloseable {
         if (signal != null) {
             // the first stream must not pay for class loading, the model's first runs and a cold HTTP path
             InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-            signal.warmUp(tls ? null : new InetSocketAddress(bound.getAddress().isAnyLocalAddress()
+            warmUp = signal.warmUp(tls ? null : new InetSocketAddress(bound.getAddress().isAnyLocalAddress()
                     ? java.net.InetAddress.getLoopbackAddress() : bound.getAddress(), port));
+        } else {
+            warmUp = CompletableFuture.completedFuture(null);
         }
         if (b.access.isOpen()) {
             LOG.warn("no API key configured: every client is admitted with tier '{}'", Tier.OPEN.name());
@@ -307,6 +312,19 @@ public final class StreamingServer implements AutoCloseable {
     /** @return open connections */
     public int openConnections() {
         return ctx.connections.get();
+    }
+
+    /** Waits (tests) until the start-up warm-up, and its own loopback connection, have finished. */
+    boolean awaitWarmUp(Duration timeout) {
+        try {
+            warmUp.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /**

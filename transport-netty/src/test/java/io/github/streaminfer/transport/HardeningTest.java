@@ -113,6 +113,11 @@ class HardeningTest {
         }
         try (StreamingServer s = TestSupport.fullServer(ServerLimits.DEFAULT.toBuilder().maxConnections(3).build(),
                 AccessPolicy.OPEN).start()) {
+            // the server's own warm-up request takes a slot for a moment: let it finish first
+            assertThat(s.awaitWarmUp(java.time.Duration.ofSeconds(30))).isTrue();
+            for (int i = 0; i < 250 && s.openConnections() > 0; i++) {
+                Thread.sleep(20);
+            }
             try (Ws a = Ws.vla(s); Ws b = Ws.vla(s); Ws c = Ws.vla(s)) {
                 Throwable full = null;
                 try (Ws d = Ws.vla(s)) {

@@ -122,8 +122,10 @@ class PreAuthLimitsTest {
     void oneAddressCannotTakeMoreThanItsShareOfConnections() throws Exception {
         ServerLimits limits = ServerLimits.DEFAULT.toBuilder().maxConnectionsPerAddress(3).build();
         try (StreamingServer s = TestSupport.fullServer(limits, AccessPolicy.OPEN).start()) {
-            for (int i = 0; i < 100 && s.openConnections() > 0; i++) {
-                Thread.sleep(20); // the server's own warm-up request comes from this address too
+            // the server's own warm-up request comes from this address too
+            assertThat(s.awaitWarmUp(Duration.ofSeconds(30))).isTrue();
+            for (int i = 0; i < 250 && s.openConnections() > 0; i++) {
+                Thread.sleep(20);
             }
             String healthz = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
             List<RawClient> held = new ArrayList<>();

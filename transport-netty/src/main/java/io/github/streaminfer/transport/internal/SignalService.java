@@ -80,16 +80,24 @@ public final class SignalService<O> {
      * and otherwise ignored: the warm-up is an optimisation.
      *
      * @param self where the server accepts plain HTTP, or null (TLS) to skip the request
+     * @return completed when the warm-up has finished (or was skipped)
      */
-    public void warmUp(InetSocketAddress self) {
+    public java.util.concurrent.CompletableFuture<Void> warmUp(InetSocketAddress self) {
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
         try {
             server.blocking.execute(() -> {
-                runWarmUp();
-                warmRequestPath(self);
+                try {
+                    runWarmUp();
+                    warmRequestPath(self);
+                } finally {
+                    done.complete(null);
+                }
             });
         } catch (RejectedExecutionException e) {
             LOG.debug("signal warm-up skipped: {}", e.toString());
+            done.complete(null);
         }
+        return done;
     }
 
     private void warmRequestPath(InetSocketAddress self) {
