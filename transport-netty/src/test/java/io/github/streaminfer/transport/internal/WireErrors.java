@@ -33,7 +33,9 @@ final class WireErrors {
             }
         }
         for (String internal : INTERNALS) {
-            if (m.contains(internal) && !sent.contains(internal)) {
+            // a quote of the client's own text may end in the "..." of truncation, which completes "java.lang."
+            String own = internal.endsWith(".") ? internal.substring(0, internal.length() - 1) : internal;
+            if (m.contains(internal) && !sent.contains(own)) {
                 throw new AssertionError("a refusal that quotes library internals ('" + internal + "'): " + m, e);
             }
         }
