@@ -229,6 +229,9 @@ public final class RobotControlDemo {
         out.printf("  inference rate %.1f /s (target %.0f)%n", st.actualFps(), st.targetFps());
         for (Stage stage : Stage.values()) {
             LatencySnapshot l = st.latency(stage);
+            if (l.count() == 0 && stage == Stage.NETWORK) {
+                continue; // a local model has no network time
+            }
             out.printf("  %-12s p50 %8.3f ms   p99 %8.3f ms   max %8.3f ms%n", stage,
                     LatencySnapshot.millis(l.p50Nanos()), LatencySnapshot.millis(l.p99Nanos()),
                     LatencySnapshot.millis(l.maxNanos()));
