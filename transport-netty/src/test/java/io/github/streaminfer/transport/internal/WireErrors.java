@@ -32,12 +32,15 @@ final class WireErrors {
                 throw new AssertionError("a refusal with control character " + (int) m.charAt(i) + " at " + i, e);
             }
         }
-        // escapes of the client's bytes are ours: "\u009c" followed by the client's "om.x" is not "com.x"
-        String text = m.replaceAll("\\\\u[0-9a-fA-F]{4}", " ");
+        // escapes of the client's bytes are ours: "\u009c" followed by the client's "om.x" is not "com.x"; and a
+        // quoted media type is lower-cased, so the client's "javA.lang" comes back as "java.lang"
+        String text = m.replaceAll("\\\\u[0-9a-fA-F]{4}", " ").toLowerCase(java.util.Locale.ROOT);
+        String sentLower = sent.toLowerCase(java.util.Locale.ROOT);
         for (String internal : INTERNALS) {
             // a quote of the client's own text may end in the "..." of truncation, which completes "java.lang."
             String own = internal.endsWith(".") ? internal.substring(0, internal.length() - 1) : internal;
-            if (text.contains(internal) && !sent.contains(own)) {
+            String marker = internal.toLowerCase(java.util.Locale.ROOT);
+            if (text.contains(marker) && !sentLower.contains(own.toLowerCase(java.util.Locale.ROOT))) {
                 throw new AssertionError("a refusal that quotes library internals ('" + internal + "'): " + m, e);
             }
         }
