@@ -251,6 +251,26 @@ class MalformedInputTest {
             assertThat(r.statusCode()).isEqualTo(413);
             assertCanaryServed();
         }));
+        t.add(DynamicTest.dynamicTest("an upload that keeps sending past the limit still reads its 413", () -> {
+            String id = createRest();
+            int body = MAX_FRAME * 8;
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+                s.setSoTimeout(10_000);
+                java.io.OutputStream out = s.getOutputStream();
+                out.write(("POST /stream/process/" + id + " HTTP/1.1\r\nHost: x\r\nX-API-Key: " + KEY_ENT
+                        + "\r\nContent-Type: application/json\r\nContent-Length: " + body + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                byte[] chunk = new byte[16 * 1024];
+                Arrays.fill(chunk, (byte) 'a');
+                for (int sent = 0; sent < body; sent += chunk.length) {
+                    out.write(chunk); // the whole body, as a client that reads the answer only after sending does
+                }
+                out.flush();
+                String head = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+                assertThat(head).isEqualTo("HTTP/1.1 413");
+            }
+            assertCanaryServed();
+        }));
         t.add(DynamicTest.dynamicTest("PATCH config with an out-of-range threshold -> 400", () -> {
             String id = createRest();
             HttpResponse<String> r = TestSupport.send(server, "PATCH", "/stream/sessions/" + id + "/config",

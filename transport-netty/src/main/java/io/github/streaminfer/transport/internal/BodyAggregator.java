@@ -12,7 +12,8 @@ import io.netty.handler.codec.http.HttpUtil;
 /**
  * Netty's {@link HttpObjectAggregator} whose 413 answers are in the documented JSON shape
  * ({@code {"error": "...", "status": 413}}), both for a body found too large while it arrives and for an
- * {@code Expect: 100-continue} request that announces one; the connection is closed after either.
+ * {@code Expect: 100-continue} request that announces one; the connection is closed after either, lingering
+ * ({@link LingeringClose}) while the client may still be sending the body.
  *
  * <p><b>Note:</b> one instance per connection; event loop only.
  */
@@ -45,7 +46,11 @@ public final class BodyAggregator extends HttpObjectAggregator {
             super.handleOversizedMessage(ctx, oversized);
             return;
         }
-        Http.error(ctx.channel(), null, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLarge(oversized));
+        FullHttpResponse res = Http.errorResponse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLarge(oversized),
+                ctx.alloc());
+        HttpUtil.setKeepAlive(res, false);
+        // the client is most likely still sending the body: closing now would reset the connection and lose the 413
+        LingeringClose.after(ctx.writeAndFlush(res));
     }
 
     private String tooLarge(HttpMessage m) {
