@@ -1,10 +1,11 @@
-"""The well-behaved client that streams beside every attack: one VLA session at 10 Hz, open loop (frames go out on
+"""The well-behaved client that streams beside every attack, from its own process: one VLA session at 10 Hz, open loop (frames go out on
 an absolute schedule whatever the replies do), each frame carrying its own ``frame_id``. Every reply is matched to
 its frame; a frame's stall is the time from sending it to its reply (or to now, while it has none)."""
 from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,84 +31,55 @@ class Window:
 
 
 class HealthyClient:
-    """Runs in its own thread and event loop; :meth:`window` summarises any interval of its run."""
+    """Streams from a process of its own, so that no attacker thread of the suite (which holds Python's global
+    interpreter lock while it builds a large payload) can delay its frames or replies; the timestamps are taken
+    there, on the system-wide monotonic clock, and arrive here through a pipe. :meth:`window` summarises any interval
+    of its run."""
 
     def __init__(self, port: int, api_key: str, hz: float = 10.0):
         self.url = f"ws://127.0.0.1:{port}/v1/stream"
         self.api_key = api_key
-        self.period = 1.0 / hz
-        self.image = payloads.gradient_png()
+        self.hz = hz
         self.sent: dict[int, float] = {}
         self.replied: dict[int, float] = {}
         self.events: list[tuple[float, str]] = []   # (time, error code) for every error the client got
         self.lock = threading.Lock()
-        self.stop_flag = threading.Event()
         self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="healthy-client", daemon=True)
+        ctx = multiprocessing.get_context("spawn")
+        self.stop_flag = ctx.Event()
+        self.records, child_end = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=_stream, args=(self.url, api_key, hz, child_end, self.stop_flag),
+                                   name="healthy-client", daemon=True)
+        self.collector = threading.Thread(target=self._collect, name="healthy-records", daemon=True)
 
     def start(self, timeout: float = 30.0) -> None:
-        self.thread.start()
+        self.process.start()
+        self.collector.start()
         if not self.ready.wait(timeout):
             raise RuntimeError("the healthy client could not connect and authenticate")
 
     def stop(self) -> None:
         self.stop_flag.set()
-        self.thread.join(10)
+        self.process.join(10)
+        if self.process.is_alive():
+            self.process.kill()
+        self.collector.join(5)
 
-    def _error(self, code: str) -> None:
-        with self.lock:
-            self.events.append((time.monotonic(), code))
-
-    def _run(self) -> None:
-        asyncio.run(self._main())
-
-    async def _main(self) -> None:
-        next_id = 1
-        while not self.stop_flag.is_set():
+    def _collect(self) -> None:
+        while True:
             try:
-                async with websockets.connect(self.url, max_size=None, open_timeout=10, ping_interval=None) as ws:
-                    await ws.send(payloads.vla_auth(self.api_key, 10))
-                    hello = json.loads(await asyncio.wait_for(ws.recv(), 15))
-                    if hello.get("type") != "connected":
-                        self._error("auth:" + str(hello.get("code") or hello.get("message")))
-                        await asyncio.sleep(0.5)
-                        continue
+                kind, a, b = self.records.recv()
+            except (EOFError, OSError):
+                return
+            with self.lock:
+                if kind == "sent":
+                    self.sent[a] = b
+                elif kind == "replied":
+                    self.replied.setdefault(a, b)
+                elif kind == "error":
+                    self.events.append((a, b))
+                elif kind == "ready":
                     self.ready.set()
-                    reader = asyncio.create_task(self._read(ws))
-                    start = time.monotonic()
-                    n = 0
-                    while not self.stop_flag.is_set() and not reader.done():
-                        t = start + n * self.period
-                        delay = t - time.monotonic()
-                        if delay > 0:
-                            await asyncio.sleep(delay)
-                        with self.lock:
-                            self.sent[next_id] = time.monotonic()
-                        await ws.send(payloads.vla_frame(self.image, next_id))
-                        next_id += 1
-                        n += 1
-                    reader.cancel()
-            except websockets.ConnectionClosed:
-                await asyncio.sleep(0.2)  # the reader recorded how it closed
-            except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as e:
-                self._error("disconnected:" + type(e).__name__)
-                await asyncio.sleep(0.2)
-
-    async def _read(self, ws) -> None:
-        try:
-            async for raw in ws:
-                now = time.monotonic()
-                msg = json.loads(raw)
-                fid = msg.get("frame_id")
-                if isinstance(fid, int):
-                    with self.lock:
-                        self.replied.setdefault(fid, now)
-                if msg.get("type") == "error":
-                    self._error(str(msg.get("code") or msg.get("message") or msg.get("error")))
-        except websockets.ConnectionClosed as e:
-            self._error(f"closed:{e.rcvd.code if e.rcvd else 'no close frame'}")
-        except websockets.WebSocketException as e:
-            self._error("closed:" + type(e).__name__)
 
     def window(self, start: float, end: float) -> Window:
         """Frames sent in [start, end): their worst stall, how many waited over 250 ms, and the errors received."""
@@ -128,3 +100,60 @@ class HealthyClient:
                 if start <= t < end + 1.0:
                     w.errors[code] = w.errors.get(code, 0) + 1
         return w
+
+
+def _stream(url: str, api_key: str, hz: float, out, stop) -> None:
+    """The client process: one VLA session, reconnecting after any failure, until ``stop`` is set."""
+    image = payloads.gradient_png()
+    period = 1.0 / hz
+
+    def error(code: str) -> None:
+        out.send(("error", time.monotonic(), code))
+
+    async def read(ws) -> None:
+        try:
+            async for raw in ws:
+                now = time.monotonic()
+                msg = json.loads(raw)
+                fid = msg.get("frame_id")
+                if isinstance(fid, int):
+                    out.send(("replied", fid, now))
+                if msg.get("type") == "error":
+                    error(str(msg.get("code") or msg.get("message") or msg.get("error")))
+        except websockets.ConnectionClosed as e:
+            error(f"closed:{e.rcvd.code if e.rcvd else 'no close frame'}")
+        except websockets.WebSocketException as e:
+            error("closed:" + type(e).__name__)
+
+    async def main() -> None:
+        next_id = 1
+        while not stop.is_set():
+            try:
+                async with websockets.connect(url, max_size=None, open_timeout=10, ping_interval=None) as ws:
+                    await ws.send(payloads.vla_auth(api_key, int(hz)))
+                    hello = json.loads(await asyncio.wait_for(ws.recv(), 15))
+                    if hello.get("type") != "connected":
+                        error("auth:" + str(hello.get("code") or hello.get("message")))
+                        await asyncio.sleep(0.5)
+                        continue
+                    out.send(("ready", None, None))
+                    reader = asyncio.create_task(read(ws))
+                    start = time.monotonic()
+                    n = 0
+                    while not stop.is_set() and not reader.done():
+                        delay = start + n * period - time.monotonic()
+                        if delay > 0:
+                            await asyncio.sleep(delay)
+                        out.send(("sent", next_id, time.monotonic()))
+                        await ws.send(payloads.vla_frame(image, next_id))
+                        next_id += 1
+                        n += 1
+                    reader.cancel()
+            except websockets.ConnectionClosed:
+                await asyncio.sleep(0.2)  # the reader recorded how it closed
+            except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as e:
+                error("disconnected:" + type(e).__name__)
+                await asyncio.sleep(0.2)
+
+    asyncio.run(main())
+    out.close()

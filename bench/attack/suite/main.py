@@ -92,6 +92,19 @@ def run_attack(ctx: Context, name: str, fn, finding: str, settle_s: float) -> di
             "healthy": w.to_json(), "before": before, "after": after, "checks": checks, "error": error}
 
 
+def save_native_memory(t: target.Target, path: Path) -> None:
+    """Keeps the JVM's native memory summary (when the server tracks it) and the process's memory map beside the
+    report: together they tell the JVM's own memory from the C heap of native libraries."""
+    text = t.native_memory()
+    if text is not None:
+        path.write_text(text)
+    try:
+        smaps = Path(f"/proc/{t.pid}/smaps").read_text()
+    except OSError:
+        return
+    path.with_suffix(".smaps").write_text(smaps)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--only", help="comma-separated attack names (default: all)")
@@ -119,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         ctx = Context(t, healthy)
         ctx.baseline_sessions = t.live_sessions() or 1
         baseline = snapshot(t)
+        save_native_memory(t, out_dir / "nmt-baseline.txt")
         print(f"server pid {t.pid} on 127.0.0.1:{t.port}; baseline {baseline}", file=sys.stderr)
         for name, fn, finding in chosen:
             print(f"[attack] {name} ...", file=sys.stderr, flush=True)
@@ -132,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(10.0)
         final = snapshot(t) if t.alive() else {"rss_mb": None, "fds": None}
         live = t.live_sessions() if t.alive() else None
+        if t.alive():
+            save_native_memory(t, out_dir / "nmt-final.txt")
     finally:
         healthy.stop()
         shutdown_s = target.stop(t)

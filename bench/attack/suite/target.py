@@ -63,6 +63,15 @@ class Target:
                 return int(parts[1])
         return 0 if "num" in out else None
 
+    def native_memory(self) -> str | None:
+        """`jcmd VM.native_memory summary` (the server must run with -XX:NativeMemoryTracking), or None."""
+        try:
+            out = subprocess.run(["jcmd", str(self.pid), "VM.native_memory", "summary"], capture_output=True,
+                                 text=True, timeout=60).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return out if "Total:" in out else None
+
     def metric(self, name: str) -> float | None:
         """The sum of a /metrics series over its labels, or None if the server did not answer."""
         status, body = wire.get(self.port, "/metrics")
