@@ -16,9 +16,9 @@ import io.github.streaminfer.task.Detections;
 import io.github.streaminfer.task.InferenceTask;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
-import io.github.streaminfer.transport.DetectionEncoder;
-import io.github.streaminfer.transport.DetectionEndpoint;
-import io.github.streaminfer.transport.ImageFrame;
+import io.github.streaminfer.transport.detection.DetectionEncoder;
+import io.github.streaminfer.transport.detection.DetectionEndpoint;
+import io.github.streaminfer.transport.detection.DetectionImage;
 import io.github.streaminfer.transport.StreamingServer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -193,7 +193,7 @@ public class ViewerFanOutBenchmark {
     }
 
     /** The detector on the transport's frames. */
-    private static final class Task implements InferenceTask<ImageFrame, Detections> {
+    private static final class Task implements InferenceTask<DetectionImage, Detections> {
         private final DetectionTask task = DetectionTask.builder(ImageSpec.builder(SIZE, SIZE)
                         .resize(ImageSpec.ResizeMode.LETTERBOX).build())
                 .decoder(ImageDecoders.best()).layout(DetectionTask.Layout.XYXY_SCORE_CLASS)
@@ -216,7 +216,7 @@ public class ViewerFanOutBenchmark {
         }
 
         @Override
-        public void preprocess(ImageFrame observation, Tensor[] inputs) {
+        public void preprocess(DetectionImage observation, Tensor[] inputs) {
             task.preprocess(frame.setEncoded(observation.image()), inputs);
         }
 

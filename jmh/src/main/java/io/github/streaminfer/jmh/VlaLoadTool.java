@@ -20,8 +20,8 @@ import io.github.streaminfer.transport.ActionEncoder;
 import io.github.streaminfer.transport.PolicyAdapters;
 import io.github.streaminfer.transport.SessionFactory;
 import io.github.streaminfer.transport.StreamingServer;
-import io.github.streaminfer.transport.VlaEndpoint;
-import io.github.streaminfer.transport.VlaFrame;
+import io.github.streaminfer.transport.vla.VlaEndpoint;
+import io.github.streaminfer.transport.vla.VlaFrame;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 

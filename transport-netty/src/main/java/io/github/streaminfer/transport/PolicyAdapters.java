@@ -1,5 +1,8 @@
 package io.github.streaminfer.transport;
 
+import io.github.streaminfer.transport.openpi.NdArray;
+import io.github.streaminfer.transport.openpi.OpenPiObservation;
+import io.github.streaminfer.transport.vla.VlaFrame;
 import io.github.streaminfer.backend.ModelSignature;
 import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.image.PixelFormat;
@@ -11,7 +14,7 @@ import io.github.streaminfer.task.PolicyTask;
 import io.github.streaminfer.task.RawImage;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
-import io.github.streaminfer.transport.internal.ClientText;
+import io.github.streaminfer.transport.internal.http.ClientText;
 
 import java.util.Arrays;
 import java.util.List;

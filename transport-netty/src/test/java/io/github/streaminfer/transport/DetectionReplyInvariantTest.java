@@ -1,5 +1,7 @@
 package io.github.streaminfer.transport;
 
+import io.github.streaminfer.transport.detection.DetectionEndpoint;
+import io.github.streaminfer.transport.detection.DetectionImage;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.streaminfer.session.IngressPolicy;
 import io.github.streaminfer.session.StreamingInferenceSession;
@@ -39,7 +41,7 @@ class DetectionReplyInvariantTest {
                     }
                     out[0].putFloats(0, new float[]{1, 1, 2, 2, 0.9f, 1}, 0, 6);
                 }).build();
-        SessionFactory<ImageFrame, FloatVector> factory = SessionFactory.named("scripted", "test-detector",
+        SessionFactory<DetectionImage, FloatVector> factory = SessionFactory.named("scripted", "test-detector",
                 (req, l) -> StreamingInferenceSession.builder(model, new TestSupport.DetTask())
                         .config(TestSupport.config(req, IngressPolicy.LATEST_ONLY)).listener(l).build());
         String image = Base64.getEncoder().encodeToString(jpeg(16, 16, 70));

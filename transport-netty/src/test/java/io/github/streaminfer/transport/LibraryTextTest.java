@@ -1,5 +1,6 @@
 package io.github.streaminfer.transport;
 
+import io.github.streaminfer.transport.openpi.OpenPiObservation;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.streaminfer.transport.TestSupport.Ws;
 import org.junit.jupiter.api.AfterAll;

@@ -1,5 +1,7 @@
 package io.github.streaminfer.transport;
 
+import io.github.streaminfer.transport.vla.VlaEndpoint;
+import io.github.streaminfer.transport.vla.VlaFrame;
 import io.github.streaminfer.action.SafetyConfig;
 import io.github.streaminfer.backend.Backends;
 import io.github.streaminfer.backend.LoadedModel;

@@ -1,5 +1,7 @@
 package io.github.streaminfer.transport;
 
+import io.github.streaminfer.transport.vla.VlaEndpoint;
+import io.github.streaminfer.transport.vla.VlaFrame;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.streaminfer.session.IngressPolicy;
 import io.github.streaminfer.session.StreamingInferenceSession;
