@@ -1,8 +1,5 @@
 package io.github.streaminfer.transport;
 
-import io.github.streaminfer.transport.openpi.NdArray;
-import io.github.streaminfer.transport.openpi.OpenPiObservation;
-import io.github.streaminfer.transport.vla.VlaFrame;
 import io.github.streaminfer.backend.ModelSignature;
 import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.task.FloatVector;
@@ -11,6 +8,9 @@ import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
 import io.github.streaminfer.transport.internal.http.ClientText;
+import io.github.streaminfer.transport.openpi.NdArray;
+import io.github.streaminfer.transport.openpi.OpenPiObservation;
+import io.github.streaminfer.transport.vla.VlaFrame;
 
 import java.util.function.Function;
 

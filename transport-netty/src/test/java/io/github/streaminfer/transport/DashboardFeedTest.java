@@ -1,7 +1,5 @@
 package io.github.streaminfer.transport;
 
-import io.github.streaminfer.transport.vla.VlaEndpoint;
-import io.github.streaminfer.transport.vla.VlaFrame;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.streaminfer.action.SafetyConfig;
 import io.github.streaminfer.backend.Backends;
@@ -15,6 +13,8 @@ import io.github.streaminfer.synthetic.SyntheticModels;
 import io.github.streaminfer.task.ActionChunk;
 import io.github.streaminfer.task.PolicyTask;
 import io.github.streaminfer.time.NanoClock;
+import io.github.streaminfer.transport.vla.VlaEndpoint;
+import io.github.streaminfer.transport.vla.VlaFrame;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;

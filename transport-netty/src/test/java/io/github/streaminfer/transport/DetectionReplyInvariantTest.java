@@ -1,7 +1,5 @@
 package io.github.streaminfer.transport;
 
-import io.github.streaminfer.transport.detection.DetectionEndpoint;
-import io.github.streaminfer.transport.detection.DetectionImage;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.streaminfer.session.IngressPolicy;
 import io.github.streaminfer.session.StreamingInferenceSession;
@@ -9,6 +7,8 @@ import io.github.streaminfer.task.FloatVector;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.testkit.ScriptedModel;
 import io.github.streaminfer.transport.TestSupport.Ws;
+import io.github.streaminfer.transport.detection.DetectionEndpoint;
+import io.github.streaminfer.transport.detection.DetectionImage;
 import org.junit.jupiter.api.Test;
 
 import java.util.Base64;

@@ -1,9 +1,5 @@
 package io.github.streaminfer.transport;
 
-import io.github.streaminfer.transport.openpi.NdArray;
-import io.github.streaminfer.transport.openpi.OpenPiEndpoint;
-import io.github.streaminfer.transport.openpi.OpenPiLimits;
-import io.github.streaminfer.transport.openpi.OpenPiObservation;
 import io.github.streaminfer.image.ImageSpec;
 import io.github.streaminfer.session.IngressPolicy;
 import io.github.streaminfer.session.StreamingInferenceSession;
@@ -14,6 +10,10 @@ import io.github.streaminfer.testkit.ScriptedModel;
 import io.github.streaminfer.transport.TestSupport.Msg;
 import io.github.streaminfer.transport.TestSupport.Ws;
 import io.github.streaminfer.transport.internal.openpi.Msgpack;
+import io.github.streaminfer.transport.openpi.NdArray;
+import io.github.streaminfer.transport.openpi.OpenPiEndpoint;
+import io.github.streaminfer.transport.openpi.OpenPiLimits;
+import io.github.streaminfer.transport.openpi.OpenPiObservation;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.msgpack.core.MessageBufferPacker;

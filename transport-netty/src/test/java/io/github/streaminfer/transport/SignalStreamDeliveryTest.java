@@ -1,13 +1,13 @@
 package io.github.streaminfer.transport;
 
-import io.github.streaminfer.transport.signal.ClassificationEncoder;
-import io.github.streaminfer.transport.signal.SignalEndpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.streaminfer.session.StreamingInferenceSession;
 import io.github.streaminfer.task.Activation;
 import io.github.streaminfer.task.Classification;
 import io.github.streaminfer.task.SignalWindowTask;
 import io.github.streaminfer.testkit.ScriptedModel;
+import io.github.streaminfer.transport.signal.ClassificationEncoder;
+import io.github.streaminfer.transport.signal.SignalEndpoint;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

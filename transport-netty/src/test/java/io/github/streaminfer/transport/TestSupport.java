@@ -1,14 +1,5 @@
 package io.github.streaminfer.transport;
 
-import io.github.streaminfer.transport.signal.ClassificationEncoder;
-import io.github.streaminfer.transport.detection.DetectionEncoder;
-import io.github.streaminfer.transport.detection.DetectionEndpoint;
-import io.github.streaminfer.transport.detection.DetectionImage;
-import io.github.streaminfer.transport.openpi.OpenPiEndpoint;
-import io.github.streaminfer.transport.openpi.OpenPiObservation;
-import io.github.streaminfer.transport.signal.SignalEndpoint;
-import io.github.streaminfer.transport.vla.VlaEndpoint;
-import io.github.streaminfer.transport.vla.VlaFrame;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,6 +15,15 @@ import io.github.streaminfer.task.InferenceTask;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.testkit.ScriptedModel;
+import io.github.streaminfer.transport.detection.DetectionEncoder;
+import io.github.streaminfer.transport.detection.DetectionEndpoint;
+import io.github.streaminfer.transport.detection.DetectionImage;
+import io.github.streaminfer.transport.openpi.OpenPiEndpoint;
+import io.github.streaminfer.transport.openpi.OpenPiObservation;
+import io.github.streaminfer.transport.signal.ClassificationEncoder;
+import io.github.streaminfer.transport.signal.SignalEndpoint;
+import io.github.streaminfer.transport.vla.VlaEndpoint;
+import io.github.streaminfer.transport.vla.VlaFrame;
 
 import javax.imageio.ImageIO;
 import java.awt.Color;

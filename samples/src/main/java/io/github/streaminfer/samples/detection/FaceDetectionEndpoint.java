@@ -7,10 +7,10 @@ import io.github.streaminfer.samples.face.FaceDetections;
 import io.github.streaminfer.session.IngressPolicy;
 import io.github.streaminfer.session.SessionConfig;
 import io.github.streaminfer.session.StreamingInferenceSession;
-import io.github.streaminfer.transport.detection.DetectionEndpoint;
-import io.github.streaminfer.transport.detection.DetectionSettings;
 import io.github.streaminfer.transport.SessionFactory;
+import io.github.streaminfer.transport.detection.DetectionEndpoint;
 import io.github.streaminfer.transport.detection.DetectionImage;
+import io.github.streaminfer.transport.detection.DetectionSettings;
 
 /**
  * The detection endpoint ({@code /stream/detection} and the REST + SSE API) over BlazeFace: one session per client,

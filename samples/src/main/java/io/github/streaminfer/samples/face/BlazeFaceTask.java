@@ -6,8 +6,8 @@ import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageSpec;
 import io.github.streaminfer.task.ImageInput;
 import io.github.streaminfer.task.InferenceTask;
-import io.github.streaminfer.tensor.TensorSpec;
 import io.github.streaminfer.tensor.Tensor;
+import io.github.streaminfer.tensor.TensorSpec;
 import io.github.streaminfer.transport.detection.DetectionImage;
 
 /**

@@ -1,7 +1,7 @@
 package io.github.streaminfer.transport.detection;
 
-import io.github.streaminfer.transport.SessionFactory;
 import io.github.streaminfer.session.StreamingInferenceSession;
+import io.github.streaminfer.transport.SessionFactory;
 
 import java.util.Objects;
 

@@ -2,6 +2,7 @@ package io.github.streaminfer.transport.openpi;
 
 import io.github.streaminfer.transport.ActionEncoder;
 import io.github.streaminfer.transport.SessionFactory;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;

@@ -1,6 +1,7 @@
 package io.github.streaminfer.transport.signal;
 
 import io.github.streaminfer.transport.SessionFactory;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;

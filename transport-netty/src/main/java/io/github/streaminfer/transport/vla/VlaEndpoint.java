@@ -2,6 +2,7 @@ package io.github.streaminfer.transport.vla;
 
 import io.github.streaminfer.transport.ActionEncoder;
 import io.github.streaminfer.transport.SessionFactory;
+
 import java.util.Objects;
 
 /**

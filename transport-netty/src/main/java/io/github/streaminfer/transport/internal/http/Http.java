@@ -222,4 +222,26 @@ public final class Http {
         return key == null ? "missing API key: send 'X-API-Key: <key>' or 'Authorization: Api-Key <key>'"
                 : "invalid API key";
     }
+
+    /**
+     * Answers 405 naming the method the resource takes.
+     *
+     * @param ch      the connection
+     * @param req     the request
+     * @param allowed the method to use instead, e.g. {@code POST}
+     */
+    public static void methodNotAllowed(Channel ch, FullHttpRequest req, String allowed) {
+        error(ch, req, HttpResponseStatus.METHOD_NOT_ALLOWED, "method " + req.method() + " not allowed; use "
+                + allowed);
+    }
+
+    /**
+     * {@return true if {@code GET /} from this request should get the dashboard rather than the JSON index}
+     *
+     * @param req the request
+     */
+    public static boolean wantsHtml(FullHttpRequest req) {
+        String accept = req.headers().get(HttpHeaderNames.ACCEPT);
+        return accept != null && accept.contains("text/html");
+    }
 }

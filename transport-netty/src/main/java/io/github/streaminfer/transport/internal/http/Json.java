@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.streaminfer.session.InferenceResult;
 import io.github.streaminfer.transport.MessageLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -309,6 +310,30 @@ public final class Json {
             out[i] = f;
         }
         return out;
+    }
+
+    /**
+     * {@return {@code v} rounded to three decimals, as the stats replies give their figures}
+     *
+     * @param v the figure
+     */
+    public static double round3(double v) {
+        return Math.round(v * 1000.0) / 1000.0;
+    }
+
+    /**
+     * {@return the text a client reads for a failed result: {@code invalid frame: ...} for invalid input,
+     * {@code inference failed: ...} otherwise, with the cause's message cut at 300 characters}
+     *
+     * @param r the failed result
+     */
+    public static String failureMessage(InferenceResult<?> r) {
+        Throwable t = r.error();
+        String m = t == null ? null : t.getMessage();
+        if (r.failure() == InferenceResult.Failure.INVALID_INPUT) {
+            return "invalid frame: " + truncate(m, 300);
+        }
+        return "inference failed: " + truncate(m, 300);
     }
 
     public static String fmt(double d) {

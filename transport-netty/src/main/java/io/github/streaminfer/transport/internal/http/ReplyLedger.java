@@ -1,6 +1,5 @@
 package io.github.streaminfer.transport.internal.http;
 
-import io.github.streaminfer.transport.internal.vla.VlaHandler;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -150,7 +149,7 @@ public final class ReplyLedger {
     public void putDropped(ObjectNode o, long received) {
         long dropped = dropped();
         o.put("dropped_frames", dropped);
-        o.put("drop_rate_percent", received == 0 ? 0.0 : VlaHandler.round3(100.0 * dropped / received));
+        o.put("drop_rate_percent", received == 0 ? 0.0 : Json.round3(100.0 * dropped / received));
     }
 
     /**

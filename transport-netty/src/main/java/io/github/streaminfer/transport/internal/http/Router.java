@@ -1,6 +1,5 @@
 package io.github.streaminfer.transport.internal.http;
 
-import io.github.streaminfer.transport.internal.pages.StaticPages;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -111,7 +110,7 @@ public final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
                     + Json.truncate(path, 100) + "'");
             return;
         }
-        if (path.equals("/") && req.method() == HttpMethod.GET && !StaticPages.wantsHtml(req)) {
+        if (path.equals("/") && req.method() == HttpMethod.GET && !Http.wantsHtml(req)) {
             Http.json(ctx.channel(), req, HttpResponseStatus.OK, index.get());
             return;
         }

@@ -1,14 +1,5 @@
 package io.github.streaminfer.transport.internal.openpi;
 
-import io.github.streaminfer.transport.internal.http.Http;
-import io.github.streaminfer.transport.internal.http.Json;
-import io.github.streaminfer.transport.internal.http.LiveSession;
-import io.github.streaminfer.transport.internal.http.Outbound;
-import io.github.streaminfer.transport.internal.http.ProtocolException;
-import io.github.streaminfer.transport.internal.http.RateGate;
-import io.github.streaminfer.transport.internal.http.Router;
-import io.github.streaminfer.transport.internal.http.ServerContext;
-import io.github.streaminfer.transport.internal.http.WsErrors;
 import io.github.streaminfer.session.InferenceResult;
 import io.github.streaminfer.session.ResultListener;
 import io.github.streaminfer.session.Stage;
@@ -18,11 +9,21 @@ import io.github.streaminfer.transport.AccessPolicy;
 import io.github.streaminfer.transport.ActionEncoder;
 import io.github.streaminfer.transport.ActionOut;
 import io.github.streaminfer.transport.CloseCodes;
+import io.github.streaminfer.transport.SessionRejectedException;
+import io.github.streaminfer.transport.SessionRequest;
+import io.github.streaminfer.transport.internal.http.Http;
+import io.github.streaminfer.transport.internal.http.Json;
+import io.github.streaminfer.transport.internal.http.LiveSession;
+import io.github.streaminfer.transport.internal.http.Outbound;
+import io.github.streaminfer.transport.internal.http.ProtocolException;
+import io.github.streaminfer.transport.internal.http.RateGate;
+import io.github.streaminfer.transport.internal.http.Router;
+import io.github.streaminfer.transport.internal.http.ServerContext;
+import io.github.streaminfer.transport.internal.http.SessionOpener;
+import io.github.streaminfer.transport.internal.http.WsErrors;
 import io.github.streaminfer.transport.openpi.NdArray;
 import io.github.streaminfer.transport.openpi.OpenPiEndpoint;
 import io.github.streaminfer.transport.openpi.OpenPiObservation;
-import io.github.streaminfer.transport.SessionRejectedException;
-import io.github.streaminfer.transport.SessionRequest;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -67,8 +68,6 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
         implements ResultListener<O>, ServerContext.Graceful {
     private static final Logger LOG = LoggerFactory.getLogger(OpenPiHandler.class);
     static final String ENDPOINT = "openpi";
-    /** Observations a client may send before the metadata; beyond this the connection is closed. */
-    public static final int MAX_EARLY = 16;
 
     private final ServerContext server;
     private final OpenPiEndpoint<O> endpoint;
@@ -138,27 +137,28 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
             SessionRequest r = new SessionRequest(ENDPOINT, live.id(), endpoint.factory().modelName(), 0,
                     principal.tier().maxFps(), principal, Map.of());
             encoder = endpoint.encoder().forSession(r);
-            try {
-                server.blocking.execute(() -> {
-                    try {
-                        StreamingInferenceSession<OpenPiObservation, O> s = endpoint.factory().open(r, this);
-                        try {
-                            ctx.executor().execute(() -> opened(s));
-                        } catch (RejectedExecutionException e) {
+            if (!SessionOpener.open(server, ctx.executor(), () -> endpoint.factory().open(r, this),
+                    new SessionOpener.Outcome<StreamingInferenceSession<OpenPiObservation, O>>() {
+                        @Override
+                        public void opened(StreamingInferenceSession<OpenPiObservation, O> s) {
+                            OpenPiHandler.this.opened(s);
+                        }
+
+                        @Override
+                        public void refused(String message) {
+                            notOpened(message);
+                        }
+
+                        @Override
+                        public void failed() {
+                            notOpened("could not open a session");
+                        }
+
+                        @Override
+                        public void orphaned(StreamingInferenceSession<OpenPiObservation, O> s) {
                             s.close(); // the event loops have stopped: nobody is left to attach it
                         }
-                    } catch (RuntimeException e) {
-                        String m = e instanceof SessionRejectedException ? e.getMessage() : "could not open a session";
-                        if (!(e instanceof SessionRejectedException)) {
-                            server.warnings.warn(LOG, "openpi-open", "openpi: opening failed", e);
-                        }
-                        ctx.executor().execute(() -> {
-                            ctx.writeAndFlush(new TextWebSocketFrame(m));
-                            close(CloseCodes.INTERNAL_ERROR, "could not open a session");
-                        });
-                    }
-                });
-            } catch (RejectedExecutionException e) {
+                    }, LOG, "openpi-open", "openpi")) {
                 close(CloseCodes.INTERNAL_ERROR, "server busy");
             }
             return;
@@ -168,6 +168,12 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
             return;
         }
         super.userEventTriggered(ctx, evt);
+    }
+
+    /** The session could not be opened: the client reads why, then the connection closes. Event loop only. */
+    private void notOpened(String message) {
+        ctx.writeAndFlush(new TextWebSocketFrame(message));
+        close(CloseCodes.INTERNAL_ERROR, "could not open a session");
     }
 
     /**
@@ -209,7 +215,7 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
         live.framesReceived.increment();
         if (!ready) {
             // the metadata must come first: answer this message, whatever it is, once it has gone out
-            if (++early > MAX_EARLY) {
+            if (++early > SessionOpener.MAX_EARLY_MESSAGES) {
                 close(CloseCodes.PROTOCOL_ERROR, "too many messages before the metadata message");
             }
             return;

@@ -1,12 +1,11 @@
 package io.github.streaminfer.transport.internal.pages;
 
-import io.github.streaminfer.transport.internal.detection.DetectionService;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.streaminfer.transport.AccessPolicy;
 import io.github.streaminfer.transport.internal.http.Http;
 import io.github.streaminfer.transport.internal.http.Json;
 import io.github.streaminfer.transport.internal.http.Router;
 import io.github.streaminfer.transport.internal.http.ServerContext;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.streaminfer.transport.AccessPolicy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -84,7 +83,7 @@ public final class BrowserLogin {
             }
             case "/auth/login" -> {
                 if (!req.method().equals(HttpMethod.POST)) {
-                    DetectionService.methodNotAllowed(ch, req, "POST");
+                    Http.methodNotAllowed(ch, req, "POST");
                     return true;
                 }
                 String key = req.headers().get("X-API-Key");
@@ -106,7 +105,7 @@ public final class BrowserLogin {
             }
             case "/auth/logout" -> {
                 if (!req.method().equals(HttpMethod.POST)) {
-                    DetectionService.methodNotAllowed(ch, req, "POST");
+                    Http.methodNotAllowed(ch, req, "POST");
                     return true;
                 }
                 String token = token(req);

@@ -1,8 +1,8 @@
 package io.github.streaminfer.transport.internal.pages;
 
-import io.github.streaminfer.transport.internal.http.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.streaminfer.transport.internal.http.Json;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelDuplexHandler;

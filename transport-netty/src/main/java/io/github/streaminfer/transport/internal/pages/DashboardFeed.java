@@ -1,12 +1,5 @@
 package io.github.streaminfer.transport.internal.pages;
 
-import io.github.streaminfer.transport.internal.detection.DetectionService;
-import io.github.streaminfer.transport.internal.http.Http;
-import io.github.streaminfer.transport.internal.http.Json;
-import io.github.streaminfer.transport.internal.http.LiveSession;
-import io.github.streaminfer.transport.internal.http.Router;
-import io.github.streaminfer.transport.internal.http.SafetyProbe;
-import io.github.streaminfer.transport.internal.http.ServerContext;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.streaminfer.session.InferenceResult;
@@ -17,6 +10,12 @@ import io.github.streaminfer.session.StreamingInferenceSession;
 import io.github.streaminfer.task.ActionChunk;
 import io.github.streaminfer.task.FloatVector;
 import io.github.streaminfer.transport.AccessPolicy;
+import io.github.streaminfer.transport.internal.http.Http;
+import io.github.streaminfer.transport.internal.http.Json;
+import io.github.streaminfer.transport.internal.http.LiveSession;
+import io.github.streaminfer.transport.internal.http.Router;
+import io.github.streaminfer.transport.internal.http.SafetyProbe;
+import io.github.streaminfer.transport.internal.http.ServerContext;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -69,7 +68,7 @@ public final class DashboardFeed {
         }
         Channel ch = ctx.channel();
         if (!req.method().equals(HttpMethod.GET)) {
-            DetectionService.methodNotAllowed(ch, req, "GET");
+            Http.methodNotAllowed(ch, req, "GET");
             return true;
         }
         AccessPolicy.Principal p = Http.authenticate(server, ch, req, null);

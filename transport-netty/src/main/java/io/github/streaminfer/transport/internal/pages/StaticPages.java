@@ -1,6 +1,6 @@
 package io.github.streaminfer.transport.internal.pages;
 
-import io.github.streaminfer.transport.internal.detection.DetectionService;
+import io.github.streaminfer.transport.internal.http.Http;
 import io.github.streaminfer.transport.internal.http.Router;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -57,15 +57,6 @@ public final class StaticPages {
         }
     }
 
-    /**
-     * {@return true if {@code GET /} from this request should get the dashboard rather than the JSON index}
-     *
-     * @param req the request
-     */
-    public static boolean wantsHtml(FullHttpRequest req) {
-        String accept = req.headers().get(HttpHeaderNames.ACCEPT);
-        return accept != null && accept.contains("text/html");
-    }
 
     /** {@return the routes: {@code /} (browsers), {@code /dashboard}, {@code /camera}, {@code /viewer}, assets} */
     public Router.HttpRoutes routes() {
@@ -85,7 +76,7 @@ public final class StaticPages {
         }
         Channel ch = ctx.channel();
         if (!req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)) {
-            DetectionService.methodNotAllowed(ch, req, "GET");
+            Http.methodNotAllowed(ch, req, "GET");
             return true;
         }
         boolean head = req.method().equals(HttpMethod.HEAD);

@@ -1,11 +1,11 @@
 package io.github.streaminfer.transport.internal.pages;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.streaminfer.transport.AccessPolicy;
 import io.github.streaminfer.transport.internal.http.Http;
 import io.github.streaminfer.transport.internal.http.Json;
 import io.github.streaminfer.transport.internal.http.Router;
 import io.github.streaminfer.transport.internal.http.ServerContext;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.streaminfer.transport.AccessPolicy;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;

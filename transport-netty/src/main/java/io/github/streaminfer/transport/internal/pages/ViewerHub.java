@@ -1,7 +1,7 @@
 package io.github.streaminfer.transport.internal.pages;
 
-import io.github.streaminfer.transport.internal.http.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.streaminfer.transport.internal.http.Json;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;

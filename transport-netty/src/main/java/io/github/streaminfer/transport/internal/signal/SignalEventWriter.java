@@ -1,8 +1,8 @@
 package io.github.streaminfer.transport.internal.signal;
 
-import io.github.streaminfer.transport.internal.http.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.github.streaminfer.session.InferenceResult;
+import io.github.streaminfer.transport.internal.http.Json;
 import io.github.streaminfer.transport.signal.ClassificationEncoder;
 import io.github.streaminfer.transport.signal.ClassificationOut;
 

@@ -1,23 +1,18 @@
 package io.github.streaminfer.transport.internal.signal;
 
-import io.github.streaminfer.transport.internal.detection.DetectionService;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.streaminfer.transport.AccessPolicy;
+import io.github.streaminfer.transport.SessionFactory;
 import io.github.streaminfer.transport.internal.http.Http;
 import io.github.streaminfer.transport.internal.http.Json;
 import io.github.streaminfer.transport.internal.http.ProtocolException;
+import io.github.streaminfer.transport.internal.http.RouteTable;
 import io.github.streaminfer.transport.internal.http.Router;
 import io.github.streaminfer.transport.internal.http.ServerContext;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.streaminfer.session.StreamingInferenceSession;
-import io.github.streaminfer.transport.AccessPolicy;
-import io.github.streaminfer.transport.SessionFactory;
-import io.github.streaminfer.transport.SessionRequest;
+import io.github.streaminfer.transport.internal.http.SessionOpener;
 import io.github.streaminfer.transport.signal.SignalEndpoint;
 import io.github.streaminfer.transport.signal.SignalSource;
-import io.github.streaminfer.transport.Tier;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -27,20 +22,15 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The EMG seed's endpoints: {@code GET /health}, {@code GET /infer/stream/stats} and {@code POST /infer/stream}
- * (SSE, one {@link SignalStream} per request) here; {@code POST /infer} (and {@code /infer/{backend}}) and
- * {@code POST /benchmark} in {@link SignalInfer}.
+ * (SSE, one {@link SignalStream} per request) here; {@code POST /infer} (and {@code /infer/{backend}}) in
+ * {@link SignalInfer}, {@code POST /benchmark} in {@link SignalBenchmark}.
  *
  * <p><b>Note:</b> thread-safe. Streams tick on their channel's event loop (generating a window is not inference);
  * inference runs on session workers; session opening, single inferences, benchmarks and the start-up warm-up run on
@@ -51,7 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class SignalService<O> {
     private static final Logger LOG = LoggerFactory.getLogger(SignalService.class);
     static final String ENDPOINT = "signal";
-    private static final Set<String> STREAM_FIELDS = Set.of("duration_seconds", "use_tensorrt", "fps", "preprocess",
+    static final Set<String> STREAM_FIELDS = Set.of("duration_seconds", "use_tensorrt", "fps", "preprocess",
             "backend");
     /** Frames the start-up warm-up runs through the default backend's stream path. */
     static final int WARMUP_FRAMES = 50;
@@ -59,7 +49,8 @@ public final class SignalService<O> {
     final ServerContext server;
     final SignalEndpoint<O> endpoint;
     private final SignalInfer<O> infer;
-    private final AtomicLong streamSeed = new AtomicLong(42);
+    private final SignalBenchmark<O> benchmark;
+    final AtomicLong streamSeed = new AtomicLong(42);
 
     /**
      * Creates the service; {@link #warmUp(InetSocketAddress)} prepares the stream path.
@@ -71,6 +62,7 @@ public final class SignalService<O> {
         this.server = server;
         this.endpoint = endpoint;
         this.infer = new SignalInfer<>(this);
+        this.benchmark = new SignalBenchmark<>(this);
     }
 
     /** {@return the routes} */
@@ -89,86 +81,7 @@ public final class SignalService<O> {
      * @return completed when the warm-up has finished (or was skipped)
      */
     public java.util.concurrent.CompletableFuture<Void> warmUp(InetSocketAddress self) {
-        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
-        try {
-            server.blocking.execute(() -> {
-                try {
-                    runWarmUp();
-                    warmRequestPath(self);
-                } finally {
-                    done.complete(null);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            LOG.debug("signal warm-up skipped: {}", e.toString());
-            done.complete(null);
-        }
-        return done;
-    }
-
-    private void warmRequestPath(InetSocketAddress self) {
-        ByteBuf body = Unpooled.copiedBuffer("{\"duration_seconds\": 1.5, \"fps\": 100, \"preprocess\": true}",
-                StandardCharsets.US_ASCII);
-        try {
-            ObjectNode b = Json.parseObject(body);
-            Json.onlyFields(b, "stream request", STREAM_FIELDS);
-            Json.number(b, "duration_seconds", -1, 0, 86_400);
-            Json.bool(b, "preprocess", true);
-            chooseBackend(b, null);
-            UUID.randomUUID(); // session ids: the first call initialises SecureRandom
-        } catch (ProtocolException | RuntimeException e) {
-            LOG.debug("signal warm-up: parsing a stream request failed: {}", e.toString());
-        } finally {
-            body.release();
-        }
-        if (self == null) {
-            return;
-        }
-        try (Socket s = new Socket()) {
-            s.connect(self, 2000);
-            s.setSoTimeout(2000);
-            s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: warmup\r\nConnection: close\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
-            s.getInputStream().readAllBytes();
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("signal warm-up: GET /health on {} failed: {}", self, e.toString());
-        }
-    }
-
-    private void runWarmUp() {
-        String backend = endpoint.defaultBackend();
-        SessionFactory<float[], O> f = endpoint.backends().get(backend);
-        if (!f.isAvailable()) {
-            return;
-        }
-        SignalEventWriter<O> writer = new SignalEventWriter<>(endpoint.encoder(), backend);
-        ByteBuf scratchBuf = Unpooled.buffer(256);
-        SignalInfer.Collector<O> c = new SignalInfer.Collector<>(endpoint.encoder(), r -> {
-            if (r.isSuccess()) {
-                scratchBuf.clear();
-                ByteBufUtil.writeUtf8(scratchBuf, writer.format(r));
-            }
-        });
-        SessionRequest req = new SessionRequest(ENDPOINT, "warmup", f.modelName(), 0, 0,
-                new AccessPolicy.Principal("warmup", Tier.OPEN), Map.of("backend", backend, "preprocess", true));
-        long t0 = System.nanoTime();
-        try (StreamingInferenceSession<float[], O> s = f.open(req, c)) {
-            SignalSource source = endpoint.sources().apply(streamSeed.getAndIncrement());
-            float[] scratch = new float[endpoint.channels() * endpoint.length()];
-            for (int i = 0; i < WARMUP_FRAMES && !server.shuttingDown; i++) {
-                long now = System.nanoTime();
-                if (!SignalInfer.submitAndWait(s, c, nextFrame(source, scratch, true), i + 1, now).ok()) {
-                    break;
-                }
-            }
-            LOG.debug("signal stream path warmed up with backend '{}' in {} ms", backend,
-                    (System.nanoTime() - t0) / 1_000_000);
-        } catch (RuntimeException e) {
-            LOG.info("signal warm-up with backend '{}' failed (streams still work, the first may be slower): {}",
-                    backend, e.toString());
-        } finally {
-            scratchBuf.release();
-        }
+        return new SignalWarmUp<>(this).start(self);
     }
 
     private boolean tensorrtAvailable() {
@@ -181,7 +94,7 @@ public final class SignalService<O> {
         switch (path) {
             case "/health": {
                 if (!req.method().equals(HttpMethod.GET)) {
-                    DetectionService.methodNotAllowed(ch, req, "GET");
+                    Http.methodNotAllowed(ch, req, "GET");
                     return true;
                 }
                 ObjectNode o = Json.object();
@@ -195,7 +108,7 @@ public final class SignalService<O> {
             }
             case "/infer/stream/stats":
                 if (!req.method().equals(HttpMethod.GET)) {
-                    DetectionService.methodNotAllowed(ch, req, "GET");
+                    Http.methodNotAllowed(ch, req, "GET");
                     return true;
                 }
                 if (Http.authenticate(server, ch, req, query) != null) {
@@ -204,22 +117,22 @@ public final class SignalService<O> {
                 return true;
             case "/infer/stream":
                 if (!req.method().equals(HttpMethod.POST)) {
-                    DetectionService.methodNotAllowed(ch, req, "POST");
+                    Http.methodNotAllowed(ch, req, "POST");
                     return true;
                 }
                 startStream(ctx, req, query);
                 return true;
             case "/benchmark":
                 if (!req.method().equals(HttpMethod.POST)) {
-                    DetectionService.methodNotAllowed(ch, req, "POST");
+                    Http.methodNotAllowed(ch, req, "POST");
                     return true;
                 }
-                infer.benchmark(ch, req, query);
+                benchmark.benchmark(ch, req, query);
                 return true;
             default:
                 if (path.equals("/infer") || path.startsWith("/infer/") && path.indexOf('/', 7) < 0) {
                     if (!req.method().equals(HttpMethod.POST)) {
-                        DetectionService.methodNotAllowed(ch, req, "POST");
+                        Http.methodNotAllowed(ch, req, "POST");
                         return true;
                     }
                     infer.infer(ch, req, query, path.equals("/infer") ? null : path.substring(7));
@@ -236,7 +149,7 @@ public final class SignalService<O> {
         o.put("emg_window_size", endpoint.length());
         o.put("emg_channels", endpoint.channels());
         o.put("emg_sampling_rate", endpoint.samplingRate());
-        ObjectNode bench = infer.lastBenchmark();
+        ObjectNode bench = benchmark.lastBenchmark();
         if (bench == null) {
             o.putNull("max_throughput_qps");
             o.putNull("expected_latency_ms");
@@ -354,9 +267,8 @@ public final class SignalService<O> {
             return;
         }
         SignalStream<O> s = new SignalStream<>(this, ctx, p, backend, fps, duration, preprocess);
-        try {
-            server.blocking.execute(() -> s.open(req));
-        } catch (RejectedExecutionException e) {
+        if (!SessionOpener.open(server, ch.eventLoop(), s::open, s.outcome(req), SignalStream.LOG, "signal-open",
+                "signal stream")) {
             s.release();
             Http.error(ch, req, HttpResponseStatus.SERVICE_UNAVAILABLE, "server busy");
         }
@@ -402,5 +314,18 @@ public final class SignalService<O> {
                 frame[t * channels + c] = scratch[from + t];
             }
         }
+    }
+
+    /**
+     * Describes the signal paths, for {@code GET /} and the start-up log.
+     *
+     * @param routes the server's routes
+     */
+    public void describe(RouteTable routes) {
+        routes.describeHttp("/infer/stream", "signal inference stream (POST, SSE)");
+        routes.describeHttp("/infer", "single inference (POST)");
+        routes.describeHttp("/infer/stream/stats", "signal stream capabilities");
+        routes.describeHttp("/benchmark", "benchmark per backend (POST)");
+        routes.describeHttp("/health", "health");
     }
 }

@@ -1,11 +1,5 @@
 package io.github.streaminfer.transport.internal.signal;
 
-import io.github.streaminfer.transport.internal.http.Http;
-import io.github.streaminfer.transport.internal.http.Json;
-import io.github.streaminfer.transport.internal.http.LiveSession;
-import io.github.streaminfer.transport.internal.http.Router;
-import io.github.streaminfer.transport.internal.http.ServerContext;
-import io.github.streaminfer.transport.internal.vla.VlaHandler;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.streaminfer.session.InferenceResult;
@@ -15,8 +9,13 @@ import io.github.streaminfer.session.StreamingInferenceSession;
 import io.github.streaminfer.session.SubmitStatus;
 import io.github.streaminfer.transport.AccessPolicy;
 import io.github.streaminfer.transport.SessionFactory;
-import io.github.streaminfer.transport.SessionRejectedException;
 import io.github.streaminfer.transport.SessionRequest;
+import io.github.streaminfer.transport.internal.http.Http;
+import io.github.streaminfer.transport.internal.http.Json;
+import io.github.streaminfer.transport.internal.http.LiveSession;
+import io.github.streaminfer.transport.internal.http.Router;
+import io.github.streaminfer.transport.internal.http.ServerContext;
+import io.github.streaminfer.transport.internal.http.SessionOpener;
 import io.github.streaminfer.transport.signal.SignalSource;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -65,7 +64,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * @param <O> result value type
  */
 final class SignalStream<O> implements ResultListener<O>, ServerContext.Graceful, Runnable {
-    private static final Logger LOG = LoggerFactory.getLogger(SignalStream.class);
+    static final Logger LOG = LoggerFactory.getLogger(SignalStream.class);
     private static final int FRAME_RING = 8;
 
     private final SignalService<O> service;
@@ -120,29 +119,49 @@ final class SignalStream<O> implements ResultListener<O>, ServerContext.Graceful
         this.live = server.register(SignalService.ENDPOINT, principal);
     }
 
-    /** Blocking executor: opens the session, then starts the response on the event loop. */
-    void open(FullHttpRequest req) {
+    /**
+     * {@return the session, opened for this stream} Blocking executor.
+     */
+    StreamingInferenceSession<float[], O> open() {
         SessionFactory<float[], O> f = service.endpoint.backends().get(backend);
         // maxFps 0: the stream paces itself at an fps the tier allows; a session limit could only refuse windows
         // that a late tick sends in catch-up
         SessionRequest r = new SessionRequest(SignalService.ENDPOINT, live.id(), f.modelName(), 0, 0, principal,
                 Map.of("backend", backend, "preprocess", preprocess, "fps", fps));
-        StreamingInferenceSession<float[], O> s;
-        try {
-            s = f.open(r, this);
-        } catch (RuntimeException e) {
-            boolean rejected = e instanceof SessionRejectedException;
-            if (!rejected) {
-                server.warnings.warn(LOG, "signal-open", "signal stream: opening failed", e);
+        return f.open(r, this);
+    }
+
+    /**
+     * {@return what the stream does once {@link #open} has run: start the response, or answer why it cannot}
+     *
+     * @param req the request that asked for the stream
+     */
+    SessionOpener.Outcome<StreamingInferenceSession<float[], O>> outcome(FullHttpRequest req) {
+        return new SessionOpener.Outcome<>() {
+            @Override
+            public void opened(StreamingInferenceSession<float[], O> s) {
+                session = s;
+                live.session = s;
+                started();
             }
-            release();
-            ch.eventLoop().execute(() -> Http.error(ch, req, rejected ? HttpResponseStatus.BAD_REQUEST
-                    : HttpResponseStatus.INTERNAL_SERVER_ERROR, rejected ? e.getMessage() : "could not open a session"));
-            return;
-        }
-        session = s;
-        live.session = s;
-        ch.eventLoop().execute(this::started);
+
+            @Override
+            public void refused(String message) {
+                release();
+                Http.error(ch, req, HttpResponseStatus.BAD_REQUEST, message);
+            }
+
+            @Override
+            public void failed() {
+                release();
+                Http.error(ch, req, HttpResponseStatus.INTERNAL_SERVER_ERROR, "could not open a session");
+            }
+
+            @Override
+            public void orphaned(StreamingInferenceSession<float[], O> s) {
+                s.close(); // the event loops have stopped: nobody is left to attach it
+            }
+        };
     }
 
     private void started() {
@@ -275,7 +294,7 @@ final class SignalStream<O> implements ResultListener<O>, ServerContext.Graceful
         }
         if (!r.isSuccess()) {
             failed.incrementAndGet();
-            errorEvent(VlaHandler.failureMessage(r), "inference_failed", r.frameId());
+            errorEvent(Json.failureMessage(r), "inference_failed", r.frameId());
             return;
         }
         long latency = r.publishedNanos() - r.captureNanos();
@@ -332,8 +351,8 @@ final class SignalStream<O> implements ResultListener<O>, ServerContext.Graceful
         ObjectNode o = Json.object();
         o.put("status", status);
         o.put("total_frames", delivered.get());
-        o.put("duration_seconds", VlaHandler.round3(secs));
-        o.put("avg_fps", secs <= 0 ? 0 : VlaHandler.round3(delivered.get() / secs));
+        o.put("duration_seconds", Json.round3(secs));
+        o.put("avg_fps", secs <= 0 ? 0 : Json.round3(delivered.get() / secs));
         o.put("frames_generated", generated);
         o.put("frames_superseded", superseded);
         o.put("frames_refused", refused + droppedAtClose);

@@ -1,12 +1,12 @@
 package io.github.streaminfer.transport.internal.vla;
 
-import io.github.streaminfer.transport.internal.http.FrameIds;
-import io.github.streaminfer.transport.internal.http.Json;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import io.github.streaminfer.transport.ActionOut;
+import io.github.streaminfer.transport.internal.http.FrameIds;
+import io.github.streaminfer.transport.internal.http.Json;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 

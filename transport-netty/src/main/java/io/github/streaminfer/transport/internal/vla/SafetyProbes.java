@@ -1,12 +1,12 @@
 package io.github.streaminfer.transport.internal.vla;
 
-import io.github.streaminfer.transport.internal.http.SafetyProbe;
 import io.github.streaminfer.action.ActionController;
 import io.github.streaminfer.action.ActionStats;
 import io.github.streaminfer.action.EmergencyStop;
 import io.github.streaminfer.action.Intervention;
 import io.github.streaminfer.transport.ActionEncoder;
 import io.github.streaminfer.transport.ControlledActionEncoder;
+import io.github.streaminfer.transport.internal.http.SafetyProbe;
 
 /**
  * The dashboard's view of a session's safety chain, for the encoders that run one.

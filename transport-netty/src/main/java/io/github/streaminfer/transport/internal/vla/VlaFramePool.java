@@ -1,9 +1,9 @@
 package io.github.streaminfer.transport.internal.vla;
 
+import io.github.streaminfer.session.SubmitStatus;
 import io.github.streaminfer.transport.internal.http.FrameIds;
 import io.github.streaminfer.transport.internal.http.ImageHeaders;
 import io.github.streaminfer.transport.internal.http.ProtocolException;
-import io.github.streaminfer.session.SubmitStatus;
 import io.github.streaminfer.transport.vla.VlaFrame;
 import io.netty.buffer.ByteBuf;
 

@@ -1,9 +1,9 @@
 package io.github.streaminfer.transport.internal.openpi;
 
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.streaminfer.transport.internal.http.Json;
 import io.github.streaminfer.transport.internal.http.ProtocolException;
 import io.github.streaminfer.transport.internal.http.WireErrors;
-import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.streaminfer.transport.openpi.NdArray;
 
 import java.util.Map;

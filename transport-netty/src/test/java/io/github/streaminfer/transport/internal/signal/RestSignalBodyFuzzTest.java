@@ -1,10 +1,10 @@
 package io.github.streaminfer.transport.internal.signal;
 
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.streaminfer.transport.internal.http.Json;
 import io.github.streaminfer.transport.internal.http.ProtocolException;
 import io.github.streaminfer.transport.internal.http.WireErrors;
-import com.code_intelligence.jazzer.junit.FuzzTest;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.Unpooled;
 
 import java.util.Set;

@@ -1,9 +1,9 @@
 package io.github.streaminfer.transport.internal.vla;
 
-import io.github.streaminfer.transport.internal.http.FrameIds;
-import io.github.streaminfer.transport.internal.http.Json;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.github.streaminfer.transport.ActionOut;
+import io.github.streaminfer.transport.internal.http.FrameIds;
+import io.github.streaminfer.transport.internal.http.Json;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

@@ -1,12 +1,12 @@
 package io.github.streaminfer.transport.internal.vla;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.streaminfer.transport.ServerLimits;
 import io.github.streaminfer.transport.internal.http.FrameIds;
 import io.github.streaminfer.transport.internal.http.ImageHeaders;
 import io.github.streaminfer.transport.internal.http.Json;
 import io.github.streaminfer.transport.internal.http.ProtocolException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.streaminfer.transport.ServerLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import net.jqwik.api.Arbitraries;
@@ -72,7 +72,7 @@ class FrameMessageReaderTest {
 
     static FrameMessageReader reader() {
         return new FrameMessageReader(LIMITS.maxWebSocketFrameBytes(), LIMITS.maxImagePixels(), MAX_STATE_LENGTH,
-                VlaHandler.MAX_STATE);
+                FrameTreeReader.MAX_STATE);
     }
 
     // ------------------------------------------------------------------------------------------------ the oracle
@@ -126,13 +126,13 @@ class FrameMessageReaderTest {
             switch (type.textValue()) {
                 case "frame" -> {
                     Object id = FrameIds.parse(msg.get("frame_id"));
-                    VlaHandler.parseFrame(msg, null, slot, LIMITS, MAX_STATE_LENGTH);
+                    FrameTreeReader.parseFrame(msg, null, slot, LIMITS, MAX_STATE_LENGTH);
                     slot.id(id);
                     return Outcome.of(FrameMessageReader.FRAME, slot);
                 }
                 case "frame_metadata" -> {
-                    Object id = VlaHandler.metadataId(msg);
-                    VlaHandler.parseFrame(msg, Unpooled.wrappedBuffer(JPEG), slot, LIMITS, MAX_STATE_LENGTH);
+                    Object id = FrameTreeReader.metadataId(msg);
+                    FrameTreeReader.parseFrame(msg, Unpooled.wrappedBuffer(JPEG), slot, LIMITS, MAX_STATE_LENGTH);
                     slot.id(id);
                     return Outcome.of(FrameMessageReader.METADATA, slot);
                 }

@@ -1,12 +1,12 @@
 package io.github.streaminfer.transport.internal.vla;
 
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.streaminfer.transport.internal.http.FrameIds;
 import io.github.streaminfer.transport.internal.http.Json;
 import io.github.streaminfer.transport.internal.http.ProtocolException;
 import io.github.streaminfer.transport.internal.http.WireErrors;
-import com.code_intelligence.jazzer.junit.FuzzTest;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.Unpooled;
 
 /**
@@ -46,11 +46,11 @@ class VlaFrameFuzzTest {
             FrameIds.parse(msg.get("frame_id"));
             VlaFramePool.Slot slot = new VlaFramePool.Slot();
             if (type != null && "frame_metadata".equals(type.asText())) {
-                VlaHandler.metadataId(msg);
-                VlaHandler.parseFrame(msg, Unpooled.wrappedBuffer(FrameMessageReaderTest.JPEG), slot,
+                FrameTreeReader.metadataId(msg);
+                FrameTreeReader.parseFrame(msg, Unpooled.wrappedBuffer(FrameMessageReaderTest.JPEG), slot,
                         FrameMessageReaderTest.LIMITS, FrameMessageReaderTest.MAX_STATE_LENGTH);
             } else {
-                VlaHandler.parseFrame(msg, null, slot, FrameMessageReaderTest.LIMITS,
+                FrameTreeReader.parseFrame(msg, null, slot, FrameMessageReaderTest.LIMITS,
                         FrameMessageReaderTest.MAX_STATE_LENGTH);
             }
         } catch (ProtocolException e) {
