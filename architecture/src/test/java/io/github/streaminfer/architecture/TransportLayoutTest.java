@@ -43,7 +43,8 @@ class TransportLayoutTest {
 
     private static String[] protocolPackages() {
         return java.util.Arrays.stream(PROTOCOLS)
-                .flatMap(p -> java.util.stream.Stream.of(TRANSPORT + "." + p + "..", TRANSPORT + ".internal." + p + ".."))
+                .flatMap(p -> java.util.stream.Stream.of(TRANSPORT + "." + p + "..",
+                        TRANSPORT + ".internal." + p + ".."))
                 .toArray(String[]::new);
     }
 

@@ -17,7 +17,7 @@ import io.github.streaminfer.transport.detection.DetectionSettings;
 import io.github.streaminfer.transport.detection.DetectionSink;
 import io.github.streaminfer.transport.internal.http.FrameIds;
 import io.github.streaminfer.transport.internal.http.Http;
-import io.github.streaminfer.transport.internal.http.ImageHeaders;
+import io.github.streaminfer.transport.internal.http.EncodedImages;
 import io.github.streaminfer.transport.internal.http.Json;
 import io.github.streaminfer.transport.internal.http.LiveSession;
 import io.github.streaminfer.transport.internal.http.Outbound;
@@ -131,11 +131,11 @@ final class DetectionSession<O> implements ResultListener<O>, DetectionSink {
         try {
             byte[] img = binary;
             if (img == null) {
-                img = ImageHeaders.decodeBase64("image_data", Json.requiredText(msg, "image_data"),
+                img = EncodedImages.decodeBase64("image_data", Json.requiredText(msg, "image_data"),
                         server.messages.maxImageBytes());
             }
-            ImageHeaders.checkBytes(img.length, server.messages.maxImageBytes());
-            ImageHeaders.Info info = ImageHeaders.probe(img, img.length, server.limits.maxImagePixels());
+            EncodedImages.checkBytes(img.length, server.messages.maxImageBytes());
+            EncodedImages.Info info = EncodedImages.probe(img, img.length, server.limits.maxImagePixels());
             frame = new DetectionImage(ByteBuffer.wrap(img), info.format(), info.width(), info.height());
         } catch (ProtocolException e) {
             live.invalidFrames.increment();

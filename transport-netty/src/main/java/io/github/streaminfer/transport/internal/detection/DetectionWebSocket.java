@@ -187,7 +187,8 @@ final class DetectionWebSocket<O> {
             o.put("session_id", core.live.id());
             o.set("config", DetectionService.settingsJson(core.settings));
             o.put("timestamp", Json.unixSeconds());
-            // connected and the answers to early messages are never conflated: bounded by SessionOpener.MAX_EARLY_MESSAGES + 1
+            // connected and the answers to early messages are never conflated: bounded by
+            // SessionOpener.MAX_EARLY_MESSAGES + 1
             ctx.write(new TextWebSocketFrame(Json.encode(ctx.alloc(), o)), ctx.voidPromise());
             for (; early > 0; early--) {
                 ObjectNode e = Json.object();

@@ -49,10 +49,10 @@ final class SignalWarmUp<O> {
 
     /**
      * Warms the stream path on the blocking executor, so that the first client's stream finds its classes loaded,
-     * the model's first runs done and the event path compiled: runs {@link SignalService#WARMUP_FRAMES} windows through a session
-     * of the default backend, encoding each result as a stream event; parses a stream request; and, given the
-     * server's address, sends one {@code GET /health} through the server's own HTTP pipeline. Failures are logged
-     * and otherwise ignored: the warm-up is an optimisation.
+     * the model's first runs done and the event path compiled: runs {@link SignalService#WARMUP_FRAMES} windows
+     * through a session of the default backend, encoding each result as a stream event; parses a stream request;
+     * and, given the server's address, sends one {@code GET /health} through the server's own HTTP pipeline.
+     * Failures are logged and otherwise ignored: the warm-up is an optimisation.
      *
      * @param self where the server accepts plain HTTP, or null (TLS) to skip the request
      * @return completed when the warm-up has finished (or was skipped)

@@ -1,6 +1,6 @@
 package io.github.streaminfer.transport.internal.vla;
 
-import io.github.streaminfer.transport.internal.http.ImageHeaders;
+import io.github.streaminfer.transport.internal.http.EncodedImages;
 import io.github.streaminfer.transport.internal.http.Json;
 import io.github.streaminfer.transport.internal.http.ProtocolException;
 import io.netty.buffer.ByteBuf;
@@ -335,7 +335,7 @@ final class FrameMessageReader extends JsonScanner {
     }
 
     private boolean decodeImage(VlaFramePool.Slot into) {
-        int from = ImageHeaders.base64Start(b, imageFrom, imageTo);
+        int from = EncodedImages.base64Start(b, imageFrom, imageTo);
         if (from < 0) {
             return false;
         }
@@ -343,7 +343,7 @@ final class FrameMessageReader extends JsonScanner {
         if (n == 0 || (long) n / 4 * 3 > maxImageBytes) {
             return false;
         }
-        int length = ImageHeaders.decodeBase64(b, from, imageTo, into.imageBuffer(n / 4 * 3));
+        int length = EncodedImages.decodeBase64(b, from, imageTo, into.imageBuffer(n / 4 * 3));
         if (length < 0) {
             return false;
         }

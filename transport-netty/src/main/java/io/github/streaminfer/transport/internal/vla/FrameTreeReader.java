@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.streaminfer.transport.ServerLimits;
 import io.github.streaminfer.transport.internal.http.FrameIds;
-import io.github.streaminfer.transport.internal.http.ImageHeaders;
+import io.github.streaminfer.transport.internal.http.EncodedImages;
 import io.github.streaminfer.transport.internal.http.Json;
 import io.github.streaminfer.transport.internal.http.ProtocolException;
 import io.netty.buffer.ByteBuf;
@@ -77,11 +77,11 @@ final class FrameTreeReader {
     static void parseFrame(ObjectNode msg, ByteBuf binary, VlaFramePool.Slot into, int maxImageBytes,
                            long maxPixels, int maxStateLength) throws ProtocolException {
         if (binary != null) {
-            ImageHeaders.checkBytes(binary.readableBytes(), maxImageBytes);
+            EncodedImages.checkBytes(binary.readableBytes(), maxImageBytes);
             into.copyImage(binary);
         } else {
             String image = Json.requiredText(msg, "image");
-            into.copyImage(ImageHeaders.decodeBase64("image", image, maxImageBytes));
+            into.copyImage(EncodedImages.decodeBase64("image", image, maxImageBytes));
         }
         into.probeImage(maxPixels);
         into.instruction = Json.text(msg, "instruction", "", 4096);

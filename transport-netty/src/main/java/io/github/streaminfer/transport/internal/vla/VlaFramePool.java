@@ -2,7 +2,8 @@ package io.github.streaminfer.transport.internal.vla;
 
 import io.github.streaminfer.session.SubmitStatus;
 import io.github.streaminfer.transport.internal.http.FrameIds;
-import io.github.streaminfer.transport.internal.http.ImageHeaders;
+import io.github.streaminfer.image.ImageHeaders;
+import io.github.streaminfer.transport.internal.http.EncodedImages;
 import io.github.streaminfer.transport.internal.http.ProtocolException;
 import io.github.streaminfer.transport.vla.VlaFrame;
 import io.netty.buffer.ByteBuf;
@@ -180,10 +181,10 @@ final class VlaFramePool {
          * Reads the image's format and size into {@link #header}.
          *
          * @param maxPixels largest width × height allowed
-         * @throws ProtocolException as {@link ImageHeaders#probe(byte[], int, long)}
+         * @throws ProtocolException as {@link EncodedImages#probe(byte[], int, long)}
          */
         void probeImage(long maxPixels) throws ProtocolException {
-            ImageHeaders.probe(image, imageLength, maxPixels, header);
+            EncodedImages.probe(image, imageLength, maxPixels, header);
         }
 
         /**
@@ -288,7 +289,8 @@ final class VlaFramePool {
         /** @return the slot's frame, set from its image, header, instruction and state: call before submitting it */
         VlaFrame fillFrame() {
             imageView.clear().limit(imageLength);
-            return frame.set(imageView, header.format, header.width, header.height, instruction, pose, velocity);
+            return frame.set(imageView, EncodedImages.formatName(header), (int) header.width(), (int) header.height(),
+                    instruction, pose, velocity);
         }
     }
 }

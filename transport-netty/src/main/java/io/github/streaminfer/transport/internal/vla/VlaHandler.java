@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.streaminfer.session.SubmitStatus;
 import io.github.streaminfer.transport.CloseCodes;
 import io.github.streaminfer.transport.internal.http.FrameIds;
-import io.github.streaminfer.transport.internal.http.ImageHeaders;
+import io.github.streaminfer.transport.internal.http.EncodedImages;
 import io.github.streaminfer.transport.internal.http.Json;
 import io.github.streaminfer.transport.internal.http.Outbound;
 import io.github.streaminfer.transport.internal.http.ProtocolException;
@@ -259,7 +259,7 @@ public final class VlaHandler<O> extends VlaConnection<O> {
             return;
         }
         try {
-            ImageHeaders.checkBytes(content.readableBytes(), maxImageBytes);
+            EncodedImages.checkBytes(content.readableBytes(), maxImageBytes);
             slot.copyImage(content);
             slot.probeImage(maxImagePixels);
         } catch (ProtocolException e) {

@@ -25,24 +25,24 @@ class CodecsTest {
     @Test
     void probesRealJpegAndPngHeaders() throws Exception {
         byte[] j = encode("jpg", 123, 45);
-        assertThat(ImageHeaders.probe(j, j.length, 1_000_000)).isEqualTo(new ImageHeaders.Info("jpeg", 123, 45));
+        assertThat(EncodedImages.probe(j, j.length, 1_000_000)).isEqualTo(new EncodedImages.Info("jpeg", 123, 45));
         byte[] p = encode("png", 7, 300);
-        assertThat(ImageHeaders.probe(p, p.length, 1_000_000)).isEqualTo(new ImageHeaders.Info("png", 7, 300));
-        assertThatThrownBy(() -> ImageHeaders.probe(j, j.length, 1000)).isInstanceOf(ProtocolException.class)
+        assertThat(EncodedImages.probe(p, p.length, 1_000_000)).isEqualTo(new EncodedImages.Info("png", 7, 300));
+        assertThatThrownBy(() -> EncodedImages.probe(j, j.length, 1000)).isInstanceOf(ProtocolException.class)
                 .hasMessageContaining("5535 pixels; allowed: at most 1000");
         for (int cut = 0; cut < 40; cut++) {
             final int n = cut;
-            assertThatThrownBy(() -> ImageHeaders.probe(j, n, 1_000_000)).isInstanceOf(ProtocolException.class);
+            assertThatThrownBy(() -> EncodedImages.probe(j, n, 1_000_000)).isInstanceOf(ProtocolException.class);
         }
     }
 
     @Test
     void dataUrlsAndBase64() throws Exception {
-        assertThat(ImageHeaders.decodeBase64("image", "data:image/png;base64,AAEC", 100)).containsExactly(0, 1, 2);
-        assertThat(ImageHeaders.decodeBase64("image", "AAEC", 100)).containsExactly(0, 1, 2);
-        assertThatThrownBy(() -> ImageHeaders.decodeBase64("image", "data:image/gif;base64,AAEC", 100))
+        assertThat(EncodedImages.decodeBase64("image", "data:image/png;base64,AAEC", 100)).containsExactly(0, 1, 2);
+        assertThat(EncodedImages.decodeBase64("image", "AAEC", 100)).containsExactly(0, 1, 2);
+        assertThatThrownBy(() -> EncodedImages.decodeBase64("image", "data:image/gif;base64,AAEC", 100))
                 .hasMessageContaining("image/gif");
-        assertThatThrownBy(() -> ImageHeaders.decodeBase64("image", "AAEC".repeat(100), 10))
+        assertThatThrownBy(() -> EncodedImages.decodeBase64("image", "AAEC".repeat(100), 10))
                 .hasMessageContaining("allowed: at most 10");
     }
 

@@ -48,7 +48,7 @@ class MessageParsingLimitsTest {
     @Test
     void sixteenBitPngsAreRefusedFromTheHeader() {
         byte[] png = png(5000, 5000, 16, 6);
-        assertThatThrownBy(() -> ImageHeaders.probe(png, png.length, Long.MAX_VALUE))
+        assertThatThrownBy(() -> EncodedImages.probe(png, png.length, Long.MAX_VALUE))
                 .isInstanceOf(ProtocolException.class)
                 .hasMessageContaining("PNG has 16 bits per channel with an alpha channel; allowed: 8 or fewer");
     }
@@ -56,19 +56,19 @@ class MessageParsingLimitsTest {
     @Test
     void eightBitPngsWithAlphaPassTheHeaderCheck() throws Exception {
         byte[] png = png(64, 64, 8, 6);
-        assertThat(ImageHeaders.probe(png, png.length, 1 << 20).width()).isEqualTo(64);
+        assertThat(EncodedImages.probe(png, png.length, 1 << 20).width()).isEqualTo(64);
     }
 
     @Test
     void twelveBitJpegsAreRefusedFromTheHeader() {
         byte[] jpeg = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xC1, 0, 11, 12, 0, 16, 0, 16, 3, 0, 0, 0};
-        assertThatThrownBy(() -> ImageHeaders.probe(jpeg, jpeg.length, Long.MAX_VALUE))
+        assertThatThrownBy(() -> EncodedImages.probe(jpeg, jpeg.length, Long.MAX_VALUE))
                 .hasMessageContaining("JPEG has 12 bits per sample; allowed: 8");
     }
 
     @Test
     void anImageOverTheByteBudgetIsRefused() {
-        assertThatThrownBy(() -> ImageHeaders.checkBytes(2000, 1000))
+        assertThatThrownBy(() -> EncodedImages.checkBytes(2000, 1000))
                 .hasMessage("image has 2000 bytes; allowed: at most 1000 (MessageLimits.maxImageBytes)");
     }
 

@@ -80,7 +80,7 @@ class UntrustedBytesPropertiesTest {
     @Property(tries = 3000)
     void imageHeadersProbeOrFailCleanly(@ForAll("images") byte[] bytes) {
         try {
-            ImageHeaders.Info info = ImageHeaders.probe(bytes, bytes.length, 1_000_000);
+            EncodedImages.Info info = EncodedImages.probe(bytes, bytes.length, 1_000_000);
             if (info.width() < 1 || info.height() < 1) {
                 throw new AssertionError("accepted an empty image " + info);
             }

@@ -5,8 +5,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Fuzz target for the transport's image checks on untrusted bytes: {@link ImageHeaders#decodeBase64} (the
- * {@code image} field of a VLA frame) and {@link ImageHeaders#probe}, which refuses a bad or oversized image before a
+ * Fuzz target for the transport's image checks on untrusted bytes: {@link EncodedImages#decodeBase64} (the
+ * {@code image} field of a VLA frame) and {@link EncodedImages#probe}, which refuses a bad or oversized image before a
  * session decodes it. Whatever the bytes, they decode and probe to a size within the pixel limit, or are refused with
  * a client-safe {@link ProtocolException} ({@link WireErrors}).
  */
@@ -17,7 +17,7 @@ class WireImageFuzzTest {
     void imagesProbeWithinThePixelLimitOrRefuseWithProtocolErrors(byte[] bytes) {
         check(bytes);
         try {
-            byte[] decoded = ImageHeaders.decodeBase64("image", new String(bytes, StandardCharsets.ISO_8859_1), 1 << 16);
+            byte[] decoded = EncodedImages.decodeBase64("image", new String(bytes, StandardCharsets.ISO_8859_1), 1 << 16);
             if (decoded.length > 1 << 16) {
                 throw new AssertionError("decoded " + decoded.length + " bytes past the limit of " + (1 << 16));
             }
@@ -29,7 +29,7 @@ class WireImageFuzzTest {
 
     private static void check(byte[] bytes) {
         try {
-            ImageHeaders.Info info = ImageHeaders.probe(bytes, bytes.length, MAX_PIXELS);
+            EncodedImages.Info info = EncodedImages.probe(bytes, bytes.length, MAX_PIXELS);
             if (info.width() < 1 || info.height() < 1 || (long) info.width() * info.height() > MAX_PIXELS) {
                 throw new AssertionError("accepted " + info + " with " + MAX_PIXELS + " pixels allowed");
             }

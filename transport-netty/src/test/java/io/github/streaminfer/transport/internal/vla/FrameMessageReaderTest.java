@@ -3,8 +3,8 @@ package io.github.streaminfer.transport.internal.vla;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.streaminfer.transport.ServerLimits;
+import io.github.streaminfer.transport.internal.http.EncodedImages;
 import io.github.streaminfer.transport.internal.http.FrameIds;
-import io.github.streaminfer.transport.internal.http.ImageHeaders;
 import io.github.streaminfer.transport.internal.http.Json;
 import io.github.streaminfer.transport.internal.http.ProtocolException;
 import io.netty.buffer.ByteBuf;
@@ -89,8 +89,9 @@ class FrameMessageReaderTest {
             img.get(bytes);
             return new Outcome(kind, s.clientId(), s.instruction, s.fillFrame().pose().clone(),
                     s.fillFrame().velocity().clone(), kind == FrameMessageReader.FRAME ? bytes : null,
-                    kind == FrameMessageReader.FRAME ? s.header.format : null, kind == FrameMessageReader.FRAME
-                    ? s.header.width : 0, kind == FrameMessageReader.FRAME ? s.header.height : 0);
+                    kind == FrameMessageReader.FRAME ? EncodedImages.formatName(s.header) : null,
+                    kind == FrameMessageReader.FRAME ? (int) s.header.width() : 0,
+                    kind == FrameMessageReader.FRAME ? (int) s.header.height() : 0);
         }
 
         @Override
@@ -194,7 +195,7 @@ class FrameMessageReaderTest {
     void canonicalBase64DecodesAsTheJdkDoesAndAnythingElseIsLeftToIt(@ForAll("base64") String text) {
         byte[] src = text.getBytes(StandardCharsets.ISO_8859_1);
         byte[] dst = new byte[src.length];
-        int n = ImageHeaders.decodeBase64(src, 0, src.length, dst);
+        int n = EncodedImages.decodeBase64(src, 0, src.length, dst);
         byte[] jdk;
         try {
             jdk = Base64.getDecoder().decode(src);

@@ -1,18 +1,21 @@
 package io.github.streaminfer.transport.internal.http;
 
+import io.github.streaminfer.image.ImageHeaders;
+
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
 
 /**
- * Reads the format and size of an encoded JPEG or PNG from its header, so that oversize and non-image payloads are
- * refused on the I/O thread before anything decodes them; and decodes base64 images and data URLs, from a
- * {@code String} or, for the common case and without allocating, straight from a message's bytes.
+ * Checks the format and size of an encoded JPEG or PNG from its header (read by core's {@link ImageHeaders}), so
+ * that oversize and non-image payloads are refused on the I/O thread before anything decodes them, with the
+ * messages clients read; and decodes base64 images and data URLs, from a {@code String} or, for the common case and
+ * without allocating, straight from a message's bytes.
  *
  * <p><b>Note:</b> stateless and thread-safe.
  */
-public final class ImageHeaders {
+public final class EncodedImages {
 
     /**
      * The header facts.
@@ -22,22 +25,6 @@ public final class ImageHeaders {
      * @param height pixels
      */
     public record Info(String format, int width, int height) {
-    }
-
-    /** The same facts in a holder that a caller reuses for every image it probes. */
-    public static final class Header {
-        /** {@code jpeg} or {@code png}. */
-    public     String format = "jpeg";
-        /** Pixels. */
-    public     int width;
-        /** Pixels. */
-    public     int height;
-
-        private void set(String format, int width, int height) {
-            this.format = format;
-            this.width = width;
-            this.height = height;
-        }
     }
 
     /** Value of each base64 character, -1 for every other byte. */
@@ -55,7 +42,7 @@ public final class ImageHeaders {
         }
     }
 
-    private ImageHeaders() {
+    private EncodedImages() {
     }
 
     private static byte[] ascii(String s) {
@@ -210,9 +197,9 @@ public final class ImageHeaders {
      * @throws ProtocolException if not a JPEG or PNG, truncated, zero-sized or too large
      */
     public static Info probe(byte[] data, int length, long maxPixels) throws ProtocolException {
-        Header h = new Header();
+        ImageHeaders.Header h = new ImageHeaders.Header();
         probe(data, length, maxPixels, h);
-        return new Info(h.format, h.width, h.height);
+        return new Info(formatName(h), (int) h.width(), (int) h.height());
     }
 
     /**
@@ -224,96 +211,58 @@ public final class ImageHeaders {
      * @param into      receives format and size
      * @throws ProtocolException if not a JPEG or PNG, truncated, zero-sized or too large
      */
-    public static void probe(byte[] data, int length, long maxPixels, Header into) throws ProtocolException {
-        if (length >= 2 && (data[0] & 0xFF) == 0xFF && (data[1] & 0xFF) == 0xD8) {
-            jpeg(data, length, into);
-        } else if (length >= 8 && (data[0] & 0xFF) == 0x89 && data[1] == 'P' && data[2] == 'N' && data[3] == 'G'
-                && data[4] == 0x0D && data[5] == 0x0A && data[6] == 0x1A && data[7] == 0x0A) {
-            png(data, length, into);
+    public static void probe(byte[] data, int length, long maxPixels, ImageHeaders.Header into)
+            throws ProtocolException {
+        switch (ImageHeaders.read(data, 0, length, into)) {
+            case ImageHeaders.READ -> {
+            }
+            case ImageHeaders.NOT_JPEG_OR_PNG -> throw new ProtocolException("invalid_image",
+                    "image is neither JPEG nor PNG (" + length + " bytes)");
+            case ImageHeaders.JPEG_MARKER_EXPECTED -> throw new ProtocolException("invalid_image",
+                    "corrupt JPEG: expected a marker at byte " + into.at());
+            case ImageHeaders.JPEG_NO_FRAME -> throw new ProtocolException("invalid_image",
+                    "corrupt JPEG: no frame header before the image data");
+            case ImageHeaders.JPEG_SEGMENT_LENGTH -> throw new ProtocolException("invalid_image",
+                    "corrupt JPEG: segment length " + into.value() + " at byte " + into.at());
+            case ImageHeaders.PNG_NO_IHDR -> throw new ProtocolException("invalid_image",
+                    "corrupt PNG: missing IHDR header");
+            default -> throw new ProtocolException("invalid_image",
+                    "corrupt JPEG: truncated before its frame header (" + length + " bytes)");
+        }
+        long w = into.width();
+        long h = into.height();
+        if (into.format() == ImageHeaders.Format.JPEG) {
+            if (into.bitsPerSample() != 8) {
+                throw new ProtocolException("unsupported_image", "JPEG has " + into.bitsPerSample()
+                        + " bits per sample; allowed: 8 (the model takes 8-bit RGB)");
+            }
         } else {
-            throw new ProtocolException("invalid_image", "image is neither JPEG nor PNG (" + length + " bytes)");
+            if (w > Integer.MAX_VALUE || h > Integer.MAX_VALUE) {
+                throw new ProtocolException("too_large", "image is " + w + "x" + h + " pixels; far beyond any limit");
+            }
+            if (into.bitsPerSample() > 8) {
+                throw new ProtocolException("unsupported_image", "PNG has " + into.bitsPerSample()
+                        + " bits per channel" + (into.hasAlpha() ? " with an alpha channel" : "")
+                        + "; allowed: 8 or fewer (the model takes 8-bit RGB; convert before sending)");
+            }
         }
-        if (into.width < 1 || into.height < 1) {
-            throw new ProtocolException("invalid_image", "corrupt " + into.format + " header: size " + into.width
-                    + "x" + into.height);
+        if (w < 1 || h < 1) {
+            throw new ProtocolException("invalid_image", "corrupt " + formatName(into) + " header: size " + w
+                    + "x" + h);
         }
-        long pixels = (long) into.width * into.height;
+        long pixels = w * h;
         if (pixels > maxPixels) {
-            throw new ProtocolException("too_large", "image is " + into.width + "x" + into.height + " = " + pixels
+            throw new ProtocolException("too_large", "image is " + w + "x" + h + " = " + pixels
                     + " pixels; allowed: at most " + maxPixels);
         }
     }
 
-    private static void jpeg(byte[] d, int n, Header into) throws ProtocolException {
-        int i = 2;
-        while (i < n) {
-            if ((d[i] & 0xFF) != 0xFF) {
-                throw new ProtocolException("invalid_image", "corrupt JPEG: expected a marker at byte " + i);
-            }
-            while (i < n && (d[i] & 0xFF) == 0xFF) {
-                i++;
-            }
-            if (i >= n) {
-                break;
-            }
-            int m = d[i++] & 0xFF;
-            if (m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {
-                continue;
-            }
-            if (m == 0xD9 || m == 0xDA) {
-                throw new ProtocolException("invalid_image", "corrupt JPEG: no frame header before the image data");
-            }
-            if (i + 2 > n) {
-                break;
-            }
-            int len = ((d[i] & 0xFF) << 8) | (d[i + 1] & 0xFF);
-            if (len < 2) {
-                throw new ProtocolException("invalid_image", "corrupt JPEG: segment length " + len + " at byte " + i);
-            }
-            boolean sof = m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
-            if (sof) {
-                if (i + 7 > n) {
-                    break;
-                }
-                int precision = d[i + 2] & 0xFF;
-                if (precision != 8) {
-                    throw new ProtocolException("unsupported_image", "JPEG has " + precision
-                            + " bits per sample; allowed: 8 (the model takes 8-bit RGB)");
-                }
-                int h = ((d[i + 3] & 0xFF) << 8) | (d[i + 4] & 0xFF);
-                int w = ((d[i + 5] & 0xFF) << 8) | (d[i + 6] & 0xFF);
-                into.set("jpeg", w, h);
-                return;
-            }
-            i += len;
-        }
-        throw new ProtocolException("invalid_image", "corrupt JPEG: truncated before its frame header (" + n + " bytes)");
-    }
-
-    private static void png(byte[] d, int n, Header into) throws ProtocolException {
-        if (n < 26 || d[12] != 'I' || d[13] != 'H' || d[14] != 'D' || d[15] != 'R') {
-            throw new ProtocolException("invalid_image", "corrupt PNG: missing IHDR header");
-        }
-        long w = readU32(d, 16);
-        long h = readU32(d, 20);
-        if (w > Integer.MAX_VALUE || h > Integer.MAX_VALUE) {
-            throw new ProtocolException("too_large", "image is " + w + "x" + h + " pixels; far beyond any limit");
-        }
-        int depth = d[24] & 0xFF;
-        if (depth > 8) {
-            throw new ProtocolException("unsupported_image", "PNG has " + depth + " bits per channel"
-                    + (hasAlpha(d[25]) ? " with an alpha channel" : "") + "; allowed: 8 or fewer (the model takes "
-                    + "8-bit RGB; convert before sending)");
-        }
-        into.set("png", (int) w, (int) h);
-    }
-
-    /** PNG colour types 4 (grey + alpha) and 6 (RGBA). */
-    private static boolean hasAlpha(byte colourType) {
-        return colourType == 4 || colourType == 6;
-    }
-
-    private static long readU32(byte[] d, int o) {
-        return ((long) (d[o] & 0xFF) << 24) | ((d[o + 1] & 0xFF) << 16) | ((d[o + 2] & 0xFF) << 8) | (d[o + 3] & 0xFF);
+    /**
+     * {@return {@code jpeg} or {@code png}: the format's name in messages and frames}
+     *
+     * @param h a header read without error
+     */
+    public static String formatName(ImageHeaders.Header h) {
+        return h.format() == ImageHeaders.Format.PNG ? "png" : "jpeg";
     }
 }
