@@ -45,7 +45,7 @@ public class WriteFuzzSeeds {
                 "decodeFillsTheTensorWithNormalisedPixelsOrRefusesWithInvalidImage", imageNames, images);
 
         String b64 = Base64.getEncoder().encodeToString(jpeg);
-        write("transport-netty", "io.github.streaminfer.transport.internal.WireImageFuzzTest",
+        write("transport-netty", "io.github.streaminfer.transport.internal.http.WireImageFuzzTest",
                 "imagesProbeWithinThePixelLimitOrRefuseWithProtocolErrors",
                 new String[]{"valid.jpg", "valid.png", "bomb-header.png", "no-eoi.jpg", "base64.txt", "data-url.txt",
                     "base64-unpadded.txt", "base64-bad.txt"},
@@ -54,7 +54,7 @@ public class WriteFuzzSeeds {
 
         String frame = "{\"type\":\"frame\",\"image\":\"data:image/jpeg;base64," + b64 + "\",\"instruction\":\"pick "
                 + "up the cube\",\"robot_state\":{\"pose\":[0.1,0.2,0.3,0,0,0],\"velocity\":[0,0,0,0,0,0]}}";
-        write("transport-netty", "io.github.streaminfer.transport.internal.VlaFrameFuzzTest",
+        write("transport-netty", "io.github.streaminfer.transport.internal.vla.VlaFrameFuzzTest",
                 "fastPathNeverThrowsAndAgreesWithTheTreePathWhichRefusesOnlyWithProtocolErrors",
                 new String[]{"frame.json", "frame-id.json", "metadata.json", "escapes.json", "deep.json",
                     "non-finite.json", "duplicate-key.json", "huge-number.json", "long-state.json", "not-json"},
@@ -75,7 +75,7 @@ public class WriteFuzzSeeds {
                     ascii("{\"type\":\"frame\",\"image\":")});
 
         byte[] obs = msgpackObservation();
-        write("transport-netty", "io.github.streaminfer.transport.internal.OpenPiMsgpackFuzzTest",
+        write("transport-netty", "io.github.streaminfer.transport.internal.openpi.OpenPiMsgpackFuzzTest",
                 "observationsDecodeToConsistentArraysOrRefuseWithProtocolErrors",
                 new String[]{"observation.msgpack", "ndarray-overflow.msgpack", "negative-dim.msgpack",
                     "newline-key.msgpack", "never-used.msgpack", "huge-map-header.msgpack", "not-a-map.msgpack",
@@ -85,7 +85,7 @@ public class WriteFuzzSeeds {
                         (byte) 0xc1}, {(byte) 0xdf, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff},
                     {(byte) 0x93, 1, 2, 3}, ndarray("<c8", new long[]{2}, 16)});
 
-        write("transport-netty", "io.github.streaminfer.transport.internal.RestDetectionBodyFuzzTest",
+        write("transport-netty", "io.github.streaminfer.transport.internal.detection.RestDetectionBodyFuzzTest",
                 "detectionSettingsParseWithinRangeOrRefuseWithProtocolErrors",
                 new String[]{"settings.json", "all.json", "deep.json", "bad-type.json", "newline.json",
                     "unknown.json", "array.json", "overflow.json"},
@@ -96,7 +96,7 @@ public class WriteFuzzSeeds {
                     ascii("{\"fps_limit\":\"abc\",\"enable_tracking\":1}"),
                     ascii("{\"quality_mode\":\"fast\\nFORGED LOG LINE\"}"), ascii("{\"fps\":1,\"zzz\":{}}"),
                     ascii("[1,2,3]"), ascii("{\"fps_limit\":1e309,\"iou_threshold\":-1e-400}")});
-        write("transport-netty", "io.github.streaminfer.transport.internal.RestSignalBodyFuzzTest",
+        write("transport-netty", "io.github.streaminfer.transport.internal.signal.RestSignalBodyFuzzTest",
                 "signalStreamRequestsParseWithinRangeOrRefuseWithProtocolErrors",
                 new String[]{"stream.json", "backend.json", "bad.json", "empty-object.json", "nan.json"},
                 new byte[][]{ascii("{\"duration_seconds\":1.5,\"fps\":100,\"preprocess\":true}"),

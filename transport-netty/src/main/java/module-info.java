@@ -19,4 +19,8 @@ module io.github.streaminfer.transport.netty {
     requires java.desktop; // ImageIO: the camera viewers' annotated frames
 
     exports io.github.streaminfer.transport;
+    exports io.github.streaminfer.transport.vla;
+    exports io.github.streaminfer.transport.detection;
+    exports io.github.streaminfer.transport.signal;
+    exports io.github.streaminfer.transport.openpi;
 }

@@ -31,6 +31,50 @@ final class LayoutRules {
     }
 
     /**
+     * {@return a rule: no two packages anywhere below {@code root} (each package its own slice, subpackages apart)
+     * form a cycle; classes directly in {@code root} are not part of it}
+     *
+     * @param root the root package, e.g. {@code io.github.streaminfer.transport}
+     */
+    static ArchRule noPackageCyclesBelow(String root) {
+        return slices().matching(root + ".(**)").namingSlices("package $1").should().beFreeOfCycles()
+                .as("the packages below " + root + " depend on each other without a cycle");
+    }
+
+    /**
+     * {@return a rule: the classes of each protocol, in its public package {@code root.p} and its internal package
+     * {@code root.internal.p}, depend on no class of another protocol}
+     *
+     * @param root      the transport's root package
+     * @param protocols the protocols' package names, e.g. {@code vla}
+     */
+    static ArchRule protocolsStayApart(String root, String... protocols) {
+        ArchRule all = null;
+        for (String p : protocols) {
+            String[] others = java.util.Arrays.stream(protocols).filter(q -> !q.equals(p))
+                    .flatMap(q -> java.util.stream.Stream.of(root + "." + q + "..", root + ".internal." + q + ".."))
+                    .toArray(String[]::new);
+            ArchRule rule = noClasses().that().resideInAnyPackage(root + "." + p + "..", root + ".internal." + p + "..")
+                    .should().dependOnClassesThat().resideInAnyPackage(others).allowEmptyShould(true);
+            all = all == null ? rule : com.tngtech.archunit.lang.CompositeArchRule.of(all).and(rule);
+        }
+        return java.util.Objects.requireNonNull(all, "protocols").as("no protocol of " + root
+                + " imports another protocol's package, public or internal");
+    }
+
+    /**
+     * {@return a rule: the classes in {@code packageId} depend on no class in any of {@code forbidden}}
+     *
+     * @param what      what the rule says, for its message
+     * @param packageId the ArchUnit package identifier of the classes checked, e.g. {@code a.b.internal.http..}
+     * @param forbidden ArchUnit package identifiers
+     */
+    static ArchRule packageMustNotImport(String what, String packageId, String... forbidden) {
+        return noClasses().that().resideInAPackage(packageId).should().dependOnClassesThat()
+                .resideInAnyPackage(forbidden).as(what);
+    }
+
+    /**
      * {@return a rule: no class imported depends on a class in any of {@code packages}}
      *
      * @param what     what the rule says, for its message

@@ -36,4 +36,27 @@ class LayoutRulesTest {
         assertThat(LayoutRules.mustNotImport("no backend", FIXTURE + ".layered.backend.*..")
                 .evaluate(classes("layered.high")).hasViolation()).isFalse();
     }
+
+    @Test
+    void protocolRuleFailsOnAProtocolThatImportsAnother() {
+        assertThat(LayoutRules.protocolsStayApart(FIXTURE + ".protocols", "vla", "detection")
+                .evaluate(classes("protocols.detection")).hasViolation()).isTrue();
+    }
+
+    @Test
+    void protocolRulePassesOnAProtocolThatImportsNoOther() {
+        assertThat(LayoutRules.protocolsStayApart(FIXTURE + ".protocols", "vla", "detection")
+                .evaluate(classes("protocols.vla")).hasViolation()).isFalse();
+    }
+
+    @Test
+    void plumbingRuleFailsOnSharedCodeThatImportsAProtocol() {
+        assertThat(LayoutRules.packageMustNotImport("no protocol", FIXTURE + ".protocols.internal.http..",
+                FIXTURE + ".protocols.vla..").evaluate(classes("protocols.internal")).hasViolation()).isTrue();
+    }
+
+    @Test
+    void cycleBelowRuleFailsOnSubpackagesThatImportEachOther() {
+        assertThat(LayoutRules.noPackageCyclesBelow(FIXTURE).evaluate(classes("cycle")).hasViolation()).isTrue();
+    }
 }

@@ -28,6 +28,72 @@ public final class ImageHeaders {
         PNG
     }
 
+    /** {@link #read}: the header was read; {@link Header} holds format, size and bit depth. */
+    public static final int READ = 0;
+    /** {@link #read}: the first bytes are neither a JPEG's SOI nor the PNG signature. */
+    public static final int NOT_JPEG_OR_PNG = 1;
+    /** {@link #read}: a JPEG byte that should start a marker does not ({@link Header#at()}: where). */
+    public static final int JPEG_MARKER_EXPECTED = 2;
+    /** {@link #read}: a JPEG reaches its scan data or end marker before any start-of-frame. */
+    public static final int JPEG_NO_FRAME = 3;
+    /** {@link #read}: a JPEG segment length below 2 ({@link Header#value()}: it, {@link Header#at()}: where). */
+    public static final int JPEG_SEGMENT_LENGTH = 4;
+    /** {@link #read}: a JPEG ends before its start-of-frame has been read. */
+    public static final int JPEG_TRUNCATED = 5;
+    /** {@link #read}: a PNG has no 13-byte {@code IHDR} chunk first. */
+    public static final int PNG_NO_IHDR = 6;
+
+    /**
+     * What {@link #read} found in an encoded image's header: format, width, height and bits per sample, or where it
+     * stopped. A caller reuses one for every image it reads.
+     *
+     * <p><b>Note:</b> not thread-safe: one per thread (or per connection of an event loop).
+     */
+    public static final class Header {
+        private Format format;
+        private long width;
+        private long height;
+        private int bitsPerSample;
+        private int colourType;
+        private int at;
+        private int value;
+
+        /** {@return the format, or null if the first bytes named none} */
+        public Format format() {
+            return format;
+        }
+
+        /** {@return the width the header declares (a PNG's may exceed {@code Integer.MAX_VALUE})} */
+        public long width() {
+            return width;
+        }
+
+        /** {@return the height the header declares (a PNG's may exceed {@code Integer.MAX_VALUE})} */
+        public long height() {
+            return height;
+        }
+
+        /** {@return a JPEG's sample precision or a PNG's bit depth} */
+        public int bitsPerSample() {
+            return bitsPerSample;
+        }
+
+        /** {@return true for a PNG with an alpha channel (colour type 4 or 6)} */
+        public boolean hasAlpha() {
+            return colourType == 4 || colourType == 6;
+        }
+
+        /** {@return where a JPEG read stopped, counted from the image's first byte} */
+        public int at() {
+            return at;
+        }
+
+        /** {@return the offending value of {@link #JPEG_SEGMENT_LENGTH}} */
+        public int value() {
+            return value;
+        }
+    }
+
     private static final int TAIL_WINDOW = 64;
 
     private ImageHeaders() {
@@ -86,6 +152,90 @@ public final class ImageHeaders {
         }
         dst.set(width, height, 1, 1, 0, 0);
         return format;
+    }
+
+    /**
+     * Reads format, size and bits per sample from an encoded image's header, and stops there: no limit is checked
+     * and the end marker is not looked for, so that a caller applies its own limits and words its own refusals.
+     * JPEG: the markers from SOI to the first start-of-frame; PNG: the signature and the {@code IHDR} chunk.
+     *
+     * @param data   the encoded image
+     * @param offset its first byte
+     * @param length its length
+     * @param into   receives what was read, or where it stopped
+     * @return {@link #READ}, or the code of what is wrong: {@link #NOT_JPEG_OR_PNG}, {@link #JPEG_MARKER_EXPECTED},
+     *         {@link #JPEG_NO_FRAME}, {@link #JPEG_SEGMENT_LENGTH}, {@link #JPEG_TRUNCATED}, {@link #PNG_NO_IHDR}
+     */
+    public static int read(byte[] data, int offset, int length, Header into) {
+        into.format = null;
+        into.colourType = -1;
+        if (length >= 2 && (data[offset] & 0xFF) == 0xFF && (data[offset + 1] & 0xFF) == 0xD8) {
+            into.format = Format.JPEG;
+            return readJpeg(data, offset, offset + length, into);
+        }
+        if (length >= 8 && (data[offset] & 0xFF) == 0x89 && data[offset + 1] == 'P' && data[offset + 2] == 'N'
+                && data[offset + 3] == 'G' && data[offset + 4] == 0x0D && data[offset + 5] == 0x0A
+                && data[offset + 6] == 0x1A && data[offset + 7] == 0x0A) {
+            into.format = Format.PNG;
+            int o = offset;
+            if (length < 26 || data[o + 12] != 'I' || data[o + 13] != 'H' || data[o + 14] != 'D'
+                    || data[o + 15] != 'R') {
+                return PNG_NO_IHDR;
+            }
+            into.width = u32(data, o + 16);
+            into.height = u32(data, o + 20);
+            into.bitsPerSample = data[o + 24] & 0xFF;
+            into.colourType = data[o + 25] & 0xFF;
+            return READ;
+        }
+        return NOT_JPEG_OR_PNG;
+    }
+
+    private static int readJpeg(byte[] d, int offset, int n, Header into) {
+        int i = offset + 2;
+        while (i < n) {
+            if ((d[i] & 0xFF) != 0xFF) {
+                into.at = i - offset;
+                return JPEG_MARKER_EXPECTED;
+            }
+            while (i < n && (d[i] & 0xFF) == 0xFF) {
+                i++;
+            }
+            if (i >= n) {
+                break;
+            }
+            int m = d[i++] & 0xFF;
+            if (m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {
+                continue;
+            }
+            if (m == 0xD9 || m == 0xDA) {
+                return JPEG_NO_FRAME;
+            }
+            if (i + 2 > n) {
+                break;
+            }
+            int len = ((d[i] & 0xFF) << 8) | (d[i + 1] & 0xFF);
+            if (len < 2) {
+                into.at = i - offset;
+                into.value = len;
+                return JPEG_SEGMENT_LENGTH;
+            }
+            if (isStartOfFrame(m)) {
+                if (i + 7 > n) {
+                    break;
+                }
+                into.bitsPerSample = d[i + 2] & 0xFF;
+                into.height = ((d[i + 3] & 0xFF) << 8) | (d[i + 4] & 0xFF);
+                into.width = ((d[i + 5] & 0xFF) << 8) | (d[i + 6] & 0xFF);
+                return READ;
+            }
+            i += len;
+        }
+        return JPEG_TRUNCATED;
+    }
+
+    private static long u32(byte[] d, int o) {
+        return ((long) (d[o] & 0xFF) << 24) | ((d[o + 1] & 0xFF) << 16) | ((d[o + 2] & 0xFF) << 8) | (d[o + 3] & 0xFF);
     }
 
     private static long jpegSize(ByteBuffer b) {

@@ -102,4 +102,41 @@ class ImageHeadersTest {
             }
         }
     }
+
+    @Test
+    void readOfBytesAtAnOffsetAgreesWithTheProbeAndChecksNoLimit() {
+        byte[] jpeg = TestImages.jpeg(TestImages.scene(33, 17, false), 0.9f);
+        byte[] shifted = new byte[jpeg.length + 5];
+        System.arraycopy(jpeg, 0, shifted, 5, jpeg.length);
+        ImageHeaders.Header h = new ImageHeaders.Header();
+        assertThat(ImageHeaders.read(shifted, 5, jpeg.length, h)).isEqualTo(ImageHeaders.READ);
+        assertThat(h.format()).isEqualTo(ImageHeaders.Format.JPEG);
+        assertThat(h.width()).isEqualTo(33);
+        assertThat(h.height()).isEqualTo(17);
+        assertThat(h.bitsPerSample()).isEqualTo(8);
+        byte[] huge = TestImages.pngHeader(30_000, 30_000);
+        assertThat(ImageHeaders.read(huge, 0, huge.length, h)).isEqualTo(ImageHeaders.READ);
+        assertThat(h.format()).isEqualTo(ImageHeaders.Format.PNG);
+        assertThat(h.width() * h.height()).isEqualTo(900_000_000L);
+    }
+
+    @Test
+    void readSaysWhereAMalformedHeaderStops() {
+        ImageHeaders.Header h = new ImageHeaders.Header();
+        byte[] gif = "GIF89a....".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertThat(ImageHeaders.read(gif, 0, gif.length, h)).isEqualTo(ImageHeaders.NOT_JPEG_OR_PNG);
+        byte[] noMarker = {(byte) 0xFF, (byte) 0xD8, 1, 2, 3};
+        assertThat(ImageHeaders.read(noMarker, 0, noMarker.length, h)).isEqualTo(ImageHeaders.JPEG_MARKER_EXPECTED);
+        assertThat(h.at()).isEqualTo(2);
+        byte[] badLength = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE0, 0, 1};
+        assertThat(ImageHeaders.read(badLength, 0, badLength.length, h)).isEqualTo(ImageHeaders.JPEG_SEGMENT_LENGTH);
+        assertThat(h.value()).isEqualTo(1);
+        assertThat(h.at()).isEqualTo(4);
+        byte[] scanFirst = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xDA};
+        assertThat(ImageHeaders.read(scanFirst, 0, scanFirst.length, h)).isEqualTo(ImageHeaders.JPEG_NO_FRAME);
+        byte[] jpeg = TestImages.jpeg(TestImages.scene(32, 32, false), 0.9f);
+        assertThat(ImageHeaders.read(jpeg, 0, 12, h)).isEqualTo(ImageHeaders.JPEG_TRUNCATED);
+        byte[] png = Arrays.copyOf(TestImages.png(TestImages.scene(8, 8, false)), 20);
+        assertThat(ImageHeaders.read(png, 0, png.length, h)).isEqualTo(ImageHeaders.PNG_NO_IHDR);
+    }
 }

@@ -16,10 +16,10 @@ import io.github.streaminfer.task.Detections;
 import io.github.streaminfer.task.InferenceTask;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
-import io.github.streaminfer.transport.DetectionEncoder;
-import io.github.streaminfer.transport.DetectionEndpoint;
-import io.github.streaminfer.transport.ImageFrame;
 import io.github.streaminfer.transport.StreamingServer;
+import io.github.streaminfer.transport.detection.DetectionEncoder;
+import io.github.streaminfer.transport.detection.DetectionEndpoint;
+import io.github.streaminfer.transport.detection.DetectionImage;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -44,8 +44,8 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -193,7 +193,7 @@ public class ViewerFanOutBenchmark {
     }
 
     /** The detector on the transport's frames. */
-    private static final class Task implements InferenceTask<ImageFrame, Detections> {
+    private static final class Task implements InferenceTask<DetectionImage, Detections> {
         private final DetectionTask task = DetectionTask.builder(ImageSpec.builder(SIZE, SIZE)
                         .resize(ImageSpec.ResizeMode.LETTERBOX).build())
                 .decoder(ImageDecoders.best()).layout(DetectionTask.Layout.XYXY_SCORE_CLASS)
@@ -216,7 +216,7 @@ public class ViewerFanOutBenchmark {
         }
 
         @Override
-        public void preprocess(ImageFrame observation, Tensor[] inputs) {
+        public void preprocess(DetectionImage observation, Tensor[] inputs) {
             task.preprocess(frame.setEncoded(observation.image()), inputs);
         }
 

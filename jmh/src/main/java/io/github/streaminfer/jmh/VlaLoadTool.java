@@ -13,15 +13,15 @@ import io.github.streaminfer.session.IngressPolicy;
 import io.github.streaminfer.session.SessionConfig;
 import io.github.streaminfer.session.StreamingInferenceSession;
 import io.github.streaminfer.session.WorkerPool;
+import io.github.streaminfer.synthetic.SyntheticModels;
 import io.github.streaminfer.task.ActionChunk;
 import io.github.streaminfer.task.PolicyTask;
-import io.github.streaminfer.synthetic.SyntheticModels;
 import io.github.streaminfer.transport.ActionEncoder;
 import io.github.streaminfer.transport.PolicyAdapters;
 import io.github.streaminfer.transport.SessionFactory;
 import io.github.streaminfer.transport.StreamingServer;
-import io.github.streaminfer.transport.VlaEndpoint;
-import io.github.streaminfer.transport.VlaFrame;
+import io.github.streaminfer.transport.vla.VlaEndpoint;
+import io.github.streaminfer.transport.vla.VlaFrame;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 

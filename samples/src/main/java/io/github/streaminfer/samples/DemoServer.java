@@ -3,8 +3,8 @@ package io.github.streaminfer.samples;
 import io.github.streaminfer.backend.InferenceBackend;
 import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelOptions;
-import io.github.streaminfer.backend.ModelSource;
 import io.github.streaminfer.backend.ModelSignature;
+import io.github.streaminfer.backend.ModelSource;
 import io.github.streaminfer.image.ImageDecoders;
 import io.github.streaminfer.image.ImageSpec;
 import io.github.streaminfer.samples.emg.EmgClassifier;
@@ -21,14 +21,14 @@ import io.github.streaminfer.task.InferenceTask;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
 import io.github.streaminfer.transport.AccessPolicy;
-import io.github.streaminfer.transport.ClassificationEncoder;
-import io.github.streaminfer.transport.DetectionEncoder;
-import io.github.streaminfer.transport.DetectionEndpoint;
-import io.github.streaminfer.transport.DetectionSettings;
-import io.github.streaminfer.transport.ImageFrame;
 import io.github.streaminfer.transport.SessionFactory;
-import io.github.streaminfer.transport.SignalEndpoint;
 import io.github.streaminfer.transport.StreamingServer;
+import io.github.streaminfer.transport.detection.DetectionEncoder;
+import io.github.streaminfer.transport.detection.DetectionEndpoint;
+import io.github.streaminfer.transport.detection.DetectionImage;
+import io.github.streaminfer.transport.detection.DetectionSettings;
+import io.github.streaminfer.transport.signal.ClassificationEncoder;
+import io.github.streaminfer.transport.signal.SignalEndpoint;
 
 import java.util.List;
 import java.util.Map;
@@ -68,7 +68,7 @@ public final class DemoServer implements AutoCloseable {
                         .config(SessionConfig.DEFAULT.toBuilder().name("emg-" + req.sessionId())
                                 .ingress(IngressPolicy.rejectNewest(64)).build())
                         .listener(listener).build());
-        SessionFactory<ImageFrame, Detections> detFactory = SessionFactory.named("onnx", "synthetic-detector",
+        SessionFactory<DetectionImage, Detections> detFactory = SessionFactory.named("onnx", "synthetic-detector",
                 (req, listener) -> StreamingInferenceSession.builder(detector, new Detector(
                                 req.number("confidence_threshold", 0.5), detectorDelayMillis))
                         .config(SessionConfig.DEFAULT.toBuilder().name("detection-" + req.sessionId())
@@ -111,7 +111,7 @@ public final class DemoServer implements AutoCloseable {
     }
 
     /** The synthetic detector's task on the transport's frames, with the optional slowdown. */
-    private static final class Detector implements InferenceTask<ImageFrame, Detections> {
+    private static final class Detector implements InferenceTask<DetectionImage, Detections> {
         private final DetectionTask task;
         private final io.github.streaminfer.task.ImageFrame frame = new io.github.streaminfer.task.ImageFrame();
         private final AtomicLong delayMillis;
@@ -145,7 +145,7 @@ public final class DemoServer implements AutoCloseable {
         }
 
         @Override
-        public void preprocess(ImageFrame observation, Tensor[] inputs) {
+        public void preprocess(DetectionImage observation, Tensor[] inputs) {
             long delay = delayMillis.get();
             if (delay > 0) {
                 java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(delay));

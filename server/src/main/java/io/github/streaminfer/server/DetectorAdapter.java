@@ -6,14 +6,14 @@ import io.github.streaminfer.task.Detections;
 import io.github.streaminfer.task.InferenceTask;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
-import io.github.streaminfer.transport.ImageFrame;
+import io.github.streaminfer.transport.detection.DetectionImage;
 
 /**
  * The transport's detection frame into core's image frame, for a {@link DetectionTask}.
  *
  * <p><b>Note:</b> one instance per session, called from its worker only (the task's own contract).
  */
-final class DetectorAdapter implements InferenceTask<ImageFrame, Detections> {
+final class DetectorAdapter implements InferenceTask<DetectionImage, Detections> {
     private final DetectionTask task;
     private final io.github.streaminfer.task.ImageFrame frame = new io.github.streaminfer.task.ImageFrame();
 
@@ -42,7 +42,7 @@ final class DetectorAdapter implements InferenceTask<ImageFrame, Detections> {
     }
 
     @Override
-    public void preprocess(ImageFrame observation, Tensor[] inputs) {
+    public void preprocess(DetectionImage observation, Tensor[] inputs) {
         task.preprocess(frame.setEncoded(observation.image()), inputs);
     }
 

@@ -20,24 +20,24 @@ import io.github.streaminfer.task.SignalWindowTask;
 import io.github.streaminfer.time.NanoClock;
 import io.github.streaminfer.transport.AccessPolicy;
 import io.github.streaminfer.transport.ActionEncoder;
-import io.github.streaminfer.transport.ClassificationEncoder;
 import io.github.streaminfer.transport.ControlledActionEncoder;
-import io.github.streaminfer.transport.DetectionEncoder;
-import io.github.streaminfer.transport.DetectionEndpoint;
-import io.github.streaminfer.transport.DetectionSettings;
 import io.github.streaminfer.transport.EventLoops;
-import io.github.streaminfer.transport.ImageFrame;
-import io.github.streaminfer.transport.OpenPiEndpoint;
-import io.github.streaminfer.transport.OpenPiObservation;
 import io.github.streaminfer.transport.PolicyAdapters;
 import io.github.streaminfer.transport.ServerLimits;
 import io.github.streaminfer.transport.SessionFactory;
 import io.github.streaminfer.transport.SessionRequest;
-import io.github.streaminfer.transport.SignalEndpoint;
 import io.github.streaminfer.transport.StreamingServer;
 import io.github.streaminfer.transport.Tier;
-import io.github.streaminfer.transport.VlaEndpoint;
-import io.github.streaminfer.transport.VlaFrame;
+import io.github.streaminfer.transport.detection.DetectionEncoder;
+import io.github.streaminfer.transport.detection.DetectionEndpoint;
+import io.github.streaminfer.transport.detection.DetectionImage;
+import io.github.streaminfer.transport.detection.DetectionSettings;
+import io.github.streaminfer.transport.openpi.OpenPiEndpoint;
+import io.github.streaminfer.transport.openpi.OpenPiObservation;
+import io.github.streaminfer.transport.signal.ClassificationEncoder;
+import io.github.streaminfer.transport.signal.SignalEndpoint;
+import io.github.streaminfer.transport.vla.VlaEndpoint;
+import io.github.streaminfer.transport.vla.VlaFrame;
 
 import java.io.File;
 import java.io.PrintStream;
@@ -299,7 +299,7 @@ public final class StreamingServerMain {
                     "observation/state", "prompt"), name, l, IngressPolicy.rejectNewest(2), warm, frames.openPi());
         }
 
-        StreamingInferenceSession<ImageFrame, Detections> detection(String name, int warm, double confidence,
+        StreamingInferenceSession<DetectionImage, Detections> detection(String name, int warm, double confidence,
                 double iou, int maxDetections, boolean track, ResultListener<Detections> l) {
             DetectionTask.Builder b = DetectionTask.builder(ImageSpec.builder(SyntheticServerModels.DETECTOR_SIZE,
                             SyntheticServerModels.DETECTOR_SIZE).resize(ImageSpec.ResizeMode.LETTERBOX)
@@ -349,7 +349,7 @@ public final class StreamingServerMain {
                     (req, l) -> vla(name(req), warmup, l));
             SessionFactory<OpenPiObservation, ActionChunk> openpi = SessionFactory.named(backendId, policyName,
                     (req, l) -> openPi(name(req), warmup, l));
-            SessionFactory<ImageFrame, Detections> det = SessionFactory.named(backendId, "synthetic-detector",
+            SessionFactory<DetectionImage, Detections> det = SessionFactory.named(backendId, "synthetic-detector",
                     (req, l) -> detection(name(req), warmup, req.number("confidence_threshold", 0.5),
                             req.number("iou_threshold", 0.45), (int) req.number("max_detections", 50),
                             req.flag("enable_tracking", true), l));

@@ -1,9 +1,9 @@
 package io.github.streaminfer.server;
 
-import io.github.streaminfer.transport.ImageFrame;
-import io.github.streaminfer.transport.NdArray;
-import io.github.streaminfer.transport.OpenPiObservation;
-import io.github.streaminfer.transport.VlaFrame;
+import io.github.streaminfer.transport.detection.DetectionImage;
+import io.github.streaminfer.transport.openpi.NdArray;
+import io.github.streaminfer.transport.openpi.OpenPiObservation;
+import io.github.streaminfer.transport.vla.VlaFrame;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -70,8 +70,8 @@ final class WarmupFrames {
     }
 
     /** {@return a detection frame: the warm-up JPEG} */
-    ImageFrame detection() {
-        return new ImageFrame(ByteBuffer.wrap(jpeg), "jpeg", JPEG_WIDTH, JPEG_HEIGHT);
+    DetectionImage detection() {
+        return new DetectionImage(ByteBuffer.wrap(jpeg), "jpeg", JPEG_WIDTH, JPEG_HEIGHT);
     }
 
     /** {@return one window of interleaved EMG samples} */

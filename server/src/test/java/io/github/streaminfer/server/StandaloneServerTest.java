@@ -2,8 +2,8 @@ package io.github.streaminfer.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.streaminfer.transport.NdArray;
-import io.github.streaminfer.transport.internal.Msgpack;
+import io.github.streaminfer.transport.internal.openpi.Msgpack;
+import io.github.streaminfer.transport.openpi.NdArray;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

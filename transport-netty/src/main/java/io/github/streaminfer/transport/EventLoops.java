@@ -1,7 +1,7 @@
 package io.github.streaminfer.transport;
 
 import io.github.streaminfer.session.WorkerPool;
-import io.github.streaminfer.transport.internal.IoTransport;
+import io.github.streaminfer.transport.internal.http.IoTransport;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;

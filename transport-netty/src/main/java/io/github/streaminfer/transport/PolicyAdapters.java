@@ -11,7 +11,10 @@ import io.github.streaminfer.task.PolicyTask;
 import io.github.streaminfer.task.RawImage;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
-import io.github.streaminfer.transport.internal.ClientText;
+import io.github.streaminfer.transport.internal.http.ClientText;
+import io.github.streaminfer.transport.openpi.NdArray;
+import io.github.streaminfer.transport.openpi.OpenPiObservation;
+import io.github.streaminfer.transport.vla.VlaFrame;
 
 import java.util.Arrays;
 import java.util.List;

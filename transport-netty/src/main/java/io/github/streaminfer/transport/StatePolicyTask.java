@@ -7,7 +7,10 @@ import io.github.streaminfer.task.InferenceTask;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.tensor.TensorSpec;
-import io.github.streaminfer.transport.internal.ClientText;
+import io.github.streaminfer.transport.internal.http.ClientText;
+import io.github.streaminfer.transport.openpi.NdArray;
+import io.github.streaminfer.transport.openpi.OpenPiObservation;
+import io.github.streaminfer.transport.vla.VlaFrame;
 
 import java.util.function.Function;
 

@@ -1,53 +1,33 @@
 package io.github.streaminfer.transport;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.streaminfer.session.WorkerPool;
-import io.github.streaminfer.transport.internal.BodyAggregator;
-import io.github.streaminfer.transport.internal.BrowserLogin;
-import io.github.streaminfer.transport.internal.BrowserPages;
-import io.github.streaminfer.transport.internal.ConnectionGuard;
-import io.github.streaminfer.transport.internal.DetectionService;
-import io.github.streaminfer.transport.internal.Http;
-import io.github.streaminfer.transport.internal.HttpExchange;
-import io.github.streaminfer.transport.internal.IoTransport;
-import io.github.streaminfer.transport.internal.Json;
-import io.github.streaminfer.transport.internal.Metrics;
-import io.github.streaminfer.transport.internal.OpenPiHandler;
-import io.github.streaminfer.transport.internal.Router;
-import io.github.streaminfer.transport.internal.ServerContext;
-import io.github.streaminfer.transport.internal.SignalService;
-import io.github.streaminfer.transport.internal.ViewerHandler;
-import io.github.streaminfer.transport.internal.ViewerHub;
-import io.github.streaminfer.transport.internal.VlaHandler;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelPipeline;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.QueryStringDecoder;
+import io.github.streaminfer.transport.detection.DetectionEndpoint;
+import io.github.streaminfer.transport.internal.detection.DetectionService;
+import io.github.streaminfer.transport.internal.http.IoTransport;
+import io.github.streaminfer.transport.internal.http.Metrics;
+import io.github.streaminfer.transport.internal.http.RouteTable;
+import io.github.streaminfer.transport.internal.http.Router;
+import io.github.streaminfer.transport.internal.http.ServerContext;
+import io.github.streaminfer.transport.internal.http.ServerRuntime;
+import io.github.streaminfer.transport.internal.openpi.OpenPiHandler;
+import io.github.streaminfer.transport.internal.pages.BrowserLogin;
+import io.github.streaminfer.transport.internal.pages.BrowserPages;
+import io.github.streaminfer.transport.internal.pages.ViewerHandler;
+import io.github.streaminfer.transport.internal.pages.ViewerHub;
+import io.github.streaminfer.transport.internal.signal.SignalService;
+import io.github.streaminfer.transport.internal.vla.VlaHandler;
+import io.github.streaminfer.transport.openpi.OpenPiEndpoint;
+import io.github.streaminfer.transport.signal.SignalEndpoint;
+import io.github.streaminfer.transport.vla.VlaEndpoint;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLException;
 import java.io.File;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -87,137 +67,65 @@ public final class StreamingServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingServer.class);
 
     private final ServerContext ctx;
-    private final EventLoopGroup boss;
-    private final EventLoopGroup workers;
-    private final boolean ownsWorkers;
     private final IoTransport io;
-    private final Channel serverChannel;
+    private final ServerRuntime runtime;
     private final boolean tls;
     private final String host;
     private final int port;
     private final List<String> urls;
     private final DetectionService<?> detection;
-    private final SignalService<?> signal;
     private final ViewerHub viewers;
-    private final CompletableFuture<Void> closed = new CompletableFuture<>();
     /** The signal endpoint's start-up warm-up, which sends one request to this server from loopback. */
     private final CompletableFuture<Void> warmUp;
-    private volatile boolean closing;
 
     private StreamingServer(Builder b) {
         this.io = b.eventLoops != null ? b.eventLoops.io() : IoTransport.select(b.nativeTransport);
-        this.boss = new MultiThreadIoEventLoopGroup(1, io.ioFactory());
-        this.ownsWorkers = b.eventLoops == null;
-        this.workers = ownsWorkers ? new MultiThreadIoEventLoopGroup(b.ioThreads, io.ioFactory())
-                : b.eventLoops.group();
-        this.ctx = new ServerContext(b.limits, b.messages, b.access, workers, b.blockingThreads);
+        this.runtime = new ServerRuntime(io, b.eventLoops == null ? null : b.eventLoops.group(), b.ioThreads);
+        this.ctx = new ServerContext(b.limits, b.messages, b.access, runtime.workers(), b.blockingThreads);
         this.tls = b.sslContext != null;
-        Metrics metrics = new Metrics(ctx);
-        List<Router.WsRoute> ws = new ArrayList<>();
-        List<Router.HttpRoutes> http = new ArrayList<>();
-        List<String[]> described = new ArrayList<>();
-        String wsScheme = tls ? "wss" : "ws";
-        String httpScheme = tls ? "https" : "http";
+        RouteTable routes = new RouteTable(tls);
         if (b.vla != null) {
             VlaEndpoint<?> v = b.vla;
-            ws.add(new Router.WsRoute(v.path(), "vla", () -> vlaHandler(v), null));
-            described.add(new String[]{wsScheme, v.path(), "VLA WebSocket (auth/frame/stats/close)"});
+            routes.ws(new Router.WsRoute(v.path(), "vla", () -> new VlaHandler<>(ctx, v), null));
+            routes.describeWs(v.path(), "VLA WebSocket (auth/frame/stats/close)");
         }
         if (b.detection != null) {
-            DetectionService<?> d = new DetectionService<>(ctx, b.detection);
-            this.detection = d;
+            DetectionService<?> d = this.detection = new DetectionService<>(ctx, b.detection);
             this.viewers = new ViewerHub();
-            ws.add(BrowserPages.cameraRoute(d.wsRoute(), viewers));
-            ws.add(BrowserPages.viewerRoute(ctx, viewers));
-            http.add(d.routes());
-            described.add(new String[]{wsScheme, "/stream/detection", "detection WebSocket"});
-            described.add(new String[]{httpScheme, "/stream/sessions", "detection REST sessions (POST)"});
-            described.add(new String[]{httpScheme, "/stream/events/{id}", "detection results (SSE)"});
-            described.add(new String[]{httpScheme, "/stream/process/{id}", "detection frame upload (POST)"});
-            described.add(new String[]{httpScheme, "/stream/health", "detection health"});
-            described.add(new String[]{httpScheme, "/stream/stats", "detection statistics"});
-            described.add(new String[]{wsScheme, ViewerHandler.PATH, "camera viewers: annotated frames (WebSocket)"});
+            routes.ws(BrowserPages.cameraRoute(d.wsRoute(), viewers));
+            routes.ws(BrowserPages.viewerRoute(ctx, viewers));
+            routes.http(d.routes());
+            d.describe(routes);
+            routes.describeWs(ViewerHandler.PATH, "camera viewers: annotated frames (WebSocket)");
         } else {
             this.detection = null;
             this.viewers = null;
         }
-        this.signal = b.signal == null ? null : new SignalService<>(ctx, b.signal);
+        SignalService<?> signal = b.signal == null ? null : new SignalService<>(ctx, b.signal);
         if (signal != null) {
-            http.add(signal.routes());
-            described.add(new String[]{httpScheme, "/infer/stream", "signal inference stream (POST, SSE)"});
-            described.add(new String[]{httpScheme, "/infer", "single inference (POST)"});
-            described.add(new String[]{httpScheme, "/infer/stream/stats", "signal stream capabilities"});
-            described.add(new String[]{httpScheme, "/benchmark", "benchmark per backend (POST)"});
-            described.add(new String[]{httpScheme, "/health", "health"});
+            routes.http(signal.routes());
+            signal.describe(routes);
         }
         if (b.openPi != null) {
             OpenPiEndpoint<?> o = b.openPi;
-            ws.add(new Router.WsRoute(o.path(), "openpi", () -> null, OpenPiHandler.admit(ctx, o)));
-            described.add(new String[]{wsScheme, o.path(), "openpi-compatible policy WebSocket (msgpack)"});
+            routes.ws(new Router.WsRoute(o.path(), "openpi", () -> null, OpenPiHandler.admit(ctx, o)));
+            routes.describeWs(o.path(), "openpi-compatible policy WebSocket (msgpack)");
         }
-        http.add((c, req, path, query) -> common(c, req, path, metrics));
+        routes.mountCommon(ctx, new Metrics(ctx));
         BrowserLogin login = new BrowserLogin(ctx);
-        BrowserPages.addRoutes(http, described, ctx, login, viewers, httpScheme);
-        described.add(new String[]{httpScheme, "/healthz", "liveness (OK)"});
-        described.add(new String[]{httpScheme, "/metrics", "Prometheus metrics"});
+        BrowserPages.addRoutes(routes.httpRoutes(), routes.described(), ctx, login, viewers, routes.httpScheme());
+        routes.describeHttp("/healthz", "liveness (OK)");
+        routes.describeHttp("/metrics", "Prometheus metrics");
 
-        SslContext ssl = b.sslContext;
-        ServerLimits limits = b.limits;
-        ServerBootstrap sb = new ServerBootstrap()
-                .group(boss, workers)
-                .channel(io.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 512)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-                        new WriteBufferWaterMark(limits.writeBufferLowBytes(), limits.writeBufferHighBytes()))
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ChannelPipeline p = ch.pipeline();
-                        if (ssl != null) {
-                            p.addLast("tls", ssl.newHandler(ch.alloc()));
-                        }
-                        HttpExchange exchange = new HttpExchange(ctx);
-                        p.addLast(HttpExchange.FIRST_BYTE, exchange.firstByteWatch());
-                        p.addLast("http", new HttpServerCodec(4096, 16 * 1024, 16 * 1024));
-                        p.addLast("guard", new ConnectionGuard(ctx));
-                        p.addLast("idle", new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0,
-                                TimeUnit.NANOSECONDS));
-                        p.addLast(HttpExchange.NAME, exchange);
-                        p.addLast("aggregator", new BodyAggregator(limits.maxHttpBodyBytes()));
-                        p.addLast("login", login.cookieHandler());
-                        p.addLast("router", new Router(ctx, ws, http, () -> index(described)));
-                    }
-                });
-        if (limits.socketSendBufferBytes() > 0) {
-            sb.childOption(ChannelOption.SO_SNDBUF, limits.socketSendBufferBytes());
-        }
-        try {
-            this.serverChannel = sb.bind(b.host, b.port).sync().channel();
-        } catch (Exception e) { // sync() rethrows the bind's checked exception (e.g. BindException) as is
-            if (ownsWorkers) {
-                workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            }
-            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            ctx.blocking.shutdownNow();
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            throw new IllegalStateException("cannot bind " + b.host + ":" + b.port + ": " + e, e);
-        }
+        InetSocketAddress bound = runtime.bind(ctx, b.sslContext, b.host, b.port, routes, login::cookieHandler);
         this.host = b.host;
-        this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
-        List<String> u = new ArrayList<>();
-        for (String[] d : described) {
-            u.add(d[0] + "://" + hostForUrl() + ":" + port + d[1] + "  " + d[2]);
-        }
-        this.urls = List.copyOf(u);
+        this.port = bound.getPort();
+        this.urls = routes.urls(host, port);
         if (detection != null) {
             detection.start();
         }
         if (signal != null) {
             // the first stream must not pay for class loading, the model's first runs and a cold HTTP path
-            InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
             warmUp = signal.warmUp(tls ? null : new InetSocketAddress(bound.getAddress().isAnyLocalAddress()
                     ? java.net.InetAddress.getLoopbackAddress() : bound.getAddress(), port));
         } else {
@@ -226,47 +134,6 @@ public final class StreamingServer implements AutoCloseable {
         if (b.access.isOpen()) {
             LOG.warn("no API key configured: every client is admitted with tier '{}'", Tier.OPEN.name());
         }
-    }
-
-    private String hostForUrl() {
-        return host.contains(":") ? "[" + host + "]" : host;
-    }
-
-    private <O> VlaHandler<O> vlaHandler(VlaEndpoint<O> v) {
-        return new VlaHandler<>(ctx, v);
-    }
-
-    private ObjectNode index(List<String[]> described) {
-        ObjectNode o = Json.object();
-        o.put("service", "streaminfer");
-        ArrayNode a = o.putArray("endpoints");
-        for (String[] d : described) {
-            ObjectNode e = a.addObject();
-            e.put("path", d[1]);
-            e.put("scheme", d[0]);
-            e.put("description", d[2]);
-        }
-        return o;
-    }
-
-    private boolean common(ChannelHandlerContext c, FullHttpRequest req, String path, Metrics metrics) {
-        Channel ch = c.channel();
-        if (path.equals("/healthz")) {
-            Http.text(ch, req, "OK\n");
-            return true;
-        }
-        if (path.equals("/metrics")) {
-            if (!req.method().equals(HttpMethod.GET)) {
-                Http.error(ch, req, HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET");
-                return true;
-            }
-            boolean perSession = ctx.access.showsSessionMetrics(Http.apiKey(req,
-                    Http.acceptsQueryKey(ctx.access, req) ? new QueryStringDecoder(req.uri()) : null));
-            Http.send(ch, req, HttpResponseStatus.OK, Unpooled.copiedBuffer(metrics.render(perSession),
-                    StandardCharsets.UTF_8), "text/plain; version=0.0.4; charset=utf-8");
-            return true;
-        }
-        return false;
     }
 
     /** @return a builder */
@@ -333,11 +200,7 @@ public final class StreamingServer implements AutoCloseable {
      * @throws InterruptedException if interrupted
      */
     public void awaitClose() throws InterruptedException {
-        try {
-            closed.get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e);
-        }
+        runtime.awaitClose();
     }
 
     /**
@@ -346,61 +209,14 @@ public final class StreamingServer implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closing) {
-            try {
-                closed.get(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException | TimeoutException e) {
-                LOG.warn("waiting for close: {}", e.toString());
-            }
-            return;
-        }
-        closing = true;
-        ctx.shuttingDown = true;
-        try {
-            serverChannel.close().syncUninterruptibly();
-            List<CompletableFuture<Void>> pending = new ArrayList<>();
-            for (ServerContext.Graceful g : List.copyOf(ctx.graceful)) {
-                try {
-                    pending.add(g.shutdown());
-                } catch (RuntimeException e) {
-                    LOG.debug("graceful close failed", e);
-                }
-            }
+        runtime.close(ctx, () -> {
             if (detection != null) {
                 detection.stop();
             }
             if (viewers != null) {
                 viewers.close();
             }
-            long waitMillis = ctx.limits.closeDrainTimeout().toMillis() + 2000;
-            try {
-                CompletableFuture.allOf(pending.toArray(new CompletableFuture<?>[0])).get(waitMillis,
-                        TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                LOG.warn("{} connection(s) did not finish within {} ms; closing them", pending.stream()
-                        .filter(f -> !f.isDone()).count(), waitMillis);
-            } catch (ExecutionException e) {
-                LOG.debug("graceful close failed", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (ownsWorkers) {
-                workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-            }
-            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-            ctx.blocking.shutdown();
-            try {
-                if (!ctx.blocking.awaitTermination(5, TimeUnit.SECONDS)) {
-                    ctx.blocking.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        } finally {
-            closed.complete(null);
-        }
+        });
     }
 
     /** Builder for {@link StreamingServer}; {@link #start()} binds. */

@@ -13,6 +13,8 @@ import io.github.streaminfer.synthetic.SyntheticModels;
 import io.github.streaminfer.task.ActionChunk;
 import io.github.streaminfer.task.PolicyTask;
 import io.github.streaminfer.time.NanoClock;
+import io.github.streaminfer.transport.vla.VlaEndpoint;
+import io.github.streaminfer.transport.vla.VlaFrame;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;

@@ -7,6 +7,8 @@ import io.github.streaminfer.task.FloatVector;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.testkit.ScriptedModel;
 import io.github.streaminfer.transport.TestSupport.Ws;
+import io.github.streaminfer.transport.detection.DetectionEndpoint;
+import io.github.streaminfer.transport.detection.DetectionImage;
 import org.junit.jupiter.api.Test;
 
 import java.util.Base64;
@@ -39,7 +41,7 @@ class DetectionReplyInvariantTest {
                     }
                     out[0].putFloats(0, new float[]{1, 1, 2, 2, 0.9f, 1}, 0, 6);
                 }).build();
-        SessionFactory<ImageFrame, FloatVector> factory = SessionFactory.named("scripted", "test-detector",
+        SessionFactory<DetectionImage, FloatVector> factory = SessionFactory.named("scripted", "test-detector",
                 (req, l) -> StreamingInferenceSession.builder(model, new TestSupport.DetTask())
                         .config(TestSupport.config(req, IngressPolicy.LATEST_ONLY)).listener(l).build());
         String image = Base64.getEncoder().encodeToString(jpeg(16, 16, 70));

@@ -2,6 +2,7 @@ package io.github.streaminfer.transport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.streaminfer.transport.TestSupport.Ws;
+import io.github.streaminfer.transport.openpi.OpenPiObservation;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.github.streaminfer.transport;
 
+import io.github.streaminfer.transport.openpi.OpenPiLimits;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;

@@ -2,9 +2,12 @@ package io.github.streaminfer.transport;
 
 import io.github.streaminfer.exceptions.InvalidInputException;
 import io.github.streaminfer.task.RawImage;
-import io.github.streaminfer.transport.internal.ClientText;
-import io.github.streaminfer.transport.internal.Msgpack;
-import io.github.streaminfer.transport.internal.ProtocolException;
+import io.github.streaminfer.transport.internal.http.ClientText;
+import io.github.streaminfer.transport.internal.http.ProtocolException;
+import io.github.streaminfer.transport.internal.openpi.Msgpack;
+import io.github.streaminfer.transport.openpi.NdArray;
+import io.github.streaminfer.transport.openpi.OpenPiLimits;
+import io.github.streaminfer.transport.openpi.OpenPiObservation;
 import org.junit.jupiter.api.Test;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;

@@ -1,7 +1,8 @@
 package io.github.streaminfer.transport;
 
 import io.github.streaminfer.transport.TestSupport.Ws;
-import io.github.streaminfer.transport.internal.Msgpack;
+import io.github.streaminfer.transport.internal.openpi.Msgpack;
+import io.github.streaminfer.transport.openpi.NdArray;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -8,11 +8,13 @@ import io.github.streaminfer.backend.ModelSource;
 import io.github.streaminfer.image.ImageSpec;
 import io.github.streaminfer.session.SessionConfig;
 import io.github.streaminfer.session.StreamingInferenceSession;
+import io.github.streaminfer.synthetic.SyntheticModels;
 import io.github.streaminfer.task.ActionChunk;
 import io.github.streaminfer.task.PolicyTask;
-import io.github.streaminfer.synthetic.SyntheticModels;
 import io.github.streaminfer.time.NanoClock;
 import io.github.streaminfer.transport.TestSupport.Ws;
+import io.github.streaminfer.transport.vla.VlaEndpoint;
+import io.github.streaminfer.transport.vla.VlaFrame;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

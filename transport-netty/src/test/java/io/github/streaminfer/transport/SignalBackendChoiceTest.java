@@ -6,6 +6,8 @@ import io.github.streaminfer.session.StreamingInferenceSession;
 import io.github.streaminfer.task.FloatArrayTask;
 import io.github.streaminfer.task.FloatVector;
 import io.github.streaminfer.testkit.ScriptedModel;
+import io.github.streaminfer.transport.signal.ClassificationEncoder;
+import io.github.streaminfer.transport.signal.SignalEndpoint;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

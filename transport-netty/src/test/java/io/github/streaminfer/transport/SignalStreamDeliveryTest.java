@@ -6,6 +6,8 @@ import io.github.streaminfer.task.Activation;
 import io.github.streaminfer.task.Classification;
 import io.github.streaminfer.task.SignalWindowTask;
 import io.github.streaminfer.testkit.ScriptedModel;
+import io.github.streaminfer.transport.signal.ClassificationEncoder;
+import io.github.streaminfer.transport.signal.SignalEndpoint;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

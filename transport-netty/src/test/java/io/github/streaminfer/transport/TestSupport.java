@@ -15,6 +15,15 @@ import io.github.streaminfer.task.InferenceTask;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.testkit.ScriptedModel;
+import io.github.streaminfer.transport.detection.DetectionEncoder;
+import io.github.streaminfer.transport.detection.DetectionEndpoint;
+import io.github.streaminfer.transport.detection.DetectionImage;
+import io.github.streaminfer.transport.openpi.OpenPiEndpoint;
+import io.github.streaminfer.transport.openpi.OpenPiObservation;
+import io.github.streaminfer.transport.signal.ClassificationEncoder;
+import io.github.streaminfer.transport.signal.SignalEndpoint;
+import io.github.streaminfer.transport.vla.VlaEndpoint;
+import io.github.streaminfer.transport.vla.VlaFrame;
 
 import javax.imageio.ImageIO;
 import java.awt.Color;
@@ -134,7 +143,7 @@ final class TestSupport {
     }
 
     /** Detection: image width/height -> one box [w/4, h/4, 3w/4, 3h/4], confidence 0.9, class 1, and a 0.2 one. */
-    static final class DetTask implements InferenceTask<ImageFrame, FloatVector> {
+    static final class DetTask implements InferenceTask<DetectionImage, FloatVector> {
         @Override
         public void bind(ModelSignature model) {
         }
@@ -145,7 +154,7 @@ final class TestSupport {
         }
 
         @Override
-        public void preprocess(ImageFrame f, Tensor[] inputs) {
+        public void preprocess(DetectionImage f, Tensor[] inputs) {
             inputs[0].putFloat(0, f.width());
             inputs[0].putFloat(1, f.height());
         }
@@ -218,7 +227,7 @@ final class TestSupport {
         ScriptedModel det = detModel();
         ScriptedModel emg = emgModel();
         ScriptedModel pi = openPiModel();
-        SessionFactory<ImageFrame, FloatVector> detF = wrap.wrap(SessionFactory.named("scripted", "test-detector",
+        SessionFactory<DetectionImage, FloatVector> detF = wrap.wrap(SessionFactory.named("scripted", "test-detector",
                 (req, l) -> StreamingInferenceSession.builder(det, new DetTask())
                         .config(config(req, IngressPolicy.rejectNewest(4))).listener(l).build()));
         Map<String, SessionFactory<float[], FloatVector>> backends = new LinkedHashMap<>();

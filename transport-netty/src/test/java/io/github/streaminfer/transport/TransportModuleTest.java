@@ -23,8 +23,13 @@ class TransportModuleTest {
                 List.of("core", "transport-netty"), deps);
         Module m = layer.findModule("io.github.streaminfer.transport.netty").orElseThrow();
         assertThat(m.getDescriptor().exports()).extracting(e -> e.source())
-                .containsExactlyInAnyOrder("io.github.streaminfer.transport");
-        assertThat(m.getPackages()).contains("io.github.streaminfer.transport.internal");
+                .containsExactlyInAnyOrder("io.github.streaminfer.transport", "io.github.streaminfer.transport.vla",
+                        "io.github.streaminfer.transport.detection", "io.github.streaminfer.transport.signal",
+                        "io.github.streaminfer.transport.openpi");
+        assertThat(m.getPackages()).contains("io.github.streaminfer.transport.internal.http",
+                "io.github.streaminfer.transport.internal.vla", "io.github.streaminfer.transport.internal.detection",
+                "io.github.streaminfer.transport.internal.signal", "io.github.streaminfer.transport.internal.openpi",
+                "io.github.streaminfer.transport.internal.pages");
         Class<?> server = layer.findLoader("io.github.streaminfer.transport.netty")
                 .loadClass(StreamingServer.class.getName());
         assertThat(server.getModule().getName()).isEqualTo("io.github.streaminfer.transport.netty");

@@ -7,6 +7,8 @@ import io.github.streaminfer.task.FloatVector;
 import io.github.streaminfer.tensor.DType;
 import io.github.streaminfer.testkit.ScriptedModel;
 import io.github.streaminfer.transport.TestSupport.Ws;
+import io.github.streaminfer.transport.vla.VlaEndpoint;
+import io.github.streaminfer.transport.vla.VlaFrame;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import org.junit.jupiter.api.Test;
 

@@ -12,6 +12,8 @@ import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.testkit.ScriptedModel;
 import io.github.streaminfer.transport.TestSupport.Msg;
 import io.github.streaminfer.transport.TestSupport.Ws;
+import io.github.streaminfer.transport.vla.VlaEndpoint;
+import io.github.streaminfer.transport.vla.VlaFrame;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -7,10 +7,10 @@ import io.github.streaminfer.samples.face.FaceDetections;
 import io.github.streaminfer.session.IngressPolicy;
 import io.github.streaminfer.session.SessionConfig;
 import io.github.streaminfer.session.StreamingInferenceSession;
-import io.github.streaminfer.transport.DetectionEndpoint;
-import io.github.streaminfer.transport.DetectionSettings;
 import io.github.streaminfer.transport.SessionFactory;
-import io.github.streaminfer.transport.ImageFrame;
+import io.github.streaminfer.transport.detection.DetectionEndpoint;
+import io.github.streaminfer.transport.detection.DetectionImage;
+import io.github.streaminfer.transport.detection.DetectionSettings;
 
 /**
  * The detection endpoint ({@code /stream/detection} and the REST + SSE API) over BlazeFace: one session per client,
@@ -38,7 +38,7 @@ public final class FaceDetectionEndpoint {
      * @return the endpoint, at most 16 sessions at once
      */
     public static DetectionEndpoint<FaceDetections> create(LoadedModel model, long maxPixels, double fpsLimit) {
-        SessionFactory<ImageFrame, FaceDetections> factory = SessionFactory.named("onnx", "blazeface-front-128",
+        SessionFactory<DetectionImage, FaceDetections> factory = SessionFactory.named("onnx", "blazeface-front-128",
                 (request, listener) -> {
                     BlazeFaceConfig config = BlazeFaceConfig.builder()
                             .scoreThreshold((float) Math.min(0.5, request.number("confidence_threshold", 0.5)))

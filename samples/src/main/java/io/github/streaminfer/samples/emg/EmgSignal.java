@@ -1,6 +1,6 @@
 package io.github.streaminfer.samples.emg;
 
-import io.github.streaminfer.transport.SignalSource;
+import io.github.streaminfer.transport.signal.SignalSource;
 
 import java.util.List;
 import java.util.SplittableRandom;

@@ -6,9 +6,9 @@ import io.github.streaminfer.image.ImageGeometry;
 import io.github.streaminfer.image.ImageSpec;
 import io.github.streaminfer.task.ImageInput;
 import io.github.streaminfer.task.InferenceTask;
-import io.github.streaminfer.tensor.TensorSpec;
 import io.github.streaminfer.tensor.Tensor;
-import io.github.streaminfer.transport.ImageFrame;
+import io.github.streaminfer.tensor.TensorSpec;
+import io.github.streaminfer.transport.detection.DetectionImage;
 
 /**
  * MediaPipe BlazeFace (short range, 128 × 128, {@code face_detection_front_128x128}) as a task of the detection
@@ -21,7 +21,7 @@ import io.github.streaminfer.transport.ImageFrame;
  *
  * <p><b>Note:</b> one instance per session, called from its worker only.
  */
-public final class BlazeFaceTask implements InferenceTask<ImageFrame, FaceDetections> {
+public final class BlazeFaceTask implements InferenceTask<DetectionImage, FaceDetections> {
     /** The model's input side, in pixels. */
     public static final int INPUT_SIZE = 128;
 
@@ -112,7 +112,7 @@ public final class BlazeFaceTask implements InferenceTask<ImageFrame, FaceDetect
     }
 
     @Override
-    public void preprocess(ImageFrame observation, Tensor[] inputs) {
+    public void preprocess(DetectionImage observation, Tensor[] inputs) {
         image.write(frame.setEncoded(observation.image()), inputs[0], 0, geometry);
     }
 

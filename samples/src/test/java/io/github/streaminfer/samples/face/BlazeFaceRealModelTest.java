@@ -10,7 +10,7 @@ import io.github.streaminfer.session.SessionConfig;
 import io.github.streaminfer.session.StreamingInferenceSession;
 import io.github.streaminfer.session.SubmitStatus;
 import io.github.streaminfer.testkit.models.RealModel;
-import io.github.streaminfer.transport.ImageFrame;
+import io.github.streaminfer.transport.detection.DetectionImage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,9 +44,9 @@ class BlazeFaceRealModelTest {
     private static FaceDetections detect(BufferedImage image) throws Exception {
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         ImageIO.write(image, "png", png);
-        ImageFrame frame = new ImageFrame(ByteBuffer.wrap(png.toByteArray()), "png", image.getWidth(),
+        DetectionImage frame = new DetectionImage(ByteBuffer.wrap(png.toByteArray()), "png", image.getWidth(),
                 image.getHeight());
-        try (StreamingInferenceSession<ImageFrame, FaceDetections> session = StreamingInferenceSession
+        try (StreamingInferenceSession<DetectionImage, FaceDetections> session = StreamingInferenceSession
                 .builder(model, new BlazeFaceTask(BlazeFaceConfig.DEFAULT, null, 40_000_000L))
                 .config(SessionConfig.DEFAULT.toBuilder().name("blazeface-test").build()).build()) {
             assertThat(session.submit(frame)).isEqualTo(SubmitStatus.ACCEPTED);
@@ -117,9 +117,9 @@ class BlazeFaceRealModelTest {
 
     @Test
     void aCorruptFrameFailsThatFrameOnly() throws IOException {
-        ImageFrame junk = new ImageFrame(ByteBuffer.wrap(new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3}), "jpeg",
+        DetectionImage junk = new DetectionImage(ByteBuffer.wrap(new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3}), "jpeg",
                 10, 10);
-        try (StreamingInferenceSession<ImageFrame, FaceDetections> session = StreamingInferenceSession
+        try (StreamingInferenceSession<DetectionImage, FaceDetections> session = StreamingInferenceSession
                 .builder(model, new BlazeFaceTask(BlazeFaceConfig.DEFAULT, null, 40_000_000L)).build()) {
             session.submit(junk);
             InferenceResult<FaceDetections> r = null;

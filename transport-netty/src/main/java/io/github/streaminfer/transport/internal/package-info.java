@@ -1,7 +1,0 @@
-/**
- * Protocol handlers, routing, JSON and msgpack codecs, limits and metrics of the transport. Not exported.
- *
- * <p><b>Note:</b> every handler is one instance per connection and runs on that connection's event loop, except
- * result listeners (session worker) and work handed to the server's blocking executor.
- */
-package io.github.streaminfer.transport.internal;

@@ -1,0 +1,233 @@
+package io.github.streaminfer.transport.internal.pages;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.streaminfer.transport.internal.http.Json;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerAdapter;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sits in front of a detection WebSocket connection's handler and adds the real-time YOLO seed's camera side without
+ * touching the detection protocol: it watches the {@code frame_metadata} + binary image pairs going in and the
+ * {@code detection_result} / {@code "Frame queue full"} replies going out. From the replies' server-measured
+ * latencies, the drops and the frames still unanswered it runs {@link AdaptiveFeedback} and, for a client that asked
+ * for it ({@code adaptive=true}), sends a {@code stream_feedback} message whenever the recommendation changes (other
+ * clients see no new message); while someone watches the session it keeps
+ * the last few images and hands each answered one, with its boxes, to the {@link ViewerHub}.
+ *
+ * <p><b>Note:</b> one instance per connection; event loop only.
+ */
+public final class CameraTap extends ChannelDuplexHandler {
+    private static final int KEPT_IMAGES = 8;
+
+    /** Settings of the feedback every camera connection gets. */
+    public record Bounds(double minFps, double maxFps, double minQuality, double maxQuality, double targetLatencyMs) {
+        /** Defaults: 2 to 30 fps, JPEG quality 0.4 to 0.9, a 100 ms latency budget. */
+        public static final Bounds DEFAULT = new Bounds(2, 30, 0.4, 0.9, 100);
+    }
+
+    private final ViewerHub hub;
+    private final boolean adaptive;
+    private final AdaptiveFeedback feedback;
+    private final Map<String, byte[]> images = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
+            return size() > KEPT_IMAGES;
+        }
+    };
+    private String sessionId;
+    private String pendingId;
+    private int pendingWidth;
+    private int pendingHeight;
+    private long sent;
+    private long answered;
+
+    private CameraTap(ViewerHub hub, Bounds bounds, boolean adaptive) {
+        this.hub = hub;
+        this.adaptive = adaptive;
+        this.feedback = new AdaptiveFeedback(bounds.minFps, bounds.maxFps, bounds.minQuality, bounds.maxQuality,
+                bounds.targetLatencyMs, System.nanoTime());
+    }
+
+    /**
+     * Wraps a detection connection's handler so that the tap is installed in front of it.
+     *
+     * @param handler the detection handler the route admitted
+     * @param hub     the viewer fan-out
+     * @param bounds   feedback settings
+     * @param adaptive whether the client asked for {@code stream_feedback} messages
+     * @return a handler that replaces itself by the tap and the detection handler
+     */
+    public static ChannelHandler install(ChannelHandler handler, ViewerHub hub, Bounds bounds, boolean adaptive) {
+        return new ChannelHandlerAdapter() {
+            @Override
+            public void handlerAdded(ChannelHandlerContext ctx) {
+                String me = ctx.name();
+                ctx.pipeline().addAfter(me, "camera-tap", new CameraTap(hub, bounds, adaptive));
+                ctx.pipeline().addAfter("camera-tap", me + "-handler", handler);
+                ctx.pipeline().remove(this);
+            }
+        };
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (msg instanceof TextWebSocketFrame t && contains(t.content(), "frame_metadata")) {
+            // the frame's id and size matter only while someone watches: otherwise nothing is parsed here
+            JsonNode n = sessionId != null && hub.watched(sessionId) ? parse(t.content()) : null;
+            pendingId = null;
+            if (n != null) {
+                JsonNode id = n.has("frame_id") ? n.get("frame_id") : n.get("frameNumber");
+                pendingId = id == null ? null : id.asText();
+                pendingWidth = n.path("width").asInt(0);
+                pendingHeight = n.path("height").asInt(0);
+            }
+        } else if (msg instanceof BinaryWebSocketFrame b) {
+            sent++;
+            if (pendingId != null && sessionId != null && hub.watched(sessionId)) {
+                images.put(pendingId, ByteBufUtil.getBytes(b.content()));
+            }
+            pendingId = null;
+        } else if (msg instanceof TextWebSocketFrame t && contains(t.content(), "\"frame\"")) {
+            sent++;
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        if (msg instanceof TextWebSocketFrame t) {
+            ByteBuf c = t.content();
+            if (contains(c, "detection_result")) {
+                answered++;
+                if (images.isEmpty()) {
+                    feedback.result(number(c, "\"processing_time_ms\":"));
+                } else {
+                    result(parse(c));
+                }
+            } else if (contains(c, "\"error\"") && contains(c, "frame_id")) {
+                answered++;
+                if (contains(c, "Frame queue full")) {
+                    feedback.drop();
+                }
+            } else if (sessionId == null && contains(c, "\"connected\"")) {
+                JsonNode n = parse(c);
+                if (n != null && n.hasNonNull("session_id")) {
+                    sessionId = n.get("session_id").asText();
+                    hub.camera(sessionId, ctx.channel(), feedback);
+                }
+            }
+        }
+        ctx.write(msg, promise);
+        int waiting = (int) Math.max(0, sent - answered);
+        if (adaptive && sessionId != null && feedback.evaluate(System.nanoTime(), waiting)) {
+            ObjectNode o = Json.object();
+            o.put("type", "stream_feedback");
+            o.put("recommended_fps", feedback.fps());
+            o.put("jpeg_quality", feedback.quality());
+            o.put("target_latency_ms", feedback.targetLatencyMs());
+            o.put("queue_depth", waiting);
+            o.put("reason", feedback.reason());
+            o.put("timestamp", Json.unixSeconds());
+            ctx.write(new TextWebSocketFrame(o.toString()));
+        }
+    }
+
+    private void result(JsonNode n) {
+        if (n == null) {
+            return;
+        }
+        JsonNode data = n.path("data");
+        feedback.result(data.path("processing_time_ms").asDouble(0));
+        String id = data.path("frame_id").asText(null);
+        byte[] image = id == null ? null : images.remove(id);
+        if (image == null || sessionId == null) {
+            return;
+        }
+        List<FrameAnnotator.Box> boxes = new ArrayList<>();
+        for (JsonNode d : data.path("detections")) {
+            JsonNode b = d.path("bbox");
+            String label = d.hasNonNull("class_name") ? d.get("class_name").asText()
+                    : "class " + d.path("class_id").asInt();
+            boxes.add(new FrameAnnotator.Box((float) b.path(0).asDouble(), (float) b.path(1).asDouble(),
+                    (float) b.path(2).asDouble(), (float) b.path(3).asDouble(),
+                    (float) d.path("confidence").asDouble(), label));
+        }
+        hub.offer(new ViewerHub.Frame(sessionId, id, image, pendingWidth, pendingHeight, boxes,
+                data.path("processing_time_ms").asDouble(0)));
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (sessionId != null) {
+            hub.cameraClosed(sessionId);
+        }
+        images.clear();
+        super.channelInactive(ctx);
+    }
+
+    private static boolean contains(ByteBuf buf, String ascii) {
+        byte[] needle = ascii.getBytes(StandardCharsets.US_ASCII);
+        int end = buf.writerIndex() - needle.length;
+        outer:
+        for (int i = buf.readerIndex(); i <= end; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (buf.getByte(i + j) != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** The JSON number after a key, without parsing the message; 0 if absent. */
+    private static double number(ByteBuf buf, String key) {
+        byte[] needle = key.getBytes(StandardCharsets.US_ASCII);
+        int end = buf.writerIndex() - needle.length;
+        outer:
+        for (int i = buf.readerIndex(); i <= end; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (buf.getByte(i + j) != needle[j]) {
+                    continue outer;
+                }
+            }
+            int from = i + needle.length;
+            int to = from;
+            while (to < buf.writerIndex()) {
+                byte b = buf.getByte(to);
+                if ((b < '0' || b > '9') && b != '.' && b != '-' && b != 'e' && b != 'E' && b != '+' && b != ' ') {
+                    break;
+                }
+                to++;
+            }
+            try {
+                return Double.parseDouble(buf.toString(from, to - from, StandardCharsets.US_ASCII).trim());
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+        return 0;
+    }
+
+    private static JsonNode parse(ByteBuf buf) {
+        try {
+            return Json.MAPPER.readTree(buf.toString(StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            return null; // the detection handler answers malformed messages itself
+        }
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * The browser pages: dashboard, camera streamer, viewers, sign-in and their feeds. Not exported.
+ *
+ * <p><b>Note:</b> every handler is one instance per connection and runs on that connection's event loop, except
+ * result listeners (session worker) and work handed to the server's blocking executor.
+ */
+package io.github.streaminfer.transport.internal.pages;

@@ -1,0 +1,8 @@
+/**
+ * The VLA WebSocket: connection state, frame reading straight from bytes, pooled frames and reply writing. Not
+ * exported.
+ *
+ * <p><b>Note:</b> every handler is one instance per connection and runs on that connection's event loop, except
+ * result listeners (session worker) and work handed to the server's blocking executor.
+ */
+package io.github.streaminfer.transport.internal.vla;
