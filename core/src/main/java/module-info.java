@@ -21,6 +21,7 @@ module io.github.streaminfer.core {
     exports io.github.streaminfer.tensor;
     exports io.github.streaminfer.time;
     // the project's own building blocks for the transport and the client; not API
+    exports io.github.streaminfer.msgpack to io.github.streaminfer.transport.netty, io.github.streaminfer.client;
     exports io.github.streaminfer.stats to io.github.streaminfer.transport.netty;
 
     uses io.github.streaminfer.backend.InferenceBackend;
