@@ -2,6 +2,7 @@
  * OpenVINO backend for StreamInfer: a JNA binding of OpenVINO's C API 2.0, loaded from a user's OpenVINO install or
  * the openvino pip wheel. Found through {@link io.github.streaminfer.backend.Backends} as {@code "openvino"}.
  */
+@SuppressWarnings("requires-automatic") // JNA: an automatic module by its stable Automatic-Module-Name
 module io.github.streaminfer.backend.openvino {
     requires transitive io.github.streaminfer.core;
     requires com.sun.jna;

@@ -2,10 +2,10 @@
  * StreamInfer core: the streaming session, its ingress queues and worker, tensors, tasks, statistics and the
  * backend SPI. Backends are separate modules that {@code provide} {@link io.github.streaminfer.backend.InferenceBackend}.
  */
+@SuppressWarnings("module") // the qualified exports name modules built after this one
 module io.github.streaminfer.core {
     requires org.slf4j;
     requires org.jctools.core;
-    requires HdrHistogram;
     requires jdk.unsupported;
     requires java.desktop; // ImageIO for the built-in JavaImageDecoder
     requires java.management; // Diagnostics: the JVM's garbage collectors and arguments
@@ -20,6 +20,9 @@ module io.github.streaminfer.core {
     exports io.github.streaminfer.task;
     exports io.github.streaminfer.tensor;
     exports io.github.streaminfer.time;
+    // the project's own building blocks for the transport and the client; not API
+    exports io.github.streaminfer.msgpack to io.github.streaminfer.transport.netty, io.github.streaminfer.client;
+    exports io.github.streaminfer.stats to io.github.streaminfer.transport.netty;
 
     uses io.github.streaminfer.backend.InferenceBackend;
     uses io.github.streaminfer.image.ImageDecoder;

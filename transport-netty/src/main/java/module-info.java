@@ -12,9 +12,7 @@ module io.github.streaminfer.transport.netty {
     requires io.netty.codec;
     requires io.netty.codec.http;
     requires com.fasterxml.jackson.databind;
-    requires msgpack.core; // automatic module named after its jar (msgpack-core declares no module name)
     requires org.slf4j;
-    requires HdrHistogram;
     requires jdk.management;
     requires java.desktop; // ImageIO: the camera viewers' annotated frames
 

@@ -1,8 +1,8 @@
 package io.github.streaminfer.action;
 
 import io.github.streaminfer.session.LatencySnapshot;
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.SingleWriterRecorder;
+import io.github.streaminfer.stats.HistogramRecorder;
+import io.github.streaminfer.stats.LogLinearHistogram;
 
 import java.util.EnumMap;
 import java.util.Map;
@@ -34,18 +34,12 @@ final class ActionMetrics {
     private final AtomicLongArray tickInterventions = new AtomicLongArray(Intervention.values().length);
     private final AtomicLongArray offerCounts = new AtomicLongArray(3);
     private final AtomicLongArray offerInterventions = new AtomicLongArray(Intervention.values().length);
-    private final SingleWriterRecorder ageRecorder = new SingleWriterRecorder(1, AGE_HIGHEST, 2);
-    private final SingleWriterRecorder jerkMilliRecorder = new SingleWriterRecorder(1, JERK_HIGHEST, 2);
+    private static final int PRECISION = LogLinearHistogram.DEFAULT_PRECISION_BITS;
+    private final HistogramRecorder ageRecorder = HistogramRecorder.singleWriter(AGE_HIGHEST, PRECISION);
+    private final HistogramRecorder jerkMilliRecorder = HistogramRecorder.singleWriter(JERK_HIGHEST, PRECISION);
     private final Object snapshotLock = new Object();
-    private final Histogram ageTotal = new Histogram(1, AGE_HIGHEST, 2);
-    private final Histogram jerkMilliTotal = new Histogram(1, JERK_HIGHEST, 2);
-    private Histogram ageInterval;
-    private Histogram jerkMilliInterval;
-
-    ActionMetrics() {
-        this.ageInterval = ageRecorder.getIntervalHistogram();
-        this.jerkMilliInterval = jerkMilliRecorder.getIntervalHistogram();
-    }
+    private final LogLinearHistogram ageTotal = new LogLinearHistogram(AGE_HIGHEST, PRECISION);
+    private final LogLinearHistogram jerkMilliTotal = new LogLinearHistogram(JERK_HIGHEST, PRECISION);
 
     /** Counts an offer (producer). */
     void offered() {
@@ -126,10 +120,8 @@ final class ActionMetrics {
      */
     ActionStats snapshot(long lostChunks, long estopTrips, EmergencyStop estopCause) {
         synchronized (snapshotLock) {
-            ageInterval = ageRecorder.getIntervalHistogram(ageInterval);
-            ageTotal.add(ageInterval);
-            jerkMilliInterval = jerkMilliRecorder.getIntervalHistogram(jerkMilliInterval);
-            jerkMilliTotal.add(jerkMilliInterval);
+            ageRecorder.addIntervalTo(ageTotal);
+            jerkMilliRecorder.addIntervalTo(jerkMilliTotal);
             Map<Intervention, Long> kinds = new EnumMap<>(Intervention.class);
             for (Intervention k : Intervention.values()) {
                 long n = tickInterventions.get(k.ordinal()) + offerInterventions.get(k.ordinal());
@@ -137,14 +129,14 @@ final class ActionMetrics {
                     kinds.put(k, n);
                 }
             }
-            LatencySnapshot age = ageTotal.getTotalCount() == 0 ? LatencySnapshot.EMPTY
-                    : new LatencySnapshot(ageTotal.getTotalCount(), ageTotal.getMean(), ageTotal.getValueAtPercentile(50),
-                    ageTotal.getValueAtPercentile(90), ageTotal.getValueAtPercentile(99),
-                    ageTotal.getValueAtPercentile(99.9), ageTotal.getMaxValue());
-            Histogram j = jerkMilliTotal;
-            ActionStats.Distribution jerk = j.getTotalCount() == 0 ? ActionStats.Distribution.EMPTY
-                    : new ActionStats.Distribution(j.getTotalCount(), j.getMean() / 1000,
-                    j.getValueAtPercentile(50) / 1000.0, j.getValueAtPercentile(99) / 1000.0, j.getMaxValue() / 1000.0);
+            LogLinearHistogram a = ageTotal;
+            LatencySnapshot age = a.totalCount() == 0 ? LatencySnapshot.EMPTY
+                    : new LatencySnapshot(a.totalCount(), a.mean(), a.valueAtPercentile(50), a.valueAtPercentile(90),
+                    a.valueAtPercentile(99), a.valueAtPercentile(99.9), a.max());
+            LogLinearHistogram j = jerkMilliTotal;
+            ActionStats.Distribution jerk = j.totalCount() == 0 ? ActionStats.Distribution.EMPTY
+                    : new ActionStats.Distribution(j.totalCount(), j.mean() / 1000,
+                    j.valueAtPercentile(50) / 1000.0, j.valueAtPercentile(99) / 1000.0, j.max() / 1000.0);
             return new ActionStats(tickCounts.get(TICKS), tickCounts.get(TICKS_ACTIVE), tickCounts.get(TICKS_STARVED),
                     tickCounts.get(TICKS_STALE), tickCounts.get(TICKS_ESTOP), offerCounts.get(OFFERED),
                     offerCounts.get(ACCEPTED), offerCounts.get(REJECTED), lostChunks, estopTrips, estopCause, kinds,

@@ -1,7 +1,7 @@
 package io.github.streaminfer.session;
 
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.WriterReaderPhaser;
+import io.github.streaminfer.stats.LogLinearHistogram;
+import io.github.streaminfer.stats.RecordingPhaser;
 
 import java.util.EnumMap;
 import java.util.Map;
@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Per-stage latency histograms for one worker. The worker records a whole frame (every stage) inside one
- * {@link WriterReaderPhaser} critical section: two atomic operations per frame, no allocation, never blocked by a
+ * {@link RecordingPhaser} critical section: two atomic operations per frame, no allocation, never blocked by a
  * reader. A snapshot (any thread, serialised by this object's monitor) swaps the active and inactive histogram
  * sets, waits for the writer to leave the old set, and folds it into cumulative histograms.
  *
@@ -17,25 +17,24 @@ import java.util.concurrent.TimeUnit;
  */
 final class LatencyRecorder {
     static final long HIGHEST_TRACKABLE_NANOS = TimeUnit.SECONDS.toNanos(60);
-    private static final int DIGITS = 2;
     private static final int STAGES = Stage.values().length;
 
-    private final WriterReaderPhaser phaser = new WriterReaderPhaser();
-    private volatile Histogram[] active = newSet();
-    private Histogram[] inactive = newSet();
-    private final Histogram[] cumulative = newSet();
+    private final RecordingPhaser phaser = new RecordingPhaser();
+    private volatile LogLinearHistogram[] active = newSet();
+    private LogLinearHistogram[] inactive = newSet();
+    private final LogLinearHistogram[] cumulative = newSet();
 
-    private static Histogram[] newSet() {
-        Histogram[] set = new Histogram[STAGES];
+    private static LogLinearHistogram[] newSet() {
+        LogLinearHistogram[] set = new LogLinearHistogram[STAGES];
         for (int i = 0; i < STAGES; i++) {
-            set[i] = new Histogram(1, HIGHEST_TRACKABLE_NANOS, DIGITS);
+            set[i] = new LogLinearHistogram(HIGHEST_TRACKABLE_NANOS, LogLinearHistogram.DEFAULT_PRECISION_BITS);
         }
         return set;
     }
 
     /** Worker only: opens the critical section for one frame's values. */
     long begin() {
-        return phaser.writerCriticalSectionEnter();
+        return phaser.enter();
     }
 
     /** Worker only, between begin and end. Values outside the trackable range are clamped. */
@@ -46,43 +45,41 @@ final class LatencyRecorder {
 
     /** Worker only: closes the critical section. */
     void end(long token) {
-        phaser.writerCriticalSectionExit(token);
+        phaser.exit(token);
     }
 
     synchronized Map<Stage, LatencySnapshot> snapshot() {
         flip();
         Map<Stage, LatencySnapshot> out = new EnumMap<>(Stage.class);
         for (Stage s : Stage.values()) {
-            Histogram h = cumulative[s.ordinal()];
-            out.put(s, h.getTotalCount() == 0 ? LatencySnapshot.EMPTY
-                    : new LatencySnapshot(h.getTotalCount(), h.getMean(), h.getValueAtPercentile(50),
-                    h.getValueAtPercentile(90), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
-                    h.getMaxValue()));
+            out.put(s, of(cumulative[s.ordinal()]));
         }
         return out;
     }
 
+    /** {@return the snapshot of a histogram of nanoseconds} */
+    static LatencySnapshot of(LogLinearHistogram h) {
+        return h.totalCount() == 0 ? LatencySnapshot.EMPTY
+                : new LatencySnapshot(h.totalCount(), h.mean(), h.valueAtPercentile(50), h.valueAtPercentile(90),
+                h.valueAtPercentile(99), h.valueAtPercentile(99.9), h.max());
+    }
+
     synchronized void clear() {
         flip();
-        for (Histogram h : cumulative) {
+        for (LogLinearHistogram h : cumulative) {
             h.reset();
         }
     }
 
     /** Moves what the writer recorded so far into the cumulative histograms. Caller holds the monitor. */
     private void flip() {
-        phaser.readerLock();
-        try {
-            Histogram[] previous = active;
-            active = inactive;
-            inactive = previous;
-            phaser.flipPhase();
-            for (int i = 0; i < STAGES; i++) {
-                cumulative[i].add(previous[i]);
-                previous[i].reset();
-            }
-        } finally {
-            phaser.readerUnlock();
+        LogLinearHistogram[] previous = active;
+        active = inactive;
+        phaser.flip();
+        inactive = previous;
+        for (int i = 0; i < STAGES; i++) {
+            cumulative[i].add(previous[i]);
+            previous[i].reset();
         }
     }
 }

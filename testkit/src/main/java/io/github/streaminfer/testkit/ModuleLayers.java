@@ -52,8 +52,8 @@ public final class ModuleLayers {
         return boot.defineModulesWithOneLoader(cf, ClassLoader.getPlatformClassLoader());
     }
 
-    /** @return the dependencies of core: JCTools, HdrHistogram, slf4j-api */
+    /** @return the dependencies of core: JCTools, slf4j-api */
     public static List<String> coreDependencies() {
-        return List.of(".*/jctools-core[^/]*\\.jar", ".*/HdrHistogram[^/]*\\.jar", ".*/slf4j-api[^/]*\\.jar");
+        return List.of(".*/jctools-core[^/]*\\.jar", ".*/slf4j-api[^/]*\\.jar");
     }
 }

@@ -5,7 +5,6 @@ import io.github.streaminfer.backend.InferenceBackend;
 import io.github.streaminfer.backend.ModelOptions;
 import io.github.streaminfer.backend.ModelSource;
 import org.jctools.queues.SpscArrayQueue;
-import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +28,7 @@ class OnnxBackendAvailabilityTest {
     @Test
     void missingNativeLibraryMakesTheBackendUnavailableWithTheExactCause() throws Exception {
         URL[] urls = {jarOf(OnnxBackend.class), jarOf(InferenceBackend.class), jarOf(OrtEnvironment.class),
-                jarOf(LoggerFactory.class), jarOf(SpscArrayQueue.class), jarOf(Histogram.class)};
+                jarOf(LoggerFactory.class), jarOf(SpscArrayQueue.class)};
         java.nio.file.Path empty = java.nio.file.Files.createTempDirectory("no-onnxruntime");
         String old = System.getProperty("onnxruntime.native.path");
         System.setProperty("onnxruntime.native.path", empty.toString());

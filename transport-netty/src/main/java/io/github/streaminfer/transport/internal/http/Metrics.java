@@ -3,7 +3,7 @@ package io.github.streaminfer.transport.internal.http;
 import io.github.streaminfer.session.LatencySnapshot;
 import io.github.streaminfer.session.SessionStats;
 import io.github.streaminfer.session.Stage;
-import org.HdrHistogram.Histogram;
+import io.github.streaminfer.stats.LogLinearHistogram;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Metrics {
     private static final String P = "streaminfer_";
     private final ServerContext server;
-    private final Histogram cumulative = new Histogram(3_600_000_000_000L, 2);
+    private final LogLinearHistogram cumulative = new LogLinearHistogram(ServerContext.LATENCY_HIGHEST_NANOS,
+            LogLinearHistogram.DEFAULT_PRECISION_BITS);
 
     /** @param server server state */
     public Metrics(ServerContext server) {
@@ -63,19 +64,18 @@ public final class Metrics {
                 sb.append(P).append(e.getKey()).append(' ').append(e.getValue()).append('\n');
             }
         }
-        Histogram interval = server.latency.getIntervalHistogram();
-        cumulative.add(interval);
+        server.latency.addIntervalTo(cumulative);
         sb.append("# HELP ").append(P).append("result_latency_seconds Frame arrival to result publication, all "
                 + "sessions, since start.\n");
         sb.append("# TYPE ").append(P).append("result_latency_seconds summary\n");
         for (double q : new double[]{0.5, 0.9, 0.99, 0.999}) {
             sb.append(P).append("result_latency_seconds{quantile=\"").append(q).append("\"} ")
-                    .append(seconds(cumulative.getTotalCount() == 0 ? 0 : cumulative.getValueAtPercentile(q * 100)))
+                    .append(seconds(cumulative.valueAtPercentile(q * 100)))
                     .append('\n');
         }
         sb.append(P).append("result_latency_seconds_sum ")
-                .append(seconds((long) (cumulative.getMean() * cumulative.getTotalCount()))).append('\n');
-        sb.append(P).append("result_latency_seconds_count ").append(cumulative.getTotalCount()).append('\n');
+                .append(seconds((long) (cumulative.mean() * cumulative.totalCount()))).append('\n');
+        sb.append(P).append("result_latency_seconds_count ").append(cumulative.totalCount()).append('\n');
         if (!perSession) {
             return sb.toString();
         }

@@ -1,11 +1,12 @@
 package io.github.streaminfer.transport.internal.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.streaminfer.stats.HistogramRecorder;
+import io.github.streaminfer.stats.LogLinearHistogram;
 import io.github.streaminfer.transport.AccessPolicy;
 import io.github.streaminfer.transport.MessageLimits;
 import io.github.streaminfer.transport.ServerLimits;
 import io.netty.channel.EventLoopGroup;
-import org.HdrHistogram.Recorder;
 
 import java.util.Map;
 import java.util.Set;
@@ -69,8 +70,11 @@ public final class ServerContext {
     public final Set<Graceful> graceful = ConcurrentHashMap.newKeySet();
     /** Counters by name. */
     private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
-    /** Transport-measured result latency, capture to publication, ns. */
-    public final Recorder latency = new Recorder(3_600_000_000_000L, 2);
+    /** Largest latency {@link #latency} tells apart: one hour, in nanoseconds. */
+    public static final long LATENCY_HIGHEST_NANOS = 3_600_000_000_000L;
+    /** Transport-measured result latency, capture to publication, ns; recorded by any thread. */
+    public final HistogramRecorder latency = HistogramRecorder.multiWriter(LATENCY_HIGHEST_NANOS,
+            LogLinearHistogram.DEFAULT_PRECISION_BITS);
     private final Map<String, AtomicInteger> sessionsByKey = new ConcurrentHashMap<>();
     /** Set when the server is stopping. */
     public volatile boolean shuttingDown;

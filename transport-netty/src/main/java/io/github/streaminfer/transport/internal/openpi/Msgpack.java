@@ -1,18 +1,13 @@
 package io.github.streaminfer.transport.internal.openpi;
 
+import io.github.streaminfer.msgpack.MsgpackException;
+import io.github.streaminfer.msgpack.MsgpackReader;
+import io.github.streaminfer.msgpack.MsgpackType;
+import io.github.streaminfer.msgpack.MsgpackWriter;
 import io.github.streaminfer.transport.internal.http.Json;
 import io.github.streaminfer.transport.internal.http.ProtocolException;
 import io.github.streaminfer.transport.openpi.NdArray;
-import org.msgpack.core.MessageBufferPacker;
-import org.msgpack.core.MessageFormat;
-import org.msgpack.core.MessagePack;
-import org.msgpack.core.MessagePackException;
-import org.msgpack.core.MessageUnpacker;
-import org.msgpack.value.ValueType;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -57,16 +52,20 @@ public final class Msgpack {
      */
     public static Map<String, Object> decodeObservation(byte[] data, int maxEntries) throws ProtocolException {
         Object v;
-        MessageUnpacker u = MessagePack.newDefaultUnpacker(data);
-        try (u) {
+        MsgpackReader u = new MsgpackReader(data);
+        try {
             v = read(u, new Budget(data.length, maxEntries), 0, false);
             if (u.hasNext()) {
                 throw new ProtocolException("invalid_msgpack", "trailing bytes after the observation map at byte "
-                        + u.getTotalReadBytes());
+                        + u.position());
             }
-        } catch (MessagePackException | IOException e) {
+        } catch (MsgpackException e) {
+            if (e.reason() == MsgpackException.Reason.NEVER_USED) {
+                throw new ProtocolException("invalid_msgpack", "invalid msgpack: byte 0xc1 at byte "
+                        + e.position() + " is not a msgpack type");
+            }
             throw new ProtocolException("invalid_msgpack", "invalid msgpack: the message is truncated or malformed "
-                    + "near byte " + u.getTotalReadBytes() + " of " + data.length);
+                    + "near byte " + e.position() + " of " + data.length);
         } catch (IllegalArgumentException e) {
             // NdArray's own words (sizes, dtype); client text in them is already escaped
             throw new ProtocolException("invalid_ndarray", Json.truncate(e.getMessage(), 200));
@@ -126,47 +125,42 @@ public final class Msgpack {
         }
     }
 
-    private static Object read(MessageUnpacker u, Budget b, int depth, boolean dataValue)
-            throws IOException, ProtocolException {
+    private static Object read(MsgpackReader u, Budget b, int depth, boolean dataValue)
+            throws MsgpackException, ProtocolException {
         if (depth > MAX_DEPTH) {
             throw new ProtocolException("invalid_msgpack", "invalid msgpack: nesting deeper than " + MAX_DEPTH);
         }
-        MessageFormat f = u.getNextFormat();
-        if (f == MessageFormat.NEVER_USED) {
-            throw new ProtocolException("invalid_msgpack", "invalid msgpack: byte 0xc1 at byte "
-                    + u.getTotalReadBytes() + " is not a msgpack type");
-        }
-        ValueType t = f.getValueType();
+        MsgpackType t = u.nextType();
         switch (t) {
             case NIL:
-                u.unpackNil();
+                u.readNil();
                 return null;
             case BOOLEAN:
-                return u.unpackBoolean();
+                return u.readBoolean();
             case INTEGER:
-                if (f == MessageFormat.UINT64) {
-                    BigInteger big = u.unpackBigInteger();
-                    return big.bitLength() < 64 ? (Object) big.longValue() : (Object) big.doubleValue();
+                if (u.nextIsUnsigned64()) {
+                    long bits = u.readUnsignedLong();
+                    return bits >= 0 ? (Object) bits : (Object) unsignedToDouble(bits);
                 }
-                return u.unpackLong();
+                return u.readLong();
             case FLOAT:
-                return u.unpackDouble();
+                return u.readDouble();
             case STRING: {
-                int len = u.unpackRawStringHeader();
+                int len = u.readStringHeader();
                 checkPayload(u, len, b);
-                return new String(u.readPayload(len), StandardCharsets.UTF_8);
+                return u.readUtf8(len);
             }
             case BINARY: {
-                int len = u.unpackBinaryHeader();
+                int len = u.readBinaryHeader();
                 checkPayload(u, len, b);
                 if (dataValue) {
                     // an ndarray's elements: a view of the message, not a copy
-                    return u.readPayloadAsReference(len).sliceAsByteBuffer();
+                    return u.readPayloadView(len);
                 }
                 return u.readPayload(len);
             }
             case ARRAY: {
-                int n = u.unpackArrayHeader();
+                int n = u.readArrayHeader();
                 count(u, n, b);
                 List<Object> list = new ArrayList<>(Math.min(n, 64));
                 for (int i = 0; i < n; i++) {
@@ -175,7 +169,7 @@ public final class Msgpack {
                 return list;
             }
             case MAP: {
-                int n = u.unpackMapHeader();
+                int n = u.readMapHeader();
                 count(u, n, b);
                 Map<String, Object> map = new LinkedHashMap<>();
                 for (int i = 0; i < n; i++) {
@@ -198,10 +192,15 @@ public final class Msgpack {
         }
     }
 
-    private static void count(MessageUnpacker u, int n, Budget b) throws ProtocolException {
-        long remaining = b.total - u.getTotalReadBytes();
-        if (n < 0 || n > remaining) {
-            throw new ProtocolException("invalid_msgpack", "invalid msgpack: collection of " + (n & 0xFFFFFFFFL) + " entries in "
+    /** {@return an unsigned 64-bit integer as the nearest double}; the dropped low bit stays as a sticky bit. */
+    static double unsignedToDouble(long bits) {
+        return bits >= 0 ? bits : ((double) ((bits >>> 1) | (bits & 1))) * 2.0;
+    }
+
+    private static void count(MsgpackReader u, int n, Budget b) throws ProtocolException {
+        long remaining = u.remaining();
+        if (n > remaining) {
+            throw new ProtocolException("invalid_msgpack", "invalid msgpack: collection of " + n + " entries in "
                     + remaining + " remaining bytes");
         }
         b.entries += n;
@@ -211,10 +210,10 @@ public final class Msgpack {
         }
     }
 
-    private static void checkPayload(MessageUnpacker u, int len, Budget b) throws ProtocolException {
-        long remaining = b.total - u.getTotalReadBytes();
-        if (len < 0 || len > remaining) {
-            throw new ProtocolException("invalid_msgpack", "invalid msgpack: payload of " + (len & 0xFFFFFFFFL)
+    private static void checkPayload(MsgpackReader u, int len, Budget b) throws ProtocolException {
+        long remaining = u.remaining();
+        if (len > remaining) {
+            throw new ProtocolException("invalid_msgpack", "invalid msgpack: payload of " + len
                     + " bytes but only " + remaining + " remain");
         }
     }
@@ -264,57 +263,54 @@ public final class Msgpack {
      * @return the bytes
      */
     public static byte[] encode(Object value) {
-        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
-            write(p, value);
-            return p.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        MsgpackWriter w = new MsgpackWriter();
+        write(w, value);
+        return w.toByteArray();
     }
 
     /**
-     * @param p     packer
-     * @param value value
-     * @throws IOException from the packer
+     * Writes a value as {@link #encode} does.
+     *
+     * @param p     where
+     * @param value the value
      */
-    public static void write(MessageBufferPacker p, Object value) throws IOException {
+    public static void write(MsgpackWriter p, Object value) {
         if (value == null) {
-            p.packNil();
+            p.writeNil();
         } else if (value instanceof String s) {
-            p.packString(s);
+            p.writeString(s);
         } else if (value instanceof Boolean b) {
-            p.packBoolean(b);
+            p.writeBoolean(b);
         } else if (value instanceof Float f) {
-            p.packFloat(f);
+            p.writeFloat(f);
         } else if (value instanceof Double d) {
-            p.packDouble(d);
+            p.writeDouble(d);
         } else if (value instanceof Number n) {
-            p.packLong(n.longValue());
+            p.writeLong(n.longValue());
         } else if (value instanceof byte[] b) {
-            p.packBinaryHeader(b.length);
-            p.writePayload(b);
+            p.writeBinary(b);
         } else if (value instanceof float[] f) {
             write(p, NdArray.ofFloats(f, f.length));
         } else if (value instanceof long[] l) {
-            p.packArrayHeader(l.length);
+            p.writeArrayHeader(l.length);
             for (long x : l) {
-                p.packLong(x);
+                p.writeLong(x);
             }
         } else if (value instanceof NdArray a) {
             writeNdArray(p, a.dtype(), a.shape(), a.data());
         } else if (value instanceof Map<?, ?> m) {
-            p.packMapHeader(m.size());
+            p.writeMapHeader(m.size());
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                p.packString(String.valueOf(e.getKey()));
+                p.writeString(String.valueOf(e.getKey()));
                 write(p, e.getValue());
             }
         } else if (value instanceof List<?> l) {
-            p.packArrayHeader(l.size());
+            p.writeArrayHeader(l.size());
             for (Object o : l) {
                 write(p, o);
             }
         } else {
-            p.packString(String.valueOf(value));
+            p.writeString(String.valueOf(value));
         }
     }
 
@@ -326,38 +322,23 @@ public final class Msgpack {
     /**
      * Writes an array in openpi's convention (byte-string keys).
      *
-     * @param p     packer
+     * @param p     where
      * @param dtype numpy dtype string
      * @param shape dimensions
-     * @param data  element bytes
-     * @throws IOException from the packer
+     * @param data  element bytes, from its position to its limit (not moved)
      */
-    public static void writeNdArray(MessageBufferPacker p, String dtype, long[] shape, ByteBuffer data)
-            throws IOException {
-        p.packMapHeader(4);
-        bin(p, K_NDARRAY);
-        p.packBoolean(true);
-        bin(p, K_DATA);
-        ByteBuffer d = data.duplicate();
-        p.packBinaryHeader(d.remaining());
-        if (d.hasArray()) {
-            p.writePayload(d.array(), d.arrayOffset() + d.position(), d.remaining());
-        } else {
-            byte[] bytes = new byte[d.remaining()];
-            d.get(bytes);
-            p.writePayload(bytes);
-        }
-        bin(p, K_DTYPE);
-        p.packString(dtype);
-        bin(p, K_SHAPE);
-        p.packArrayHeader(shape.length);
+    public static void writeNdArray(MsgpackWriter p, String dtype, long[] shape, ByteBuffer data) {
+        p.writeMapHeader(4);
+        p.writeBinary(K_NDARRAY);
+        p.writeBoolean(true);
+        p.writeBinary(K_DATA);
+        p.writeBinary(data);
+        p.writeBinary(K_DTYPE);
+        p.writeString(dtype);
+        p.writeBinary(K_SHAPE);
+        p.writeArrayHeader(shape.length);
         for (long s : shape) {
-            p.packLong(s);
+            p.writeLong(s);
         }
-    }
-
-    private static void bin(MessageBufferPacker p, byte[] b) throws IOException {
-        p.packBinaryHeader(b.length);
-        p.writePayload(b);
     }
 }

@@ -1,5 +1,6 @@
 package io.github.streaminfer.transport.internal.openpi;
 
+import io.github.streaminfer.msgpack.MsgpackWriter;
 import io.github.streaminfer.session.InferenceResult;
 import io.github.streaminfer.session.ResultListener;
 import io.github.streaminfer.session.Stage;
@@ -39,12 +40,9 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.timeout.IdleStateEvent;
-import org.msgpack.core.MessageBufferPacker;
-import org.msgpack.core.MessagePack;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Map;
@@ -291,13 +289,7 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
         server.latency.recordValue(Math.max(0, total));
         action.clear();
         encoder.encode(r, action);
-        byte[] bytes;
-        try {
-            bytes = encodeReply(action, total, prevTotalNanos, r.inferenceNanos());
-        } catch (IOException e) {
-            out.send(new TextWebSocketFrame("could not encode the action"));
-            return;
-        }
+        byte[] bytes = encodeReply(action, total, prevTotalNanos, r.inferenceNanos());
         prevTotalNanos = total;
         out.send(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bytes)));
     }
@@ -312,33 +304,30 @@ public final class OpenPiHandler<O> extends SimpleChannelInboundHandler<WebSocke
      * @param totalNanos      arrival to result of this observation
      * @param prevTotalNanos  the previous observation's, or a negative value for the first
      * @param inferenceNanos  the model's run
-     * @throws IOException from the packer
      */
-    public static byte[] encodeReply(ActionOut action, long totalNanos, long prevTotalNanos, long inferenceNanos)
-            throws IOException {
+    public static byte[] encodeReply(ActionOut action, long totalNanos, long prevTotalNanos, long inferenceNanos) {
         int n = action.horizon() * action.dim();
         ByteBuffer data = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
         data.asFloatBuffer().put(action.values(), 0, n);
-        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
-            p.packMapHeader(3);
-            p.packString("actions");
-            Msgpack.writeNdArray(p, "<f4", new long[]{action.horizon(), action.dim()}, data);
-            p.packString("server_timing");
-            p.packMapHeader(prevTotalNanos >= 0 ? 2 : 1);
-            p.packString("infer_ms");
-            p.packDouble(totalNanos / 1e6);
-            if (prevTotalNanos >= 0) {
-                p.packString("prev_total_ms");
-                p.packDouble(prevTotalNanos / 1e6);
-            }
-            p.packString("policy_timing");
-            p.packMapHeader(2);
-            p.packString("infer_ms");
-            p.packDouble(inferenceNanos / 1e6);
-            p.packString("safety_score");
-            p.packDouble(action.safetyScore());
-            return p.toByteArray();
+        MsgpackWriter p = new MsgpackWriter(n * 4 + 160);
+        p.writeMapHeader(3);
+        p.writeString("actions");
+        Msgpack.writeNdArray(p, "<f4", new long[]{action.horizon(), action.dim()}, data);
+        p.writeString("server_timing");
+        p.writeMapHeader(prevTotalNanos >= 0 ? 2 : 1);
+        p.writeString("infer_ms");
+        p.writeDouble(totalNanos / 1e6);
+        if (prevTotalNanos >= 0) {
+            p.writeString("prev_total_ms");
+            p.writeDouble(prevTotalNanos / 1e6);
         }
+        p.writeString("policy_timing");
+        p.writeMapHeader(2);
+        p.writeString("infer_ms");
+        p.writeDouble(inferenceNanos / 1e6);
+        p.writeString("safety_score");
+        p.writeDouble(action.safetyScore());
+        return p.toByteArray();
     }
 
     private void error(String message) {
