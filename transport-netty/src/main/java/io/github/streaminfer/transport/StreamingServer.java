@@ -17,6 +17,7 @@ import io.github.streaminfer.transport.internal.OpenPiHandler;
 import io.github.streaminfer.transport.internal.Router;
 import io.github.streaminfer.transport.internal.ServerContext;
 import io.github.streaminfer.transport.internal.SignalService;
+import io.github.streaminfer.transport.internal.SseViewerRoute;
 import io.github.streaminfer.transport.internal.ViewerHandler;
 import io.github.streaminfer.transport.internal.ViewerHub;
 import io.github.streaminfer.transport.internal.VlaHandler;
@@ -126,7 +127,7 @@ public final class StreamingServer implements AutoCloseable {
         if (b.detection != null) {
             DetectionService<?> d = new DetectionService<>(ctx, b.detection);
             this.detection = d;
-            this.viewers = new ViewerHub();
+            this.viewers = new ViewerHub(io.ioFactory());
             ws.add(BrowserPages.cameraRoute(d.wsRoute(), viewers));
             ws.add(BrowserPages.viewerRoute(ctx, viewers));
             http.add(d.routes());
@@ -137,6 +138,7 @@ public final class StreamingServer implements AutoCloseable {
             described.add(new String[]{httpScheme, "/stream/health", "detection health"});
             described.add(new String[]{httpScheme, "/stream/stats", "detection statistics"});
             described.add(new String[]{wsScheme, ViewerHandler.PATH, "camera viewers: annotated frames (WebSocket)"});
+            described.add(new String[]{httpScheme, SseViewerRoute.PATH, "camera viewers: annotated frames (SSE)"});
         } else {
             this.detection = null;
             this.viewers = null;

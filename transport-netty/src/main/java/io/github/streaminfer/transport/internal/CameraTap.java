@@ -13,9 +13,7 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,7 +23,9 @@ import java.util.Map;
  * latencies, the drops and the frames still unanswered it runs {@link AdaptiveFeedback} and, for a client that asked
  * for it ({@code adaptive=true}), sends a {@code stream_feedback} message whenever the recommendation changes (other
  * clients see no new message); while someone watches the session it keeps
- * the last few images and hands each answered one, with its boxes, to the {@link ViewerHub}.
+ * the last few images and hands each answered one, with its reply, to the {@link ViewerHub}. What it does per frame
+ * does not depend on the number of viewers: a check of a counter, a copy of the image and of the reply while someone
+ * watches, and a slot swap in the hub; the reply is parsed, the image annotated and encoded, on the hub's loop.
  *
  * <p><b>Note:</b> one instance per connection; event loop only.
  */
@@ -41,9 +41,13 @@ public final class CameraTap extends ChannelDuplexHandler {
     private final ViewerHub hub;
     private final boolean adaptive;
     private final AdaptiveFeedback feedback;
-    private final Map<String, byte[]> images = new LinkedHashMap<>(16, 0.75f, false) {
+    /** A camera image kept until its reply comes, with the size its metadata announced. */
+    private record Kept(byte[] image, int width, int height) {
+    }
+
+    private final Map<String, Kept> images = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Kept> eldest) {
             return size() > KEPT_IMAGES;
         }
     };
@@ -97,7 +101,7 @@ public final class CameraTap extends ChannelDuplexHandler {
         } else if (msg instanceof BinaryWebSocketFrame b) {
             sent++;
             if (pendingId != null && sessionId != null && hub.watched(sessionId)) {
-                images.put(pendingId, ByteBufUtil.getBytes(b.content()));
+                images.put(pendingId, new Kept(ByteBufUtil.getBytes(b.content()), pendingWidth, pendingHeight));
             }
             pendingId = null;
         } else if (msg instanceof TextWebSocketFrame t && contains(t.content(), "\"frame\"")) {
@@ -112,10 +116,9 @@ public final class CameraTap extends ChannelDuplexHandler {
             ByteBuf c = t.content();
             if (contains(c, "detection_result")) {
                 answered++;
-                if (images.isEmpty()) {
-                    feedback.result(number(c, "\"processing_time_ms\":"));
-                } else {
-                    result(parse(c));
+                feedback.result(number(c, "\"processing_time_ms\":"));
+                if (!images.isEmpty()) {
+                    result(c);
                 }
             } else if (contains(c, "\"error\"") && contains(c, "frame_id")) {
                 answered++;
@@ -126,7 +129,7 @@ public final class CameraTap extends ChannelDuplexHandler {
                 JsonNode n = parse(c);
                 if (n != null && n.hasNonNull("session_id")) {
                     sessionId = n.get("session_id").asText();
-                    hub.camera(sessionId, ctx.channel(), feedback);
+                    hub.camera(sessionId, feedback);
                 }
             }
         }
@@ -145,28 +148,59 @@ public final class CameraTap extends ChannelDuplexHandler {
         }
     }
 
-    private void result(JsonNode n) {
-        if (n == null) {
+    /**
+     * Hands an answered frame that was kept for the viewers to the hub: the reply is copied as it is (a few hundred
+     * bytes) and parsed on the fan-out loop, and only if the frame is sent to someone.
+     */
+    private void result(ByteBuf reply) {
+        String id = frameId(reply);
+        Kept k = id == null ? null : images.remove(id);
+        if (k == null || sessionId == null) {
             return;
         }
-        JsonNode data = n.path("data");
-        feedback.result(data.path("processing_time_ms").asDouble(0));
-        String id = data.path("frame_id").asText(null);
-        byte[] image = id == null ? null : images.remove(id);
-        if (image == null || sessionId == null) {
-            return;
+        hub.offer(new ViewerHub.Frame(sessionId, id, k.image(), k.width(), k.height(), ByteBufUtil.getBytes(reply)));
+    }
+
+    /** The reply's {@code "frame_id"} (the first one: the encoder writes it before the detections) as text. */
+    static String frameId(ByteBuf buf) {
+        byte[] needle = "\"frame_id\":".getBytes(StandardCharsets.US_ASCII);
+        int end = buf.writerIndex() - needle.length;
+        outer:
+        for (int i = buf.readerIndex(); i <= end; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (buf.getByte(i + j) != needle[j]) {
+                    continue outer;
+                }
+            }
+            int from = i + needle.length;
+            while (from < buf.writerIndex() && buf.getByte(from) == ' ') {
+                from++;
+            }
+            if (from >= buf.writerIndex()) {
+                return null;
+            }
+            if (buf.getByte(from) == '"') {
+                int to = from + 1;
+                while (to < buf.writerIndex() && buf.getByte(to) != '"') {
+                    if (buf.getByte(to) == '\\') {
+                        JsonNode n = parse(buf); // an escaped id: let the parser read it
+                        return n == null ? null : n.path("data").path("frame_id").asText(null);
+                    }
+                    to++;
+                }
+                return buf.toString(from + 1, to - from - 1, StandardCharsets.UTF_8);
+            }
+            int to = from;
+            while (to < buf.writerIndex()) {
+                byte b = buf.getByte(to);
+                if (b == ',' || b == '}' || b == ' ') {
+                    break;
+                }
+                to++;
+            }
+            return buf.toString(from, to - from, StandardCharsets.UTF_8);
         }
-        List<FrameAnnotator.Box> boxes = new ArrayList<>();
-        for (JsonNode d : data.path("detections")) {
-            JsonNode b = d.path("bbox");
-            String label = d.hasNonNull("class_name") ? d.get("class_name").asText()
-                    : "class " + d.path("class_id").asInt();
-            boxes.add(new FrameAnnotator.Box((float) b.path(0).asDouble(), (float) b.path(1).asDouble(),
-                    (float) b.path(2).asDouble(), (float) b.path(3).asDouble(),
-                    (float) d.path("confidence").asDouble(), label));
-        }
-        hub.offer(new ViewerHub.Frame(sessionId, id, image, pendingWidth, pendingHeight, boxes,
-                data.path("processing_time_ms").asDouble(0)));
+        return null;
     }
 
     @Override
