@@ -130,6 +130,7 @@ public final class StreamingServer implements AutoCloseable {
             this.viewers = new ViewerHub(io.ioFactory());
             ws.add(BrowserPages.cameraRoute(d.wsRoute(), viewers));
             ws.add(BrowserPages.viewerRoute(ctx, viewers));
+            http.add(new SseViewerRoute(ctx, viewers).routes()); // before the detection routes, which own /stream/
             http.add(d.routes());
             described.add(new String[]{wsScheme, "/stream/detection", "detection WebSocket"});
             described.add(new String[]{httpScheme, "/stream/sessions", "detection REST sessions (POST)"});

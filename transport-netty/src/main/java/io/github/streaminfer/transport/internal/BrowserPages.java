@@ -75,7 +75,6 @@ public final class BrowserPages {
         http.add(new DashboardFeed(server, hub).routes());
         described.add(new String[]{scheme, "/", "dashboard (browsers; other clients get this list)"});
         if (hub != null) {
-            http.add(new SseViewerRoute(server, hub).routes());
             described.add(new String[]{scheme, "/camera", "camera streamer page (adaptive streaming)"});
             described.add(new String[]{scheme, "/viewer", "camera viewer page (annotated frames)"});
         }

@@ -40,6 +40,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ViewerHub implements AutoCloseable {
     /** Default cap on frames per second sent to a camera's viewers. */
     public static final double DEFAULT_MAX_FPS = 30;
+    /** Most viewers listed one by one in a camera's dashboard entry. */
+    private static final int DESCRIBED_VIEWERS = 64;
 
     /**
      * A frame answered by the detector, as the camera's connection saw it.
@@ -249,11 +251,21 @@ public final class ViewerHub implements AutoCloseable {
         long lost = 0;
         long pendingMax = 0;
         String now = newest;
+        com.fasterxml.jackson.databind.node.ArrayNode list = Json.MAPPER.createArrayNode();
         for (FanOutViewer v : viewers) {
             if (v.watches(sessionId, now)) {
                 n++;
                 lost += v.lost();
-                pendingMax = Math.max(pendingMax, v.pendingBytes());
+                long pending = v.pendingBytes();
+                pendingMax = Math.max(pendingMax, pending);
+                if (list.size() < DESCRIBED_VIEWERS) {
+                    ObjectNode d = list.addObject();
+                    d.put("viewer_id", v.id);
+                    d.put("transport", v.kind == FanOutViewer.Kind.SSE ? "sse" : "websocket");
+                    d.put("frames_sent", v.sent());
+                    d.put("frames_lost", v.lost());
+                    d.put("pending_bytes", pending);
+                }
             }
         }
         o.put("viewers", n);
@@ -271,6 +283,7 @@ public final class ViewerHub implements AutoCloseable {
             o.put("recommended_fps", fb.fps());
             o.put("recommended_quality", fb.quality());
         }
+        o.set("viewer_list", list);
     }
 
     /** Stops the fan-out loop, closing the viewers' connections. */
