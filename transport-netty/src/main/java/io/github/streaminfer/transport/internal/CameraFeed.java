@@ -2,6 +2,7 @@ package io.github.streaminfer.transport.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.EventLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,15 +65,21 @@ final class CameraFeed implements Runnable {
      */
     void offer(ViewerHub.Frame frame) {
         offered.incrementAndGet();
-        if (latest.getAndSet(frame) != null) {
+        ViewerHub.Frame old = latest.getAndSet(frame);
+        if (old != null) {
+            old.release();
             notAnnotated.incrementAndGet(); // replaced before a round took it
+        }
+        if (closed) {
+            drop();
+            return;
         }
         if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
             wakeUps.incrementAndGet();
             try {
                 loop.execute(this);
             } catch (RejectedExecutionException e) {
-                latest.set(null); // the hub is closed
+                drop(); // the hub is closed
             }
         }
     }
@@ -80,13 +87,20 @@ final class CameraFeed implements Runnable {
     /** Stops the rounds and lets go of the frames. */
     void close() {
         closed = true;
-        latest.set(null);
+        drop();
+    }
+
+    private void drop() {
+        ViewerHub.Frame f = latest.getAndSet(null);
+        if (f != null) {
+            f.release();
+        }
     }
 
     @Override
     public void run() {
         if (closed) {
-            latest.set(null);
+            drop();
             release();
             return; // scheduled stays set: nothing wakes a closed camera again
         }
@@ -102,6 +116,8 @@ final class CameraFeed implements Runnable {
                 round(f, now);
             } catch (RuntimeException e) {
                 LOG.debug("viewer fan-out of {} failed: {}", sessionId, e.toString());
+            } finally {
+                f.release();
             }
         }
         scheduled.set(false);
@@ -159,7 +175,8 @@ final class CameraFeed implements Runnable {
         try {
             JsonNode data = Json.MAPPER.readTree(f.result()).path("data");
             List<FrameAnnotator.Box> boxes = boxes(data);
-            byte[] jpeg = FrameAnnotator.annotate(f.image(), boxes, QUALITY);
+            byte[] jpeg = FrameAnnotator.annotate(ByteBufUtil.getBytes(f.image(), f.image().readerIndex(),
+                    f.image().readableBytes(), false), boxes, QUALITY);
             if (jpeg == null) {
                 return null;
             }

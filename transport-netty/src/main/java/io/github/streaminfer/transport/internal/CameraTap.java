@@ -41,14 +41,18 @@ public final class CameraTap extends ChannelDuplexHandler {
     private final ViewerHub hub;
     private final boolean adaptive;
     private final AdaptiveFeedback feedback;
-    /** A camera image kept until its reply comes, with the size its metadata announced. */
-    private record Kept(byte[] image, int width, int height) {
+    /** A camera image (a retained slice of the received message) kept until its reply comes, with its size. */
+    private record Kept(ByteBuf image, int width, int height) {
     }
 
     private final Map<String, Kept> images = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Kept> eldest) {
-            return size() > KEPT_IMAGES;
+            if (size() <= KEPT_IMAGES) {
+                return false;
+            }
+            eldest.getValue().image().release();
+            return true;
         }
     };
     private String sessionId;
@@ -89,19 +93,20 @@ public final class CameraTap extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (msg instanceof TextWebSocketFrame t && contains(t.content(), "frame_metadata")) {
-            // the frame's id and size matter only while someone watches: otherwise nothing is parsed here
-            JsonNode n = sessionId != null && hub.watched(sessionId) ? parse(t.content()) : null;
-            pendingId = null;
-            if (n != null) {
-                JsonNode id = n.has("frame_id") ? n.get("frame_id") : n.get("frameNumber");
-                pendingId = id == null ? null : id.asText();
-                pendingWidth = n.path("width").asInt(0);
-                pendingHeight = n.path("height").asInt(0);
+            // the frame's id and size matter only while someone watches; they are scanned, not parsed
+            pendingId = sessionId != null && hub.watched(sessionId) ? metadataId(t.content()) : null;
+            if (pendingId != null) {
+                pendingWidth = (int) number(t.content(), "\"width\":");
+                pendingHeight = (int) number(t.content(), "\"height\":");
             }
         } else if (msg instanceof BinaryWebSocketFrame b) {
             sent++;
             if (pendingId != null && sessionId != null && hub.watched(sessionId)) {
-                images.put(pendingId, new Kept(ByteBufUtil.getBytes(b.content()), pendingWidth, pendingHeight));
+                // no copy: a retained slice of the message, released when replaced, evicted or sent
+                Kept old = images.put(pendingId, new Kept(b.content().retainedSlice(), pendingWidth, pendingHeight));
+                if (old != null) {
+                    old.image().release();
+                }
             }
             pendingId = null;
         } else if (msg instanceof TextWebSocketFrame t && contains(t.content(), "\"frame\"")) {
@@ -162,8 +167,19 @@ public final class CameraTap extends ChannelDuplexHandler {
     }
 
     /** The reply's {@code "frame_id"} (the first one: the encoder writes it before the detections) as text. */
-    static String frameId(ByteBuf buf) {
-        byte[] needle = "\"frame_id\":".getBytes(StandardCharsets.US_ASCII);
+    static String frameId(ByteBuf reply) {
+        return value(reply, "\"frame_id\":");
+    }
+
+    /** A {@code frame_metadata}'s {@code frame_id}, else its {@code frameNumber}, as text; null if neither. */
+    static String metadataId(ByteBuf metadata) {
+        String id = value(metadata, "\"frame_id\":");
+        return id != null ? id : value(metadata, "\"frameNumber\":");
+    }
+
+    /** The value after a key, without parsing the message: a string's text or a number's digits; null if absent. */
+    private static String value(ByteBuf buf, String key) {
+        byte[] needle = key.getBytes(StandardCharsets.US_ASCII);
         int end = buf.writerIndex() - needle.length;
         outer:
         for (int i = buf.readerIndex(); i <= end; i++) {
@@ -181,24 +197,34 @@ public final class CameraTap extends ChannelDuplexHandler {
             }
             if (buf.getByte(from) == '"') {
                 int to = from + 1;
+                boolean escaped = false;
                 while (to < buf.writerIndex() && buf.getByte(to) != '"') {
                     if (buf.getByte(to) == '\\') {
-                        JsonNode n = parse(buf); // an escaped id: let the parser read it
-                        return n == null ? null : n.path("data").path("frame_id").asText(null);
+                        escaped = true;
+                        to++; // the escaped character, which may be a quote
                     }
                     to++;
                 }
-                return buf.toString(from + 1, to - from - 1, StandardCharsets.UTF_8);
+                if (!escaped) {
+                    return buf.toString(from + 1, to - from - 1, StandardCharsets.UTF_8);
+                }
+                try { // the parser reads the escapes as the detection handler did
+                    return Json.MAPPER.readValue(buf.toString(from, to - from + 1, StandardCharsets.UTF_8),
+                            String.class);
+                } catch (java.io.IOException | RuntimeException e) {
+                    return null;
+                }
             }
             int to = from;
             while (to < buf.writerIndex()) {
                 byte b = buf.getByte(to);
-                if (b == ',' || b == '}' || b == ' ') {
+                if (b == ',' || b == '}' || b == ' ' || b == ']') {
                     break;
                 }
                 to++;
             }
-            return buf.toString(from, to - from, StandardCharsets.UTF_8);
+            String v = buf.toString(from, to - from, StandardCharsets.UTF_8);
+            return v.equals("null") ? null : v;
         }
         return null;
     }
@@ -207,6 +233,9 @@ public final class CameraTap extends ChannelDuplexHandler {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (sessionId != null) {
             hub.cameraClosed(sessionId);
+        }
+        for (Kept k : images.values()) {
+            k.image().release();
         }
         images.clear();
         super.channelInactive(ctx);

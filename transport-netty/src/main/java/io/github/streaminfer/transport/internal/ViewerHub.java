@@ -1,6 +1,7 @@
 package io.github.streaminfer.transport.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -48,12 +49,16 @@ public final class ViewerHub implements AutoCloseable {
      *
      * @param sessionId    the camera session
      * @param frameId      the frame's id
-     * @param image        the encoded source frame
+     * @param image        the encoded source frame (owned: released by the hub)
      * @param width        width the client announced (0 if none)
      * @param height       height the client announced (0 if none)
      * @param result       the {@code detection_result} message, parsed only if the frame is sent to viewers
      */
-    public record Frame(String sessionId, String frameId, byte[] image, int width, int height, byte[] result) {
+    public record Frame(String sessionId, String frameId, ByteBuf image, int width, int height, byte[] result) {
+        /** Lets go of the image. */
+        void release() {
+            image.release();
+        }
     }
 
     private final EventLoopGroup group;
@@ -121,13 +126,17 @@ public final class ViewerHub implements AutoCloseable {
         o.put("type", "camera_closed");
         o.put("session_id", sessionId);
         String json = o.toString();
-        loop.execute(() -> {
-            for (FanOutViewer v : viewers) {
-                if (v.attached && (sessionId.equals(v.sessionId) || (v.sessionId == null && wasNewest))) {
-                    v.send("camera_closed", json);
+        try {
+            loop.execute(() -> {
+                for (FanOutViewer v : viewers) {
+                    if (v.attached && (sessionId.equals(v.sessionId) || (v.sessionId == null && wasNewest))) {
+                        v.send("camera_closed", json);
+                    }
                 }
-            }
-        });
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the hub is closed: its viewers' connections are closed with it
+        }
     }
 
     /**
@@ -143,12 +152,14 @@ public final class ViewerHub implements AutoCloseable {
     /**
      * Hands over a camera's newest answered frame; O(1) and never blocks, whatever the number of viewers.
      *
-     * @param frame the frame and its detection result
+     * @param frame the frame and its detection result (ownership of its image passes)
      */
     public void offer(Frame frame) {
         CameraFeed c = cameras.get(frame.sessionId());
         if (c != null) {
             c.offer(frame);
+        } else {
+            frame.release();
         }
     }
 
