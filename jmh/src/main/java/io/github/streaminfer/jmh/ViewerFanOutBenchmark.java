@@ -38,7 +38,6 @@ import org.openjdk.jmh.annotations.Warmup;
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -46,6 +45,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,8 +92,8 @@ public class ViewerFanOutBenchmark {
     private LoadedModel model;
     private StreamingServer server;
     private WebSocket producer;
-    private final List<WebSocket> watching = new ArrayList<>();
     private final List<AutoCloseable> streams = new ArrayList<>();
+    private Drainer drain;
     private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
     private byte[] jpeg;
     private long frame;
@@ -122,33 +124,42 @@ public class ViewerFanOutBenchmark {
                 + "/stream/detection?fps_limit=1000"), new Text(replies, true)).get(30, TimeUnit.SECONDS);
         String connected = replies.take();
         String id = connected.replaceAll(".*\"session_id\":\"([^\"]+)\".*", "$1");
+        if (viewers > 0) {
+            drain = new Drainer();
+        }
         for (int i = 0; i < viewers; i++) {
             boolean stalled = i % 10 == 9;
             if (transport.equals("sse")) {
-                streams.add(stalled ? stalledSse(server.port(), id) : readingSse(server.port(), id));
-            } else if (stalled) {
-                streams.add(stalledWebSocket(server.port(), id));
+                streams.add(stalled ? stalledSse(server.port(), id) : drain.add(server.port(), sseRequest(id)));
             } else {
-                watching.add(http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + server.port()
-                        + "/stream/view?session_id=" + id), new Drain()).get(30, TimeUnit.SECONDS));
+                streams.add(stalled ? stalledWebSocket(server.port(), id)
+                        : drain.add(server.port(), webSocketRequest(id)));
             }
         }
+    }
+
+    private static String webSocketRequest(String id) {
+        return "GET /stream/view?session_id=" + id + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\n\r\n";
+    }
+
+    private static String sseRequest(String id) {
+        return "GET /stream/view/events?session_id=" + id + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Accept: text/event-stream\r\n\r\n";
     }
 
     /** A WebSocket viewer that completes the handshake and then never reads. */
     private static AutoCloseable stalledWebSocket(int port, String id) throws java.io.IOException {
         Socket s = stalledSocket(port);
-        s.getOutputStream().write(("GET /stream/view?session_id=" + id + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().write(webSocketRequest(id).getBytes(StandardCharsets.US_ASCII));
         return s;
     }
 
     /** An SSE viewer that sends its request and then never reads. */
     private static AutoCloseable stalledSse(int port, String id) throws java.io.IOException {
         Socket s = stalledSocket(port);
-        s.getOutputStream().write(("GET /stream/view/events?session_id=" + id + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().write(sseRequest(id).getBytes(StandardCharsets.US_ASCII));
         return s;
     }
 
@@ -159,25 +170,62 @@ public class ViewerFanOutBenchmark {
         return s;
     }
 
-    /** An SSE viewer that reads everything, on a thread of its own. */
-    private static AutoCloseable readingSse(int port, String id) throws java.io.IOException {
-        Socket s = new Socket();
-        s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
-        s.getOutputStream().write(("GET /stream/view/events?session_id=" + id + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        Thread t = new Thread(() -> {
-            byte[] sink = new byte[64 * 1024];
-            try (InputStream in = s.getInputStream()) {
-                while (in.read(sink) >= 0) {
-                    // drained
-                }
-            } catch (java.io.IOException ignored) {
-                // closed at tear-down
+    /**
+     * The reading viewers: sockets that send their request and then read and drop everything, all on one thread.
+     * A viewer is a browser on another machine; here its side should cost the cores the server runs on as little
+     * as possible, so the figures are the server's (a WebSocket client library per viewer would decode every frame).
+     */
+    private static final class Drainer implements AutoCloseable {
+        private final Selector selector = Selector.open();
+        private final Thread thread = new Thread(this::run, "viewer-drain");
+        private volatile boolean running = true;
+
+        Drainer() throws java.io.IOException {
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        AutoCloseable add(int port, String request) throws java.io.IOException {
+            SocketChannel ch = SocketChannel.open(new InetSocketAddress("127.0.0.1", port));
+            ch.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
+            ch.configureBlocking(false);
+            synchronized (this) {
+                selector.wakeup();
+                ch.register(selector, SelectionKey.OP_READ);
             }
-        }, "sse-viewer");
-        t.setDaemon(true);
-        t.start();
-        return s;
+            return ch;
+        }
+
+        private void run() {
+            ByteBuffer sink = ByteBuffer.allocateDirect(256 * 1024);
+            while (running) {
+                try {
+                    synchronized (this) {
+                        // lets add() register between selects
+                    }
+                    selector.select(100);
+                    for (SelectionKey k : selector.selectedKeys()) {
+                        SocketChannel ch = (SocketChannel) k.channel();
+                        sink.clear();
+                        if (ch.read(sink) < 0) {
+                            k.cancel();
+                        }
+                    }
+                    selector.selectedKeys().clear();
+                } catch (java.nio.channels.ClosedSelectorException e) {
+                    return; // tear-down
+                } catch (java.io.IOException | java.nio.channels.CancelledKeyException e) {
+                    // a viewer closed; the others go on
+                }
+            }
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            running = false;
+            selector.wakeup();
+            selector.close();
+        }
     }
 
     /** Starts an iteration's CPU accounting. */
@@ -224,12 +272,18 @@ public class ViewerFanOutBenchmark {
     /** Stops everything. */
     @TearDown(Level.Trial)
     public void tearDown() {
-        watching.forEach(WebSocket::abort);
         for (AutoCloseable c : streams) {
             try {
                 c.close();
             } catch (Exception ignored) {
                 // already gone
+            }
+        }
+        if (drain != null) {
+            try {
+                drain.close();
+            } catch (java.io.IOException ignored) {
+                // closing anyway
             }
         }
         producer.abort();
@@ -286,21 +340,6 @@ public class ViewerFanOutBenchmark {
                     to.add(m);
                 }
             }
-            w.request(1);
-            return null;
-        }
-    }
-
-    /** A viewer that reads everything. */
-    private static final class Drain implements WebSocket.Listener {
-        @Override
-        public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-            w.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onBinary(WebSocket w, ByteBuffer data, boolean last) {
             w.request(1);
             return null;
         }

@@ -175,8 +175,10 @@ final class CameraFeed implements Runnable {
         try {
             JsonNode data = Json.MAPPER.readTree(f.result()).path("data");
             List<FrameAnnotator.Box> boxes = boxes(data);
-            byte[] jpeg = FrameAnnotator.annotate(ByteBufUtil.getBytes(f.image(), f.image().readerIndex(),
-                    f.image().readableBytes(), false), boxes, QUALITY);
+            byte[] source = ByteBufUtil.getBytes(f.image(), f.image().readerIndex(), f.image().readableBytes(), false);
+            // nothing to draw on a JPEG: it is sent as it came, without decoding and encoding it again
+            byte[] jpeg = boxes.isEmpty() && isJpeg(source) ? source
+                    : FrameAnnotator.annotate(source, boxes, QUALITY);
             if (jpeg == null) {
                 return null;
             }
@@ -199,6 +201,10 @@ final class CameraFeed implements Runnable {
         } finally {
             encodeNanos.addAndGet(System.nanoTime() - t0);
         }
+    }
+
+    private static boolean isJpeg(byte[] b) {
+        return b.length > 3 && (b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == 0xD8 && (b[2] & 0xFF) == 0xFF;
     }
 
     /** {@return the boxes of a {@code detection_result}'s data} */
