@@ -177,7 +177,11 @@ public final class ViewerHub implements AutoCloseable {
         if (sessionId == null) {
             followers.incrementAndGet();
         } else {
-            watchers.computeIfAbsent(sessionId, k -> new AtomicInteger()).incrementAndGet();
+            watchers.compute(sessionId, (k, w) -> {
+                AtomicInteger n = w == null ? new AtomicInteger() : w;
+                n.incrementAndGet();
+                return n;
+            });
         }
         viewers.add(v);
         if (channel.eventLoop() == loop) {
@@ -224,10 +228,7 @@ public final class ViewerHub implements AutoCloseable {
         if (v.sessionId == null) {
             followers.decrementAndGet();
         } else {
-            AtomicInteger w = watchers.get(v.sessionId);
-            if (w != null) {
-                w.decrementAndGet();
-            }
+            watchers.computeIfPresent(v.sessionId, (k, w) -> w.decrementAndGet() <= 0 ? null : w);
         }
     }
 
