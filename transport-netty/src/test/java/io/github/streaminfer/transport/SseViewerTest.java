@@ -111,6 +111,33 @@ class SseViewerTest {
         }
     }
 
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void onTheNioTransportViewersAreMovedToTheFanOutLoopAndGetFramesToo() throws Exception {
+        try (StreamingServer server = TestSupport.fullServer(ServerLimits.DEFAULT, AccessPolicy.OPEN)
+                .nativeTransport(false).start();
+             Ws producer = Ws.connect("ws://127.0.0.1:" + server.port() + "/stream/detection?fps_limit=1000")) {
+            assertThat(server.ioTransport()).isEqualTo("nio");
+            String sessionId = producer.next().json().get("session_id").asText();
+            Ws viewer = Ws.connect("ws://127.0.0.1:" + server.port() + "/stream/view?session_id=" + sessionId);
+            assertThat(viewer.next().json().path("type").asText()).isEqualTo("viewer_connected");
+            byte[] image = ViewerFanOutTest.noisyJpeg(160, 120, 6);
+            boolean got = false;
+            for (int f = 1; f <= 50 && !got; f++) {
+                producer.send("{\"type\":\"frame_metadata\",\"frameNumber\":" + f
+                        + ",\"width\":160,\"height\":120,\"format\":\"jpeg\"}");
+                producer.send(image);
+                TestSupport.Msg m = viewer.inbox.poll(200, TimeUnit.MILLISECONDS);
+                while (m != null && !got) {
+                    got = m.binary() != null;
+                    m = got ? null : viewer.inbox.poll(50, TimeUnit.MILLISECONDS);
+                }
+            }
+            assertThat(got).as("an annotated frame at a viewer of a NIO server").isTrue();
+            viewer.close();
+        }
+    }
+
     private static List<String[]> events(StringBuilder received) {
         List<String[]> out = new ArrayList<>();
         synchronized (received) {
