@@ -12,6 +12,7 @@ import io.github.streaminfer.transport.internal.http.ServerRuntime;
 import io.github.streaminfer.transport.internal.openpi.OpenPiHandler;
 import io.github.streaminfer.transport.internal.pages.BrowserLogin;
 import io.github.streaminfer.transport.internal.pages.BrowserPages;
+import io.github.streaminfer.transport.internal.pages.SseViewerRoute;
 import io.github.streaminfer.transport.internal.pages.ViewerHandler;
 import io.github.streaminfer.transport.internal.pages.ViewerHub;
 import io.github.streaminfer.transport.internal.signal.SignalService;
@@ -91,12 +92,14 @@ public final class StreamingServer implements AutoCloseable {
         }
         if (b.detection != null) {
             DetectionService<?> d = this.detection = new DetectionService<>(ctx, b.detection);
-            this.viewers = new ViewerHub();
+            this.viewers = new ViewerHub(io.ioFactory());
             routes.ws(BrowserPages.cameraRoute(d.wsRoute(), viewers));
             routes.ws(BrowserPages.viewerRoute(ctx, viewers));
+            routes.http(new SseViewerRoute(ctx, viewers).routes()); // before the detection routes, which own /stream/
             routes.http(d.routes());
             d.describe(routes);
             routes.describeWs(ViewerHandler.PATH, "camera viewers: annotated frames (WebSocket)");
+            routes.describeHttp(SseViewerRoute.PATH, "camera viewers: annotated frames (SSE)");
         } else {
             this.detection = null;
             this.viewers = null;

@@ -14,9 +14,7 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,7 +24,9 @@ import java.util.Map;
  * latencies, the drops and the frames still unanswered it runs {@link AdaptiveFeedback} and, for a client that asked
  * for it ({@code adaptive=true}), sends a {@code stream_feedback} message whenever the recommendation changes (other
  * clients see no new message); while someone watches the session it keeps
- * the last few images and hands each answered one, with its boxes, to the {@link ViewerHub}.
+ * the last few images and hands each answered one, with its reply, to the {@link ViewerHub}. What it does per frame
+ * does not depend on the number of viewers: a check of a counter, a copy of the image and of the reply while someone
+ * watches, and a slot swap in the hub; the reply is parsed, the image annotated and encoded, on the hub's loop.
  *
  * <p><b>Note:</b> one instance per connection; event loop only.
  */
@@ -42,10 +42,18 @@ public final class CameraTap extends ChannelDuplexHandler {
     private final ViewerHub hub;
     private final boolean adaptive;
     private final AdaptiveFeedback feedback;
-    private final Map<String, byte[]> images = new LinkedHashMap<>(16, 0.75f, false) {
+    /** A camera image (a retained slice of the received message) kept until its reply comes, with its size. */
+    private record Kept(ByteBuf image, int width, int height) {
+    }
+
+    private final Map<String, Kept> images = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
-            return size() > KEPT_IMAGES;
+        protected boolean removeEldestEntry(Map.Entry<String, Kept> eldest) {
+            if (size() <= KEPT_IMAGES) {
+                return false;
+            }
+            eldest.getValue().image().release();
+            return true;
         }
     };
     private String sessionId;
@@ -86,19 +94,20 @@ public final class CameraTap extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (msg instanceof TextWebSocketFrame t && contains(t.content(), "frame_metadata")) {
-            // the frame's id and size matter only while someone watches: otherwise nothing is parsed here
-            JsonNode n = sessionId != null && hub.watched(sessionId) ? parse(t.content()) : null;
-            pendingId = null;
-            if (n != null) {
-                JsonNode id = n.has("frame_id") ? n.get("frame_id") : n.get("frameNumber");
-                pendingId = id == null ? null : id.asText();
-                pendingWidth = n.path("width").asInt(0);
-                pendingHeight = n.path("height").asInt(0);
+            // the frame's id and size matter only while someone watches; they are scanned, not parsed
+            pendingId = sessionId != null && hub.watched(sessionId) ? metadataId(t.content()) : null;
+            if (pendingId != null) {
+                pendingWidth = (int) number(t.content(), "\"width\":");
+                pendingHeight = (int) number(t.content(), "\"height\":");
             }
         } else if (msg instanceof BinaryWebSocketFrame b) {
             sent++;
             if (pendingId != null && sessionId != null && hub.watched(sessionId)) {
-                images.put(pendingId, ByteBufUtil.getBytes(b.content()));
+                // no copy: a retained slice of the message, released when replaced, evicted or sent
+                Kept old = images.put(pendingId, new Kept(b.content().retainedSlice(), pendingWidth, pendingHeight));
+                if (old != null) {
+                    old.image().release();
+                }
             }
             pendingId = null;
         } else if (msg instanceof TextWebSocketFrame t && contains(t.content(), "\"frame\"")) {
@@ -113,10 +122,9 @@ public final class CameraTap extends ChannelDuplexHandler {
             ByteBuf c = t.content();
             if (contains(c, "detection_result")) {
                 answered++;
-                if (images.isEmpty()) {
-                    feedback.result(number(c, "\"processing_time_ms\":"));
-                } else {
-                    result(parse(c));
+                feedback.result(number(c, "\"processing_time_ms\":"));
+                if (!images.isEmpty()) {
+                    result(c);
                 }
             } else if (contains(c, "\"error\"") && contains(c, "frame_id")) {
                 answered++;
@@ -127,7 +135,7 @@ public final class CameraTap extends ChannelDuplexHandler {
                 JsonNode n = parse(c);
                 if (n != null && n.hasNonNull("session_id")) {
                     sessionId = n.get("session_id").asText();
-                    hub.camera(sessionId, ctx.channel(), feedback);
+                    hub.camera(sessionId, feedback);
                 }
             }
         }
@@ -146,34 +154,89 @@ public final class CameraTap extends ChannelDuplexHandler {
         }
     }
 
-    private void result(JsonNode n) {
-        if (n == null) {
+    /**
+     * Hands an answered frame that was kept for the viewers to the hub: the reply is copied as it is (a few hundred
+     * bytes) and parsed on the fan-out loop, and only if the frame is sent to someone.
+     */
+    private void result(ByteBuf reply) {
+        String id = frameId(reply);
+        Kept k = id == null ? null : images.remove(id);
+        if (k == null || sessionId == null) {
             return;
         }
-        JsonNode data = n.path("data");
-        feedback.result(data.path("processing_time_ms").asDouble(0));
-        String id = data.path("frame_id").asText(null);
-        byte[] image = id == null ? null : images.remove(id);
-        if (image == null || sessionId == null) {
-            return;
+        hub.offer(new ViewerHub.Frame(sessionId, id, k.image(), k.width(), k.height(), ByteBufUtil.getBytes(reply)));
+    }
+
+    /** The reply's {@code "frame_id"} (the first one: the encoder writes it before the detections) as text. */
+    static String frameId(ByteBuf reply) {
+        return value(reply, "\"frame_id\":");
+    }
+
+    /** A {@code frame_metadata}'s {@code frame_id}, else its {@code frameNumber}, as text; null if neither. */
+    static String metadataId(ByteBuf metadata) {
+        String id = value(metadata, "\"frame_id\":");
+        return id != null ? id : value(metadata, "\"frameNumber\":");
+    }
+
+    /** The value after a key, without parsing the message: a string's text or a number's digits; null if absent. */
+    private static String value(ByteBuf buf, String key) {
+        byte[] needle = key.getBytes(StandardCharsets.US_ASCII);
+        int end = buf.writerIndex() - needle.length;
+        outer:
+        for (int i = buf.readerIndex(); i <= end; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (buf.getByte(i + j) != needle[j]) {
+                    continue outer;
+                }
+            }
+            int from = i + needle.length;
+            while (from < buf.writerIndex() && buf.getByte(from) == ' ') {
+                from++;
+            }
+            if (from >= buf.writerIndex()) {
+                return null;
+            }
+            if (buf.getByte(from) == '"') {
+                int to = from + 1;
+                boolean escaped = false;
+                while (to < buf.writerIndex() && buf.getByte(to) != '"') {
+                    if (buf.getByte(to) == '\\') {
+                        escaped = true;
+                        to++; // the escaped character, which may be a quote
+                    }
+                    to++;
+                }
+                if (!escaped) {
+                    return buf.toString(from + 1, to - from - 1, StandardCharsets.UTF_8);
+                }
+                try { // the parser reads the escapes as the detection handler did
+                    return Json.MAPPER.readValue(buf.toString(from, to - from + 1, StandardCharsets.UTF_8),
+                            String.class);
+                } catch (java.io.IOException | RuntimeException e) {
+                    return null;
+                }
+            }
+            int to = from;
+            while (to < buf.writerIndex()) {
+                byte b = buf.getByte(to);
+                if (b == ',' || b == '}' || b == ' ' || b == ']') {
+                    break;
+                }
+                to++;
+            }
+            String v = buf.toString(from, to - from, StandardCharsets.UTF_8);
+            return v.equals("null") ? null : v;
         }
-        List<FrameAnnotator.Box> boxes = new ArrayList<>();
-        for (JsonNode d : data.path("detections")) {
-            JsonNode b = d.path("bbox");
-            String label = d.hasNonNull("class_name") ? d.get("class_name").asText()
-                    : "class " + d.path("class_id").asInt();
-            boxes.add(new FrameAnnotator.Box((float) b.path(0).asDouble(), (float) b.path(1).asDouble(),
-                    (float) b.path(2).asDouble(), (float) b.path(3).asDouble(),
-                    (float) d.path("confidence").asDouble(), label));
-        }
-        hub.offer(new ViewerHub.Frame(sessionId, id, image, pendingWidth, pendingHeight, boxes,
-                data.path("processing_time_ms").asDouble(0)));
+        return null;
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (sessionId != null) {
             hub.cameraClosed(sessionId);
+        }
+        for (Kept k : images.values()) {
+            k.image().release();
         }
         images.clear();
         super.channelInactive(ctx);

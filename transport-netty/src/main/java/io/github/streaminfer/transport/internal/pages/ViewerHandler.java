@@ -20,10 +20,12 @@ import java.util.List;
 /**
  * One viewer of the camera fan-out, {@code /stream/view[?session_id=...]}: after the handshake it gets
  * {@code viewer_connected}, then a {@code frame_metadata} text message and a binary JPEG per annotated frame of the
- * session it watches (the newest camera when it names none). What it sends is ignored (the seed's viewer sends
+ * session it watches (the newest camera when it names none). After the handshake the connection lives on the
+ * {@link ViewerHub}'s fan-out loop, not on the loop that accepted it. What it sends is ignored (the seed's viewer sends
  * {@code performance_stats}); a {@code ping} gets a {@code pong}.
  *
- * <p><b>Note:</b> one instance per connection; event loop only.
+ * <p><b>Note:</b> one instance per connection; runs on the connection's event loop (the fan-out loop once
+ * subscribed).
  */
 public final class ViewerHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
     /** Path of the viewer WebSocket. */
@@ -31,7 +33,7 @@ public final class ViewerHandler extends SimpleChannelInboundHandler<WebSocketFr
 
     private final ViewerHub hub;
     private final String sessionId;
-    private ViewerHub.Viewer viewer;
+    private FanOutViewer viewer;
 
     private ViewerHandler(ViewerHub hub, String sessionId) {
         super(true);
@@ -60,17 +62,8 @@ public final class ViewerHandler extends SimpleChannelInboundHandler<WebSocketFr
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
-            viewer = hub.subscribe(ctx.channel(), sessionId);
-            ObjectNode o = Json.object();
-            o.put("type", "viewer_connected");
-            o.put("viewer_id", viewer.id);
-            if (sessionId != null) {
-                o.put("session_id", sessionId);
-            } else {
-                o.put("following", "newest camera");
-                o.put("session_id", hub.newestCamera());
-            }
-            ctx.writeAndFlush(new TextWebSocketFrame(o.toString()));
+            // the connection moves to the fan-out loop, which greets it with viewer_connected once it is there
+            viewer = hub.subscribe(ctx.channel(), sessionId, FanOutViewer.Kind.WEBSOCKET);
             return;
         }
         if (evt instanceof IdleStateEvent) {

@@ -3,239 +3,249 @@ package io.github.streaminfer.transport.internal.pages;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.streaminfer.transport.internal.http.Json;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Fans a camera session's annotated frames out to any number of viewers. The camera's connection hands over its
- * newest answered frame (only while someone watches); one annotator thread draws the detections into it and encodes
- * it once; each viewer then gets a {@code frame_metadata} text message and the JPEG as a binary message, sharing
- * one buffer. Nobody waits for anybody: a frame that arrives while the previous one is still being annotated
- * replaces it (counted in {@code frames_not_annotated}), and a viewer whose connection is not writable (its output
- * is above the high watermark because it does not read) loses that frame, counted and reported to it in the next
- * metadata's {@code frames_lost}. Memory per viewer is bounded by the watermark plus one frame.
+ * Fans camera sessions' annotated frames out to any number of viewers (WebSocket or SSE) without slowing the
+ * camera or one viewer for another.
+ * <ul>
+ *   <li><b>Producer:</b> a camera's connection {@link #offer offers} its newest answered frame, which costs it a
+ *       slot swap and at most one wake-up of the fan-out loop, whatever the number of viewers
+ *       ({@link CameraFeed}).</li>
+ *   <li><b>Fan-out loop:</b> one event loop of the hub's own. Every viewer's connection is moved onto it when it
+ *       subscribes, so viewers' writes, flushes and socket work never run on a camera's event loop. On it a camera's
+ *       frame is annotated and JPEG-encoded at most once, only when some viewer can take it, and no more often
+ *       than the hub's frame rate (latest wins: the frames in between are counted in
+ *       {@code frames_not_annotated}).</li>
+ *   <li><b>Viewers:</b> each writable viewer gets its metadata and the one shared JPEG buffer with one flush; a
+ *       viewer whose output is above the write-buffer high watermark is skipped, the frame counted in its
+ *       {@code frames_lost} and reported in its next metadata. A stalled viewer therefore holds at most the
+ *       watermark plus one frame, and frames are shared, not copied.</li>
+ * </ul>
  *
- * <p><b>Note:</b> thread-safe; {@link #offer} is called from camera connections' event loops, delivery runs on
- * the annotator thread.
+ * <p><b>Note:</b> thread-safe; {@link #offer} and {@link #watched} are called on cameras' event loops and never
+ * block; frames are delivered on the fan-out loop.
  */
 public final class ViewerHub implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(ViewerHub.class);
+    /** Default cap on frames per second sent to a camera's viewers. */
+    public static final double DEFAULT_MAX_FPS = 30;
+    /** Most viewers listed one by one in a camera's dashboard entry. */
+    private static final int DESCRIBED_VIEWERS = 64;
 
-    /** A frame answered by the detector, with its detections. */
-    public record Frame(String sessionId, String frameId, byte[] image, int width, int height,
-                        List<FrameAnnotator.Box> boxes, double processingMs) {
-    }
-
-    /** One subscribed viewer. */
-    public static final class Viewer {
-        final Channel channel;
-        final String sessionId;
-        final String id;
-        final AtomicLong sent = new AtomicLong();
-        final AtomicLong lost = new AtomicLong();
-
-        Viewer(Channel channel, String sessionId, String id) {
-            this.channel = channel;
-            this.sessionId = sessionId;
-            this.id = id;
-        }
-
-        /** {@return frames delivered to this viewer} */
-        public long sent() {
-            return sent.get();
-        }
-
-        /** {@return frames this viewer lost because it did not read fast enough} */
-        public long lost() {
-            return lost.get();
+    /**
+     * A frame answered by the detector, as the camera's connection saw it.
+     *
+     * @param sessionId    the camera session
+     * @param frameId      the frame's id
+     * @param image        the encoded source frame (owned: released by the hub)
+     * @param width        width the client announced (0 if none)
+     * @param height       height the client announced (0 if none)
+     * @param result       the {@code detection_result} message, parsed only if the frame is sent to viewers
+     */
+    public record Frame(String sessionId, String frameId, ByteBuf image, int width, int height, byte[] result) {
+        /** Lets go of the image. */
+        void release() {
+            image.release();
         }
     }
 
-    private static final class Camera {
-        final Channel channel;
-        final AtomicReference<Frame> pending = new AtomicReference<>();
-        final AtomicLong notAnnotated = new AtomicLong();
-        final AtomicLong published = new AtomicLong();
-        volatile AdaptiveFeedback feedback;
-
-        Camera(Channel channel) {
-            this.channel = channel;
-        }
-    }
-
-    private final Map<String, Camera> cameras = new ConcurrentHashMap<>();
-    private final Set<Viewer> viewers = ConcurrentHashMap.newKeySet();
+    private final EventLoopGroup group;
+    private final EventLoop loop;
+    private final long intervalNanos;
+    private final Map<String, CameraFeed> cameras = new ConcurrentHashMap<>();
+    private final List<FanOutViewer> viewers = new CopyOnWriteArrayList<>();
+    private final Map<String, AtomicInteger> watchers = new ConcurrentHashMap<>();
+    private final AtomicInteger followers = new AtomicInteger();
     private final AtomicLong viewerIds = new AtomicLong();
-    private final ExecutorService annotator = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(), r -> {
-                Thread t = new Thread(r, "streaminfer-viewer-annotator");
-                t.setDaemon(true);
-                return t;
-            });
     private volatile String newest;
+
+    /**
+     * Starts the fan-out loop.
+     *
+     * @param io     the I/O handler of the server's event loops (viewers' connections move onto this hub's loop,
+     *               which must be of the same kind)
+     * @param maxFps most frames per second sent to one camera's viewers
+     */
+    public ViewerHub(IoHandlerFactory io, double maxFps) {
+        if (!(maxFps > 0) || maxFps > 1000) {
+            throw new IllegalArgumentException("maxFps is " + maxFps + "; allowed: (0, 1000]");
+        }
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("streaminfer-viewer-fanout", true),
+                io);
+        this.loop = group.next();
+        this.intervalNanos = (long) (1e9 / maxFps);
+    }
+
+    /**
+     * Starts the fan-out loop with {@link #DEFAULT_MAX_FPS}.
+     *
+     * @param io the I/O handler of the server's event loops
+     */
+    public ViewerHub(IoHandlerFactory io) {
+        this(io, DEFAULT_MAX_FPS);
+    }
 
     /**
      * Registers a camera session.
      *
      * @param sessionId its session
-     * @param channel   its connection
      * @param feedback  its adaptive-streaming state (read by the dashboard)
      */
-    public void camera(String sessionId, Channel channel, AdaptiveFeedback feedback) {
-        Camera c = new Camera(channel);
-        c.feedback = feedback;
-        cameras.put(sessionId, c);
+    public void camera(String sessionId, AdaptiveFeedback feedback) {
+        CameraFeed old = cameras.put(sessionId, new CameraFeed(sessionId, feedback, this, loop, intervalNanos));
+        if (old != null) {
+            old.close();
+        }
         newest = sessionId;
     }
 
-    /** @param sessionId a camera session that ended */
+    /** @param sessionId a camera session that ended; its viewers are told {@code camera_closed} */
     public void cameraClosed(String sessionId) {
-        if (cameras.remove(sessionId) == null) {
+        CameraFeed c = cameras.remove(sessionId);
+        if (c == null) {
             return;
         }
-        for (Viewer v : viewers) {
-            if (sessionId.equals(v.sessionId) || (v.sessionId == null && sessionId.equals(newest))) {
-                ObjectNode o = Json.object();
-                o.put("type", "camera_closed");
-                o.put("session_id", sessionId);
-                v.channel.writeAndFlush(new TextWebSocketFrame(o.toString()));
-            }
-        }
-        if (sessionId.equals(newest)) {
+        c.close();
+        boolean wasNewest = sessionId.equals(newest);
+        if (wasNewest) {
             newest = null;
+        }
+        ObjectNode o = Json.object();
+        o.put("type", "camera_closed");
+        o.put("session_id", sessionId);
+        String json = o.toString();
+        try {
+            loop.execute(() -> {
+                for (FanOutViewer v : viewers) {
+                    if (v.attached && (sessionId.equals(v.sessionId) || (v.sessionId == null && wasNewest))) {
+                        v.send("camera_closed", json);
+                    }
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the hub is closed: its viewers' connections are closed with it
         }
     }
 
     /**
-     * {@return true if someone watches this camera session (only then are frames worth keeping)}
+     * {@return true if someone watches this camera session (only then are its frames worth keeping); O(1)}
      *
      * @param sessionId the camera session
      */
     public boolean watched(String sessionId) {
-        for (Viewer v : viewers) {
-            if (sessionId.equals(v.sessionId) || (v.sessionId == null && sessionId.equals(newest))) {
-                return true;
-            }
-        }
-        return false;
+        AtomicInteger w = watchers.get(sessionId);
+        return (w != null && w.get() > 0) || (followers.get() > 0 && sessionId.equals(newest));
     }
 
     /**
-     * Hands over a camera's newest answered frame; never blocks.
+     * Hands over a camera's newest answered frame; O(1) and never blocks, whatever the number of viewers.
      *
-     * @param frame the frame and its detections
+     * @param frame the frame and its detection result (ownership of its image passes)
      */
     public void offer(Frame frame) {
-        Camera c = cameras.get(frame.sessionId());
-        if (c == null) {
-            return;
-        }
-        if (c.pending.getAndSet(frame) != null) {
-            c.notAnnotated.incrementAndGet();
-            return; // the annotator has a task for this camera already; it will take this newer frame
-        }
-        try {
-            annotator.execute(() -> deliver(c));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            c.pending.set(null); // closed
-        }
-    }
-
-    private void deliver(Camera c) {
-        Frame f = c.pending.getAndSet(null);
-        if (f == null) {
-            return;
-        }
-        byte[] jpeg;
-        try {
-            jpeg = FrameAnnotator.annotate(f.image(), f.boxes(), 0.8f);
-        } catch (java.io.IOException | RuntimeException e) {
-            LOG.debug("cannot annotate frame {} of {}: {}", f.frameId(), f.sessionId(), e.toString());
-            return;
-        }
-        if (jpeg == null) {
-            return;
-        }
-        c.published.incrementAndGet();
-        ByteBuf shared = Unpooled.wrappedBuffer(jpeg);
-        try {
-            boolean isNewest = f.sessionId().equals(newest);
-            for (Viewer v : viewers) {
-                if (!(f.sessionId().equals(v.sessionId) || (v.sessionId == null && isNewest))) {
-                    continue;
-                }
-                Channel ch = v.channel;
-                if (!ch.isActive()) {
-                    continue;
-                }
-                if (!ch.isWritable()) {
-                    v.lost.incrementAndGet();
-                    continue;
-                }
-                ObjectNode m = Json.object();
-                m.put("type", "frame_metadata");
-                m.put("session_id", f.sessionId());
-                m.put("frame_id", f.frameId());
-                m.put("frameNumber", v.sent.get() + v.lost.get() + 1);
-                m.put("timestamp", Json.unixSeconds());
-                m.put("width", f.width());
-                m.put("height", f.height());
-                m.put("format", "jpeg");
-                m.put("detections", f.boxes().size());
-                m.put("processing_time_ms", f.processingMs());
-                m.put("processed_at", System.currentTimeMillis());
-                m.put("frames_lost", v.lost.get());
-                ch.write(new TextWebSocketFrame(m.toString()));
-                ch.writeAndFlush(new BinaryWebSocketFrame(shared.retainedDuplicate()));
-                v.sent.incrementAndGet();
-            }
-        } finally {
-            shared.release();
+        CameraFeed c = cameras.get(frame.sessionId());
+        if (c != null) {
+            c.offer(frame);
+        } else {
+            frame.release();
         }
     }
 
     /**
-     * Subscribes a viewer.
+     * Subscribes a viewer: its connection leaves its event loop for the fan-out loop, and once there it gets
+     * {@code viewer_connected} and, from then on, the frames of the camera it watches.
      *
-     * @param channel   its connection
+     * @param channel   its connection, on its event loop, with nothing left to write
      * @param sessionId the camera session to watch, or null to follow the newest camera
+     * @param kind      how it receives frames
      * @return the viewer
      */
-    public Viewer subscribe(Channel channel, String sessionId) {
-        Viewer v = new Viewer(channel, sessionId, "viewer-" + viewerIds.incrementAndGet());
+    public FanOutViewer subscribe(Channel channel, String sessionId, FanOutViewer.Kind kind) {
+        FanOutViewer v = new FanOutViewer(channel, sessionId, "viewer-" + viewerIds.incrementAndGet(), kind);
+        if (sessionId == null) {
+            followers.incrementAndGet();
+        } else {
+            watchers.compute(sessionId, (k, w) -> {
+                AtomicInteger n = w == null ? new AtomicInteger() : w;
+                n.incrementAndGet();
+                return n;
+            });
+        }
         viewers.add(v);
+        if (channel.eventLoop() == loop) {
+            attach(v);
+        } else {
+            channel.deregister().addListener(d -> {
+                if (!d.isSuccess()) {
+                    channel.close();
+                    return;
+                }
+                loop.register(channel).addListener(r -> {
+                    if (r.isSuccess()) {
+                        attach(v);
+                    } else {
+                        channel.close();
+                        unsubscribe(v); // a channel that is nowhere registered fires no channelInactive
+                    }
+                });
+            });
+        }
         return v;
     }
 
-    /** @param v a viewer that left */
-    public void unsubscribe(Viewer v) {
-        viewers.remove(v);
+    private void attach(FanOutViewer v) {
+        v.attached = true;
+        ObjectNode o = Json.object();
+        o.put("type", "viewer_connected");
+        o.put("viewer_id", v.id);
+        if (v.sessionId != null) {
+            o.put("session_id", v.sessionId);
+        } else {
+            o.put("following", "newest camera");
+            o.put("session_id", newest);
+        }
+        o.put("transport", v.kind == FanOutViewer.Kind.SSE ? "sse" : "websocket");
+        v.send("viewer_connected", o.toString());
     }
 
-    /** {@return the subscribed viewers} */
-    public Set<Viewer> viewers() {
-        return Set.copyOf(viewers);
+    /** @param v a viewer that left (idempotent) */
+    public void unsubscribe(FanOutViewer v) {
+        if (!viewers.remove(v)) {
+            return;
+        }
+        if (v.sessionId == null) {
+            followers.decrementAndGet();
+        } else {
+            watchers.computeIfPresent(v.sessionId, (k, w) -> w.decrementAndGet() <= 0 ? null : w);
+        }
+    }
+
+    /** {@return the subscribed viewers (any thread; iteration sees a snapshot)} */
+    public List<FanOutViewer> viewerList() {
+        return viewers;
     }
 
     /** {@return the session id of the newest camera, or null} */
     public String newestCamera() {
         return newest;
+    }
+
+    /** {@return the fan-out loop, on which viewers' connections live} */
+    public EventLoop loop() {
+        return loop;
     }
 
     /**
@@ -245,7 +255,7 @@ public final class ViewerHub implements AutoCloseable {
      * @param into      its dashboard entry
      */
     public void describe(String sessionId, ObjectNode into) {
-        Camera c = cameras.get(sessionId);
+        CameraFeed c = cameras.get(sessionId);
         if (c == null) {
             return;
         }
@@ -253,30 +263,46 @@ public final class ViewerHub implements AutoCloseable {
         long n = 0;
         long lost = 0;
         long pendingMax = 0;
-        boolean isNewest = sessionId.equals(newest);
-        for (Viewer v : viewers) {
-            if (sessionId.equals(v.sessionId) || (v.sessionId == null && isNewest)) {
+        String now = newest;
+        com.fasterxml.jackson.databind.node.ArrayNode list = Json.MAPPER.createArrayNode();
+        for (FanOutViewer v : viewers) {
+            if (v.watches(sessionId, now)) {
                 n++;
-                lost += v.lost.get();
-                ChannelOutboundBuffer out = v.channel.unsafe().outboundBuffer();
-                pendingMax = Math.max(pendingMax, out == null ? 0 : out.totalPendingWriteBytes());
+                lost += v.lost();
+                long pending = v.pendingBytes();
+                pendingMax = Math.max(pendingMax, pending);
+                if (list.size() < DESCRIBED_VIEWERS) {
+                    ObjectNode d = list.addObject();
+                    d.put("viewer_id", v.id);
+                    d.put("transport", v.kind == FanOutViewer.Kind.SSE ? "sse" : "websocket");
+                    d.put("frames_sent", v.sent());
+                    d.put("frames_lost", v.lost());
+                    d.put("pending_bytes", pending);
+                }
             }
         }
         o.put("viewers", n);
         o.put("viewer_frames_lost", lost);
         o.put("viewer_pending_bytes_max", pendingMax);
+        o.put("frames_offered", c.offered.get());
         o.put("frames_published", c.published.get());
         o.put("frames_not_annotated", c.notAnnotated.get());
+        o.put("fan_out_wakeups", c.wakeUps.get());
+        o.put("frames_held", c.heldFrames);
+        o.put("frames_held_bytes", c.heldBytes);
+        o.put("encode_ms_total", Math.round(c.encodeNanos.get() / 1e4) / 100.0);
         AdaptiveFeedback fb = c.feedback;
         if (fb != null) {
             o.put("recommended_fps", fb.fps());
             o.put("recommended_quality", fb.quality());
         }
+        o.set("viewer_list", list);
     }
 
-    /** Stops the annotator thread. */
+    /** Stops the fan-out loop, closing the viewers' connections. */
     @Override
     public void close() {
-        annotator.shutdownNow();
+        cameras.values().forEach(CameraFeed::close);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }
