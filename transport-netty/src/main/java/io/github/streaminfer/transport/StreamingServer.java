@@ -8,6 +8,7 @@ import io.github.streaminfer.transport.internal.BrowserLogin;
 import io.github.streaminfer.transport.internal.BrowserPages;
 import io.github.streaminfer.transport.internal.ConnectionGuard;
 import io.github.streaminfer.transport.internal.DetectionService;
+import io.github.streaminfer.transport.internal.DrainGate;
 import io.github.streaminfer.transport.internal.Http;
 import io.github.streaminfer.transport.internal.HttpExchange;
 import io.github.streaminfer.transport.internal.IoTransport;
@@ -111,6 +112,7 @@ public final class StreamingServer implements AutoCloseable {
         this.workers = ownsWorkers ? new MultiThreadIoEventLoopGroup(b.ioThreads, io.ioFactory())
                 : b.eventLoops.group();
         this.ctx = new ServerContext(b.limits, b.messages, b.access, workers, b.blockingThreads);
+        ctx.registry = b.registry; // cluster hook: where slots are counted and REST sessions announced
         this.tls = b.sslContext != null;
         Metrics metrics = new Metrics(ctx);
         List<Router.WsRoute> ws = new ArrayList<>();
@@ -159,6 +161,7 @@ public final class StreamingServer implements AutoCloseable {
         BrowserLogin login = new BrowserLogin(ctx);
         BrowserPages.addRoutes(http, described, ctx, login, viewers, httpScheme);
         described.add(new String[]{httpScheme, "/healthz", "liveness (OK)"});
+        described.add(new String[]{httpScheme, DrainGate.READY_PATH, "readiness (503 while draining)"});
         described.add(new String[]{httpScheme, "/metrics", "Prometheus metrics"});
 
         SslContext ssl = b.sslContext;
@@ -255,6 +258,10 @@ public final class StreamingServer implements AutoCloseable {
             Http.text(ch, req, "OK\n");
             return true;
         }
+        if (path.equals(DrainGate.READY_PATH)) { // readiness hook
+            DrainGate.readiness(ctx, ch, req);
+            return true;
+        }
         if (path.equals("/metrics")) {
             if (!req.method().equals(HttpMethod.GET)) {
                 Http.error(ch, req, HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET");
@@ -341,6 +348,20 @@ public final class StreamingServer implements AutoCloseable {
     }
 
     /**
+     * Starts draining: {@code /ready} answers 503 from now on and requests that would open a session are refused
+     * with 503, while the sessions already open go on until their clients leave or {@link #close()} ends them. A
+     * load balancer that checks {@code /ready} sends new clients to other instances. Idempotent.
+     */
+    public void beginDrain() {
+        ctx.draining = true;
+    }
+
+    /** {@return true once {@link #beginDrain()} or {@link #close()} was called} */
+    public boolean isDraining() {
+        return ctx.draining || closing;
+    }
+
+    /**
      * Graceful stop: refuse new connections, let every session finish its accepted frames (bounded), send final
      * messages, close connections, stop threads. Idempotent.
      */
@@ -419,8 +440,23 @@ public final class StreamingServer implements AutoCloseable {
         private boolean nativeTransport = true;
         private int blockingThreads = 4;
         private EventLoops eventLoops;
+        private SessionRegistry registry = SessionRegistry.inProcess();
 
         private Builder() {
+        }
+
+        /**
+         * Sets where concurrent sessions per API key are counted and detection REST sessions announced. The default,
+         * {@link SessionRegistry#inProcess()}, is one server on its own; a shared registry makes tier limits hold
+         * across every instance that shares it, and answers a request for another instance's session with a
+         * redirect there. The server does not close the registry.
+         *
+         * @param registry the registry
+         * @return this
+         */
+        public Builder sessionRegistry(SessionRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "registry");
+            return this;
         }
 
         /**

@@ -431,7 +431,9 @@ public final class DetectionService<O> {
                 closed = true;
                 s = session;
             }
-            rest.remove(live.id(), this);
+            if (rest.remove(live.id(), this)) {
+                ClusterRouting.removed(server, live.id()); // cluster hook: withdraw the REST session
+            }
             if (s != null) {
                 s.drainAndClose(server.limits.closeDrainTimeout().toNanos(), TimeUnit.NANOSECONDS);
                 answerOwed();
@@ -660,6 +662,9 @@ public final class DetectionService<O> {
             return null;
         }
         Core c = rest.get(id);
+        if (c == null && ClusterRouting.redirectIfRemote(server, ch, req, id)) { // cluster hook: owned elsewhere
+            return null;
+        }
         if (c == null || !c.principal.keyId().equals(p.keyId())) {
             Http.error(ch, req, HttpResponseStatus.NOT_FOUND, "no session '" + Json.truncate(id, 64)
                     + "' (it never existed, was deleted or expired after "
@@ -724,6 +729,7 @@ public final class DetectionService<O> {
                     return;
                 }
                 rest.put(c.live.id(), c);
+                ClusterRouting.registered(server, c.live.id()); // cluster hook: announce the REST session
                 created.incrementAndGet();
                 String id = c.live.id();
                 ObjectNode o = Json.object();
