@@ -3,7 +3,6 @@ package io.github.streaminfer.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.RedisClient;
 
 import java.net.URI;
@@ -44,8 +43,9 @@ class ClusterBehindHaproxyTest {
 
     @Test
     @Timeout(value = 170, unit = TimeUnit.SECONDS)
-    void sessionsSurviveAKilledAndADrainedInstanceBehindHaproxyWithClusterWideTierLimits(@TempDir Path dir)
-            throws Exception {
+    void sessionsSurviveAKilledAndADrainedInstanceBehindHaproxyWithClusterWideTierLimits() throws Exception {
+        // the logs of Redis and HAProxy stay in target/ for a failure's post-mortem
+        Path dir = Files.createDirectories(Path.of("target", "cluster-logs"));
         long t0 = System.nanoTime();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(5)).build();
@@ -194,6 +194,38 @@ class ClusterBehindHaproxyTest {
             List<VlaLoadClient> untouched = vla.stream().filter(c -> c.connects.get() == 1).toList();
             List<VlaLoadClient> killed = vla.stream().filter(c -> c.abnormalCloses.get() > 0).toList();
             List<VlaLoadClient> drained = vla.stream().filter(c -> c.goingAwayCloses.get() > 0).toList();
+            long untouchedErrors = untouched.stream().mapToLong(c -> c.errors.get()).sum();
+            long lostByKill = killed.stream().mapToLong(c -> c.unansweredAtClose.get()).sum();
+            long lostByDrain = drained.stream().mapToLong(c -> c.unansweredAtClose.get()).sum();
+            long restEnded = rest.stream().filter(c -> c.streamsEnded.get() > 0).count();
+            String survivorUrl = ":" + inst3.port + "/stream/events/";
+            long survivorStreamEnds = rest.stream().flatMap(c -> c.streamEnds.stream())
+                    .filter(e -> e.contains(survivorUrl)).count();
+            String figures = String.format(java.util.Locale.ROOT, "cluster figures: start %.1f s, load up at %.1f s;"
+                            + " VLA %d sessions (%d untouched, %d on the killed instance, %d drained), %d frames sent, "
+                            + "%d actions, %d drop replies (%d on untouched sessions), %d frames lost at the kill, %d at the drain; REST %d "
+                            + "sessions (owners %s, %d re-created, %d creations retried, %d event streams ended on the "
+                            + "survivor), %d uploads accepted, %d results; kill -> Redis expiry %.1f s, "
+                            + "-> all reconnected %.1f s; SIGTERM -> readiness 503 %.1f s, -> stopped %.1f s; "
+                            + "early tier check %s; total %.1f s",
+                    startSeconds, loadedSeconds, vla.size(), untouched.size(), killed.size(), drained.size(),
+                    vla.stream().mapToLong(c -> c.sent.get()).sum(), vla.stream().mapToLong(c -> c.actions.get()).sum(),
+                    vla.stream().mapToLong(c -> c.errors.get()).sum(), untouchedErrors, lostByKill, lostByDrain, rest.size(), spread, restEnded,
+                    rest.stream().mapToLong(c -> c.openFailures.get()).sum(), survivorStreamEnds,
+                    rest.stream().mapToLong(c -> c.accepted.get()).sum(),
+                    rest.stream().mapToLong(c -> c.results.get()).sum(), expirySeconds, reconnectSeconds,
+                    readinessSeconds, stopSeconds, checkedEarly ? "made" : "skipped (slow machine)", seconds(t0));
+            System.out.println(figures);
+            System.out.println("ports: lb " + cluster.lbPort + ", killed " + inst1.port + ", drained " + inst2.port
+                    + ", survivor " + inst3.port + "; now " + System.nanoTime() / 1_000_000 + "; killed after " + String.format("%.1f", (killedAt - t0) / 1e9)
+                    + " s, SIGTERM after " + String.format("%.1f", (termAt - t0) / 1e9) + " s");
+            java.util.Map<String, Integer> causes = new java.util.TreeMap<>();
+            rest.forEach(c -> c.openFailureCauses.forEach((k, v) -> causes.merge(k, v.get(), Integer::sum)));
+            System.out.println("session creations retried, by cause: " + causes);
+            java.util.Map<String, Integer> endings = new java.util.TreeMap<>();
+            vla.forEach(c -> c.endings.forEach((k, v) -> endings.merge(k, v.get(), Integer::sum)));
+            System.out.println("VLA connections ended: " + endings);
+            rest.forEach(c -> c.streamEnds.forEach(e -> System.out.println("event stream " + e)));
             assertThat(untouched).as("sessions on instance 3 never disconnected").isNotEmpty();
             assertThat(killed).as("sessions of the killed instance").isNotEmpty();
             assertThat(drained).as("sessions of the drained instance, closed with 1001").isNotEmpty();
@@ -204,9 +236,6 @@ class ClusterBehindHaproxyTest {
                 assertThat(c.unansweredAtClose.get()).isZero();
                 assertThat(c.actions.get()).as("actions of a surviving session").isPositive();
             }
-            long untouchedErrors = untouched.stream().mapToLong(c -> c.errors.get()).sum();
-            long lostByKill = killed.stream().mapToLong(c -> c.unansweredAtClose.get()).sum();
-            long lostByDrain = drained.stream().mapToLong(c -> c.unansweredAtClose.get()).sum();
             assertThat(lostByDrain).as("frames lost by the drained instance's graceful close (one in flight each at "
                     + "most)").isLessThanOrEqualTo(drained.size());
             for (RestSseLoadClient c : rest) {
@@ -219,21 +248,6 @@ class ClusterBehindHaproxyTest {
                             .isGreaterThan(1);
                 }
             }
-            long restEnded = rest.stream().filter(c -> c.streamsEnded.get() > 0).count();
-            String figures = String.format(java.util.Locale.ROOT, "cluster figures: start %.1f s, load up at %.1f s;"
-                            + " VLA %d sessions (%d untouched, %d on the killed instance, %d drained), %d frames sent, "
-                            + "%d actions, %d drop replies (%d on untouched sessions), %d frames lost at the kill, %d at the drain; REST %d "
-                            + "sessions (owners %s, %d re-created, %d creations retried), %d uploads accepted, %d results; kill -> Redis expiry %.1f s, "
-                            + "-> all reconnected %.1f s; SIGTERM -> readiness 503 %.1f s, -> stopped %.1f s; "
-                            + "early tier check %s; total %.1f s",
-                    startSeconds, loadedSeconds, vla.size(), untouched.size(), killed.size(), drained.size(),
-                    vla.stream().mapToLong(c -> c.sent.get()).sum(), vla.stream().mapToLong(c -> c.actions.get()).sum(),
-                    vla.stream().mapToLong(c -> c.errors.get()).sum(), untouchedErrors, lostByKill, lostByDrain, rest.size(), spread, restEnded,
-                    rest.stream().mapToLong(c -> c.openFailures.get()).sum(),
-                    rest.stream().mapToLong(c -> c.accepted.get()).sum(),
-                    rest.stream().mapToLong(c -> c.results.get()).sum(), expirySeconds, reconnectSeconds,
-                    readinessSeconds, stopSeconds, checkedEarly ? "made" : "skipped (slow machine)", seconds(t0));
-            System.out.println(figures);
             Files.writeString(Path.of("target", "cluster-figures.txt"), figures + "\n");
         } finally {
             timer.shutdownNow();

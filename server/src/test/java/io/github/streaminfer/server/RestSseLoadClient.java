@@ -42,6 +42,10 @@ final class RestSseLoadClient {
     private long frame;
     /** What the last refused upload got, for the test's message. */
     volatile String lastRefusal = "";
+    /** Why session creations failed, by status or exception, for the test's figures. */
+    final java.util.Map<String, AtomicInteger> openFailureCauses = new java.util.concurrent.ConcurrentHashMap<>();
+    /** How each event stream ended, for the test's message. */
+    final java.util.List<String> streamEnds = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     RestSseLoadClient(HttpClient http, String lb, String apiKey, byte[] jpeg) {
         this.http = http;
@@ -63,6 +67,7 @@ final class RestSseLoadClient {
         String id = JSON.readTree(r.body()).get("session_id").asText();
         acceptedThisSession.set(0);
         resultsThisSession.set(0);
+        long openedAt = System.nanoTime();
         HttpResponse<Stream<String>> events = http.send(HttpRequest.newBuilder(
                 URI.create("http://" + lb + "/stream/events/" + id)).header("X-API-Key", apiKey).GET().build(),
                 HttpResponse.BodyHandlers.ofLines());
@@ -73,16 +78,22 @@ final class RestSseLoadClient {
         sessions.incrementAndGet();
         streamOpen = true;
         Thread t = new Thread(() -> {
+            String end = "ended";
             try (Stream<String> lines = events.body()) {
-                lines.forEach(l -> {
+                java.util.Iterator<String> it = lines.iterator();
+                while (it.hasNext()) {
+                    String l = it.next();
                     if (l.startsWith("data: {\"type\":\"detection_result\"")) {
                         results.incrementAndGet();
                         resultsThisSession.incrementAndGet();
+                    } else if (l.startsWith("data: {\"type\":\"closed\"")) {
+                        end = l;
                     }
-                });
+                }
             } catch (RuntimeException e) {
-                // the stream broke: the instance died
+                end = e.toString(); // the stream broke: the instance died
             }
+            streamEnds.add(events.uri() + " at " + System.nanoTime() / 1_000_000 + " after " + (System.nanoTime() - openedAt) / 1_000_000 + " ms: " + end);
             streamOpen = false;
             if (!stopped) {
                 streamsEnded.incrementAndGet();
@@ -106,6 +117,9 @@ final class RestSseLoadClient {
                     open();
                 } catch (Exception e) {
                     openFailures.incrementAndGet();
+                    openFailureCauses.computeIfAbsent(e.getMessage() == null ? e.getClass().getSimpleName()
+                            : e.getMessage().lines().findFirst().orElse("").replaceAll("[0-9a-f-]{36}", "ID"),
+                            k -> new AtomicInteger()).incrementAndGet();
                 }
                 return;
             }

@@ -36,6 +36,8 @@ final class VlaLoadClient implements WebSocket.Listener {
     final AtomicInteger abnormalCloses = new AtomicInteger();
     final AtomicInteger goingAwayCloses = new AtomicInteger();
     final AtomicLong actionsSinceConnect = new AtomicLong();
+    /** How connections ended: close codes and errors, for the test's figures. */
+    final java.util.Map<String, AtomicInteger> endings = new java.util.concurrent.ConcurrentHashMap<>();
     private long sentThisConnection;
     private final AtomicLong answeredThisConnection = new AtomicLong();
 
@@ -111,6 +113,7 @@ final class VlaLoadClient implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        endings.computeIfAbsent("close " + statusCode, k -> new AtomicInteger()).incrementAndGet();
         if (statusCode == 1001) {
             goingAwayCloses.incrementAndGet();
         } else if (!stopped) {
@@ -122,6 +125,8 @@ final class VlaLoadClient implements WebSocket.Listener {
 
     @Override
     public void onError(WebSocket webSocket, Throwable error) {
+        endings.computeIfAbsent("error " + error.getClass().getSimpleName(), k -> new AtomicInteger())
+                .incrementAndGet();
         if (!stopped) {
             abnormalCloses.incrementAndGet();
         }
