@@ -226,6 +226,10 @@ class ClusterBehindHaproxyTest {
             vla.forEach(c -> c.endings.forEach((k, v) -> endings.merge(k, v.get(), Integer::sum)));
             System.out.println("VLA connections ended: " + endings);
             rest.forEach(c -> c.streamEnds.forEach(e -> System.out.println("event stream " + e)));
+            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(inst3.base() + "/metrics"))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            metrics.body().lines().filter(l -> l.contains("stall") || l.contains("evicted") || l.contains("redirect"))
+                    .filter(l -> !l.startsWith("#")).forEach(l -> System.out.println("survivor metric " + l));
             assertThat(untouched).as("sessions on instance 3 never disconnected").isNotEmpty();
             assertThat(killed).as("sessions of the killed instance").isNotEmpty();
             assertThat(drained).as("sessions of the drained instance, closed with 1001").isNotEmpty();
