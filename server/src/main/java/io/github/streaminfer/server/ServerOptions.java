@@ -55,6 +55,16 @@ final class ServerOptions {
             "                           one is given, requests from other origins get 403 (default: any origin)",
             "  --tls-cert PEM           certificate chain for TLS (with --tls-key)",
             "  --tls-key PEM            PKCS#8 private key for TLS",
+            "  --drain-seconds N        on SIGTERM: /ready fails and new sessions are refused at once, open sessions",
+            "                           may go on for up to N s (default 0), then the server stops",
+            "  --redis URI              share sessions with other instances through Redis (redis://host:port[/db]):",
+            "                           tier limits count cluster-wide, REST sessions are found on any instance",
+            "  --instance-id ID         this instance's id in the cluster (default: host name and port)",
+            "  --advertise HOST:PORT    where other instances send this instance's clients (default: --host and the",
+            "                           bound port)",
+            "  --registry-ttl-seconds S how long this instance's sessions outlive it in Redis (default 15)",
+            "  --max-connections-per-address N  open connections from one client address (default 64); behind a",
+            "                           load balancer every client has the balancer's address: raise it there",
             "  --help                   this text");
 
     int port = 8000;
@@ -79,6 +89,12 @@ final class ServerOptions {
     final List<String> allowedOrigins = new ArrayList<>();
     String tlsCert;
     String tlsKey;
+    int drainSeconds;
+    String redis;
+    String instanceId;
+    String advertise;
+    double registryTtlSeconds = 15;
+    int maxConnectionsPerAddress;
     boolean help;
 
     /**
@@ -155,11 +171,33 @@ final class ServerOptions {
                 }
                 case "--tls-cert" -> o.tlsCert = value(args, ++i, a);
                 case "--tls-key" -> o.tlsKey = value(args, ++i, a);
+                case "--drain-seconds" -> o.drainSeconds = number(args, ++i, a, 0, 3600);
+                case "--redis" -> o.redis = value(args, ++i, a);
+                case "--instance-id" -> o.instanceId = value(args, ++i, a);
+                case "--advertise" -> o.advertise = value(args, ++i, a);
+                case "--max-connections-per-address" -> o.maxConnectionsPerAddress = number(args, ++i, a, 1,
+                        1_000_000);
+                case "--registry-ttl-seconds" -> {
+                    String v = value(args, ++i, a);
+                    try {
+                        o.registryTtlSeconds = Double.parseDouble(v);
+                    } catch (NumberFormatException e) {
+                        o.registryTtlSeconds = Double.NaN;
+                    }
+                    if (!(o.registryTtlSeconds >= 0.3 && o.registryTtlSeconds <= 3600)) {
+                        throw new IllegalArgumentException("--registry-ttl-seconds is '" + v
+                                + "'; allowed: 0.3 to 3600");
+                    }
+                }
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
         if ((o.tlsCert == null) != (o.tlsKey == null)) {
             throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+        }
+        if (o.redis == null && (o.instanceId != null || o.advertise != null)) {
+            throw new IllegalArgumentException("--instance-id and --advertise name this instance in a cluster; they "
+                    + "need --redis");
         }
         int cores = Runtime.getRuntime().availableProcessors();
         if (o.inferenceOnEventLoops) {

@@ -26,6 +26,7 @@ import io.github.streaminfer.transport.PolicyAdapters;
 import io.github.streaminfer.transport.ServerLimits;
 import io.github.streaminfer.transport.SessionFactory;
 import io.github.streaminfer.transport.SessionRequest;
+import io.github.streaminfer.transport.SessionRegistry;
 import io.github.streaminfer.transport.StreamingServer;
 import io.github.streaminfer.transport.Tier;
 import io.github.streaminfer.transport.detection.DetectionEncoder;
@@ -66,7 +67,7 @@ import java.util.concurrent.CountDownLatch;
  * gracefully (accepted frames finish, clients get final stats and close 1001).
  */
 public final class StreamingServerMain {
-    private static final String LOG_PREFIX = "streaminfer-server: ";
+    static final String LOG_PREFIX = "streaminfer-server: ";
     /**
      * VLA frames, and signal stream events, sent over loopback at start per {@code --warmup} frame of a session (see
      * {@link NetworkWarmup}).
@@ -113,7 +114,7 @@ public final class StreamingServerMain {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println(LOG_PREFIX + "shutting down, finishing in-flight frames");
-            r.close();
+            ClusterSupport.drainThenClose(r, Duration.ofSeconds(o.drainSeconds), System.out);
             System.out.println(LOG_PREFIX + "stopped");
             stopped.countDown();
         }, "streaminfer-shutdown"));
@@ -127,12 +128,14 @@ public final class StreamingServerMain {
      * @param pool   the inference workers its sessions share
      * @param loops  the event loops shared by the server and the pool, or null when the server owns its own
      * @param models the models it serves
+     * @param registry where its sessions are counted and announced
      */
-    record Running(StreamingServer server, WorkerPool pool, EventLoops loops, List<LoadedModel> models)
-            implements AutoCloseable {
+    record Running(StreamingServer server, WorkerPool pool, EventLoops loops, List<LoadedModel> models,
+                   SessionRegistry registry) implements AutoCloseable {
         @Override
         public void close() {
             server.close();
+            registry.close();
             pool.close();
             if (loops != null) {
                 loops.close();
@@ -169,8 +172,10 @@ public final class StreamingServerMain {
         EventLoops loops = o.inferenceOnEventLoops ? EventLoops.create(o.ioThreads) : null;
         WorkerPool pool = loops != null ? WorkerPool.onExecutors("streaminfer-sessions", loops.executors())
                 : WorkerPool.create("streaminfer-sessions", o.workers);
+        SessionRegistry registry = null;
         try {
-            ServerLimits limits = ServerLimits.DEFAULT;
+            ServerLimits limits = o.maxConnectionsPerAddress > 0 ? ServerLimits.DEFAULT.toBuilder()
+                    .maxConnectionsPerAddress(o.maxConnectionsPerAddress).build() : ServerLimits.DEFAULT;
             WarmupFrames warmupFrames = new WarmupFrames(models.shape());
             Endpoints e = new Endpoints(models, limits, pool, o.warmup, warmupFrames);
             long warmNanos = 0;
@@ -204,8 +209,10 @@ public final class StreamingServerMain {
                 NetworkWarmup.awaitQuietCompiler(Duration.ofMillis(300), Duration.ofSeconds(10));
                 warmNanos = System.nanoTime() - t0;
             }
+            registry = ClusterSupport.registry(o, log);
             StreamingServer server = e.mount(io(StreamingServer.builder().host(o.host).port(o.port).access(access)
-                    .limits(limits), o, loops), o, true);
+                    .limits(limits).sessionRegistry(registry), o, loops), o, true);
+            ClusterSupport.advertiseBound(registry, o, server, log);
             PolicyShape shape = models.shape();
             log.println(LOG_PREFIX + "image decoder: " + models.decoder());
             log.println(LOG_PREFIX + "backend '" + models.backend().id() + "' (" + models.backend().description()
@@ -231,8 +238,11 @@ public final class StreamingServerMain {
                 log.println("  " + u);
             }
             log.println(LOG_PREFIX + "ready");
-            return new Running(server, pool, loops, models.all());
+            return new Running(server, pool, loops, models.all(), registry);
         } catch (RuntimeException ex) {
+            if (registry != null) {
+                registry.close();
+            }
             pool.close();
             if (loops != null) {
                 loops.close();

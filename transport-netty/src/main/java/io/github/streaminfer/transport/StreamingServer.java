@@ -3,6 +3,7 @@ package io.github.streaminfer.transport;
 import io.github.streaminfer.session.WorkerPool;
 import io.github.streaminfer.transport.detection.DetectionEndpoint;
 import io.github.streaminfer.transport.internal.detection.DetectionService;
+import io.github.streaminfer.transport.internal.http.DrainGate;
 import io.github.streaminfer.transport.internal.http.IoTransport;
 import io.github.streaminfer.transport.internal.http.Metrics;
 import io.github.streaminfer.transport.internal.http.RouteTable;
@@ -83,6 +84,7 @@ public final class StreamingServer implements AutoCloseable {
         this.io = b.eventLoops != null ? b.eventLoops.io() : IoTransport.select(b.nativeTransport);
         this.runtime = new ServerRuntime(io, b.eventLoops == null ? null : b.eventLoops.group(), b.ioThreads);
         this.ctx = new ServerContext(b.limits, b.messages, b.access, runtime.workers(), b.blockingThreads);
+        ctx.registry = b.registry; // where slots are counted and REST sessions announced
         this.tls = b.sslContext != null;
         RouteTable routes = new RouteTable(tls);
         if (b.vla != null) {
@@ -118,6 +120,7 @@ public final class StreamingServer implements AutoCloseable {
         BrowserLogin login = new BrowserLogin(ctx);
         BrowserPages.addRoutes(routes.httpRoutes(), routes.described(), ctx, login, viewers, routes.httpScheme());
         routes.describeHttp("/healthz", "liveness (OK)");
+        routes.describeHttp(DrainGate.READY_PATH, "readiness (503 while draining)");
         routes.describeHttp("/metrics", "Prometheus metrics");
 
         InetSocketAddress bound = runtime.bind(ctx, b.sslContext, b.host, b.port, routes, login::cookieHandler);
@@ -207,6 +210,26 @@ public final class StreamingServer implements AutoCloseable {
     }
 
     /**
+     * Starts draining: {@code /ready} answers 503 from now on and requests that would open a session are refused
+     * with 503, while the sessions already open go on until their clients leave or {@link #close()} ends them. A
+     * load balancer that checks {@code /ready} sends new clients to other instances. Idempotent.
+     *
+     * @since 0.1.0
+     */
+    public void beginDrain() {
+        ctx.draining = true;
+    }
+
+    /**
+     * {@return true once {@link #beginDrain()} or {@link #close()} was called}
+     *
+     * @since 0.1.0
+     */
+    public boolean isDraining() {
+        return ctx.draining || ctx.shuttingDown;
+    }
+
+    /**
      * Graceful stop: refuse new connections, let every session finish its accepted frames (bounded), send final
      * messages, close connections, stop threads. Idempotent.
      */
@@ -238,8 +261,24 @@ public final class StreamingServer implements AutoCloseable {
         private boolean nativeTransport = true;
         private int blockingThreads = 4;
         private EventLoops eventLoops;
+        private SessionRegistry registry = SessionRegistry.inProcess();
 
         private Builder() {
+        }
+
+        /**
+         * Sets where concurrent sessions per API key are counted and detection REST sessions announced. The default,
+         * {@link SessionRegistry#inProcess()}, is one server on its own; a shared registry makes tier limits hold
+         * across every instance that shares it, and answers a request for another instance's session with a
+         * redirect there. The server does not close the registry.
+         *
+         * @param registry the registry
+         * @return this
+         * @since 0.1.0
+         */
+        public Builder sessionRegistry(SessionRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "registry");
+            return this;
         }
 
         /**

@@ -6,6 +6,7 @@ import io.github.streaminfer.session.SubmitStatus;
 import io.github.streaminfer.transport.AccessPolicy;
 import io.github.streaminfer.transport.detection.DetectionEndpoint;
 import io.github.streaminfer.transport.detection.DetectionSettings;
+import io.github.streaminfer.transport.internal.http.ClusterRouting;
 import io.github.streaminfer.transport.internal.http.FrameIds;
 import io.github.streaminfer.transport.internal.http.Http;
 import io.github.streaminfer.transport.internal.http.Json;
@@ -193,6 +194,9 @@ final class DetectionRestApi<O> {
             return null;
         }
         DetectionSession<O> c = service.rest.get(id);
+        if (c == null && ClusterRouting.redirectIfRemote(server, ch, req, id)) {
+            return null; // another instance owns it: answered with a redirect there
+        }
         if (c == null || !c.principal.keyId().equals(p.keyId())) {
             Http.error(ch, req, HttpResponseStatus.NOT_FOUND, "no session '" + Json.truncate(id, 64)
                     + "' (it never existed, was deleted or expired after "
@@ -241,6 +245,7 @@ final class DetectionRestApi<O> {
             @Override
             public void opened(DetectionSession<O> c) {
                 service.rest.put(c.live.id(), c);
+                ClusterRouting.registered(server, c.live.id());
                 service.created.incrementAndGet();
                 String id = c.live.id();
                 ObjectNode o = Json.object();

@@ -15,6 +15,7 @@ import io.github.streaminfer.transport.detection.DetectionEndpoint;
 import io.github.streaminfer.transport.detection.DetectionImage;
 import io.github.streaminfer.transport.detection.DetectionSettings;
 import io.github.streaminfer.transport.detection.DetectionSink;
+import io.github.streaminfer.transport.internal.http.ClusterRouting;
 import io.github.streaminfer.transport.internal.http.FrameIds;
 import io.github.streaminfer.transport.internal.http.Http;
 import io.github.streaminfer.transport.internal.http.EncodedImages;
@@ -369,7 +370,9 @@ final class DetectionSession<O> implements ResultListener<O>, DetectionSink {
             closed = true;
             s = session;
         }
-        service.rest.remove(live.id(), this);
+        if (service.rest.remove(live.id(), this)) {
+            ClusterRouting.removed(server, live.id());
+        }
         if (s != null) {
             s.drainAndClose(server.limits.closeDrainTimeout().toNanos(), TimeUnit.NANOSECONDS);
             answerOwed();

@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * The server's routes as its endpoints mount them: WebSocket routes, HTTP route sets, and the description of each
  * path that {@code GET /} lists and the server logs at start. It also holds the routes every server has:
- * {@code /healthz} and {@code /metrics}.
+ * {@code /healthz}, {@code /ready} and {@code /metrics}.
  *
  * <p><b>Note:</b> filled on the thread that builds the server, before it binds; read-only afterwards.
  */
@@ -130,6 +130,10 @@ public final class RouteTable {
             Channel ch = c.channel();
             if (path.equals("/healthz")) {
                 Http.text(ch, req, "OK\n");
+                return true;
+            }
+            if (path.equals(DrainGate.READY_PATH)) {
+                DrainGate.readiness(server, ch, req);
                 return true;
             }
             if (path.equals("/metrics")) {

@@ -99,6 +99,9 @@ public final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
         QueryStringDecoder query = new QueryStringDecoder(req.uri());
         String path = query.path();
         boolean upgrade = req.headers().containsValue(HttpHeaderNames.UPGRADE, "websocket", true);
+        if (DrainGate.refuses(server, ctx.channel(), req, path, upgrade)) { // drain hook: no new session
+            return;
+        }
         if (upgrade) {
             for (WsRoute r : wsRoutes) {
                 if (r.path.equals(path)) {

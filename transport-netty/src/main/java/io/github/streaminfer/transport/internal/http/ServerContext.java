@@ -75,9 +75,13 @@ public final class ServerContext {
     /** Transport-measured result latency, capture to publication, ns; recorded by any thread. */
     public final HistogramRecorder latency = HistogramRecorder.multiWriter(LATENCY_HIGHEST_NANOS,
             LogLinearHistogram.DEFAULT_PRECISION_BITS);
-    private final Map<String, AtomicInteger> sessionsByKey = new ConcurrentHashMap<>();
     /** Set when the server is stopping. */
     public volatile boolean shuttingDown;
+    /** Set when the server drains: readiness fails and new sessions are refused; existing ones go on. */
+    public volatile boolean draining;
+    /** Where session slots are counted and REST sessions announced; set once before the server binds. */
+    public volatile io.github.streaminfer.transport.SessionRegistry registry =
+            io.github.streaminfer.transport.SessionRegistry.inProcess();
 
     /**
      * @param limits          limits
@@ -132,25 +136,17 @@ public final class ServerContext {
      * @return true if under the tier's concurrent-session limit
      */
     public boolean tryAcquireSlot(AccessPolicy.Principal principal) {
-        AtomicInteger c = sessionsByKey.computeIfAbsent(principal.keyId(), k -> new AtomicInteger());
-        for (;;) {
-            int v = c.get();
-            if (v >= principal.tier().maxConcurrentSessions()) {
-                counter("tier_rejections_total").increment();
-                return false;
-            }
-            if (c.compareAndSet(v, v + 1)) {
-                return true;
-            }
+        // cluster hook: the registry counts (in memory by default, cluster-wide when shared)
+        if (!registry.tryAcquireSlot(principal.keyId(), principal.tier().maxConcurrentSessions())) {
+            counter("tier_rejections_total").increment();
+            return false;
         }
+        return true;
     }
 
     /** @param principal who gives a slot back */
     public void releaseSlot(AccessPolicy.Principal principal) {
-        AtomicInteger c = sessionsByKey.get(principal.keyId());
-        if (c != null) {
-            c.updateAndGet(v -> Math.max(0, v - 1));
-        }
+        registry.releaseSlot(principal.keyId());
     }
 
     /**
