@@ -10,6 +10,7 @@ import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 
 import static io.github.streaminfer.transport.TestSupport.KEY_PRO;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,6 +32,45 @@ class MessageBudgetTest {
     @AfterAll
     static void stop() {
         server.close();
+    }
+
+    @Test
+    void aClientStillSendingTheRefusedMessageReadsItsAnswerBeforeTheConnectionEnds() throws Exception {
+        try (RawClient c = RawClient.connect(server)) {
+            c.upgrade("/v1/stream", "");
+            assertThat(c.readHead()).startsWith("HTTP/1.1 101");
+            long announced = 12_000_000;
+            byte[] head = new byte[14];
+            head[0] = (byte) 0x81; // FIN, text
+            head[1] = (byte) (0x80 | 127); // masked, 64-bit length; the mask key stays 0, so the payload is as sent
+            for (int i = 0; i < 8; i++) {
+                head[2 + i] = (byte) (announced >>> (56 - 8 * i));
+            }
+            java.util.concurrent.atomic.AtomicBoolean sendFailed = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread sender = new Thread(() -> { // the rest of the 12 MB, as a client that reads while it sends
+                try {
+                    c.out.write(head);
+                    byte[] chunk = new byte[64 * 1024];
+                    for (long sent = 0; sent < announced; sent += chunk.length) {
+                        c.out.write(chunk);
+                    }
+                } catch (java.io.IOException e) {
+                    sendFailed.set(true);
+                }
+            }, "sender");
+            sender.start();
+            byte[] error = c.readFrame();
+            assertThat(error[0]).as("opcode of the first answer").isEqualTo((byte) 1);
+            assertThat(new String(error, 1, error.length - 1, StandardCharsets.UTF_8)).contains("auth_too_large");
+            byte[] close = c.readFrame();
+            assertThat(close[0]).as("opcode of the second answer").isEqualTo((byte) 8);
+            assertThat(((close[1] & 0xFF) << 8) | (close[2] & 0xFF)).isEqualTo(CloseCodes.MESSAGE_TOO_BIG);
+            assertThat(sendFailed).as("the connection was reset under the sender before it could read the answer")
+                    .isFalse();
+            assertThat(c.closedByServer()).as("closed after a bounded hold").isTrue();
+            sender.join(10_000);
+            assertThat(sendFailed).as("the sender is stopped by the close").isTrue();
+        }
     }
 
     @Test

@@ -19,6 +19,11 @@ import java.util.concurrent.TimeUnit;
  * client still sends until it closes, for at most {@code maxBytes} and {@code maxMillis}. Both bounds keep an
  * attacker from holding the connection open this way.
  *
+ * <p>Where reading the rest is not worth it (a WebSocket message refused from its header, which may announce
+ * megabytes), {@link #holdThenClose} stops sending the same way but reads nothing: the client's sends stall on a full
+ * window while it reads the answer, and the connection is closed {@link #HOLD_MILLIS} later. The client's reset
+ * comes only after it had that time to read the answer, and a client that refuses to stop sending costs no CPU.
+ *
  * <p><b>Note:</b> call on the channel's event loop.
  */
 public final class LingeringClose {
@@ -26,6 +31,8 @@ public final class LingeringClose {
     public static final long MAX_BYTES = 4L * 1024 * 1024;
     /** How long the server waits for the client to close, in milliseconds. */
     public static final long MAX_MILLIS = 2_000;
+    /** How long {@link #holdThenClose} keeps a connection before closing it, in milliseconds. */
+    public static final long HOLD_MILLIS = 500;
 
     private LingeringClose() {
     }
@@ -37,6 +44,31 @@ public final class LingeringClose {
      */
     public static void after(ChannelFuture answer) {
         answer.addListener(f -> start(answer.channel(), MAX_BYTES, MAX_MILLIS));
+    }
+
+    /**
+     * Closes the channel {@link #HOLD_MILLIS} after {@code answer} is written, reading nothing more from it.
+     *
+     * @param answer the write of the last message
+     */
+    public static void holdThenClose(ChannelFuture answer) {
+        answer.addListener(f -> hold(answer.channel(), HOLD_MILLIS));
+    }
+
+    static void hold(Channel ch, long millis) {
+        if (!ch.isActive() || !(ch instanceof DuplexChannel duplex)) {
+            ch.close();
+            return;
+        }
+        ch.config().setAutoRead(false);
+        ch.eventLoop().schedule(() -> {
+            ch.close();
+        }, millis, TimeUnit.MILLISECONDS);
+        duplex.shutdownOutput().addListener(f -> {
+            if (!f.isSuccess()) {
+                ch.close();
+            }
+        });
     }
 
     static void start(Channel ch, long maxBytes, long maxMillis) {

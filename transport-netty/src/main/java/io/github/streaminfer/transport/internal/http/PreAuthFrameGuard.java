@@ -2,7 +2,6 @@ package io.github.streaminfer.transport.internal.http;
 
 import io.github.streaminfer.transport.CloseCodes;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -49,8 +48,10 @@ public final class PreAuthFrameGuard extends ChannelInboundHandlerAdapter {
             String text = "message before authentication larger than " + maxMessageBytes + " bytes";
             ctx.write(new TextWebSocketFrame("{\"type\":\"error\",\"code\":\"auth_too_large\",\"message\":\"" + text
                     + "; allowed: at most " + maxMessageBytes + " until the 'connected' message\"}"));
-            ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.MESSAGE_TOO_BIG, text))
-                    .addListener(ChannelFutureListener.CLOSE);
+            // the client is most likely still sending the message: closing at once would reset the connection and
+            // could destroy the answer before the client reads it
+            LingeringClose.holdThenClose(ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.MESSAGE_TOO_BIG,
+                    text)));
             return;
         }
         super.channelRead(ctx, msg);
