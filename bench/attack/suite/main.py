@@ -92,6 +92,9 @@ def run_attack(ctx: Context, name: str, fn, finding: str, settle_s: float) -> di
             "healthy": w.to_json(), "before": before, "after": after, "checks": checks, "error": error}
 
 
+QUIET_AT_END_S = 40.0
+
+
 def save_native_memory(t: target.Target, path: Path) -> None:
     """Keeps the JVM's native memory summary (when the server tracks it) and the process's memory map beside the
     report: together they tell the JVM's own memory from the C heap of native libraries."""
@@ -143,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"  fds {r['before']['fds']} -> {r['after']['fds']}", file=sys.stderr, flush=True)
             if not t.alive():
                 break
-        time.sleep(10.0)
+        time.sleep(QUIET_AT_END_S)  # the server gets this long to give back what the attacks made it take
         final = snapshot(t) if t.alive() else {"rss_mb": None, "fds": None}
         live = t.live_sessions() if t.alive() else None
         if t.alive():
@@ -172,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     if control_ is not None and not control_["held"]:
         print("\nNOTE: the control (no attack) failed: this machine was too busy to judge the healthy client's stall"
               " and error checks; judge those attacks by their own checks, or rerun on a quiet machine.")
-    print(f"\nRSS baseline {baseline['rss_mb']} MB, final {final['rss_mb']} MB "
+    print(f"\nRSS baseline {baseline['rss_mb']} MB, final {final['rss_mb']} MB after {QUIET_AT_END_S:.0f} s of quiet "
           f"({'within' if rss_ok else 'NOT within'} 20 %); SIGTERM exit {shutdown_s} s; Netty LEAK reports "
           f"{len(leaks)}; report {path}")
     return 0 if summary["failed"] == [] and rss_ok and not leaks else 1
