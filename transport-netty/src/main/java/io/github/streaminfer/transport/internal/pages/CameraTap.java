@@ -180,16 +180,8 @@ public final class CameraTap extends ChannelDuplexHandler {
 
     /** The value after a key, without parsing the message: a string's text or a number's digits; null if absent. */
     private static String value(ByteBuf buf, String key) {
-        byte[] needle = key.getBytes(StandardCharsets.US_ASCII);
-        int end = buf.writerIndex() - needle.length;
-        outer:
-        for (int i = buf.readerIndex(); i <= end; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (buf.getByte(i + j) != needle[j]) {
-                    continue outer;
-                }
-            }
-            int from = i + needle.length;
+        int from = after(buf, key);
+        if (from >= 0) {
             while (from < buf.writerIndex() && buf.getByte(from) == ' ') {
                 from++;
             }
@@ -257,8 +249,8 @@ public final class CameraTap extends ChannelDuplexHandler {
         return false;
     }
 
-    /** The JSON number after a key, without parsing the message; 0 if absent. */
-    private static double number(ByteBuf buf, String key) {
+    /** {@return the index just after the first occurrence of {@code key} in the readable bytes, or -1} */
+    private static int after(ByteBuf buf, String key) {
         byte[] needle = key.getBytes(StandardCharsets.US_ASCII);
         int end = buf.writerIndex() - needle.length;
         outer:
@@ -268,7 +260,15 @@ public final class CameraTap extends ChannelDuplexHandler {
                     continue outer;
                 }
             }
-            int from = i + needle.length;
+            return i + needle.length;
+        }
+        return -1;
+    }
+
+    /** The JSON number after a key, without parsing the message; 0 if absent. */
+    private static double number(ByteBuf buf, String key) {
+        int from = after(buf, key);
+        if (from >= 0) {
             int to = from;
             while (to < buf.writerIndex()) {
                 byte b = buf.getByte(to);
