@@ -57,6 +57,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A camera producer's round trip on the detection WebSocket (frame_metadata + JPEG → detection_result) with no
@@ -89,6 +90,13 @@ public class ViewerFanOutBenchmark {
     @Param({"websocket", "sse"})
     public String transport;
 
+    /**
+     * Frames a second the producer sends, like a camera: {@code 0} sends the next frame as soon as the last is
+     * answered (closed loop, one core busy with the producer alone). The wait between frames is not measured.
+     */
+    @Param({"0"})
+    public int producerFps;
+
     private LoadedModel model;
     private StreamingServer server;
     private WebSocket producer;
@@ -97,6 +105,7 @@ public class ViewerFanOutBenchmark {
     private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
     private byte[] jpeg;
     private long frame;
+    private long nextSend;
     private long[] iterationStart;
     private long iterationFrames;
 
@@ -296,6 +305,17 @@ public class ViewerFanOutBenchmark {
      *
      * @throws InterruptedException if interrupted
      */
+    /** Waits for the producer's next frame time when it is paced; outside the measured round trip. */
+    @Setup(Level.Invocation)
+    public void pace() {
+        if (producerFps > 0) {
+            long period = 1_000_000_000L / producerFps;
+            long now = System.nanoTime();
+            nextSend = Math.max(nextSend + period, now);
+            LockSupport.parkNanos(nextSend - now);
+        }
+    }
+
     @Benchmark
     public String roundTrip() throws InterruptedException {
         long n = ++frame;
