@@ -63,9 +63,19 @@ final class Frames implements AutoCloseable {
         return until.test(outcomes);
     }
 
+    /** {@return a snapshot of the outcomes from index {@code from} on} */
+    List<Outcome> since(int from) {
+        List<Outcome> seen = List.copyOf(outcomes);
+        return seen.subList(Math.min(from, seen.size()), seen.size());
+    }
+
     /** {@return a predicate: at least {@code n} outcomes after index {@code from} match {@code what}} */
     static Predicate<List<Outcome>> atLeast(int n, int from, Predicate<Outcome> what) {
-        return list -> list.subList(Math.min(from, list.size()), list.size()).stream().filter(what).count() >= n;
+        return list -> {
+            // A snapshot: a sub-list view of the live list throws when a listener appends while it is read.
+            List<Outcome> seen = List.copyOf(list);
+            return seen.subList(Math.min(from, seen.size()), seen.size()).stream().filter(what).count() >= n;
+        };
     }
 
     @Override

@@ -48,7 +48,7 @@ class ServerRestartTest {
             server.restart();
             int back = f.outcomes.size();
             assertThat(f.streamUntil(Frames.atLeast(5, back, Frames.Outcome::ok), 20, 30_000))
-                    .as("frames succeed again after the restart; saw %s", f.outcomes.subList(back, f.outcomes.size()))
+                    .as("frames succeed again after the restart; saw %s", f.since(back))
                     .isTrue();
             assertThat(f.session.state()).isEqualTo(SessionState.RUNNING);
             assertThat(f.session.stats().failedBackend()).isGreaterThanOrEqualTo(3);
