@@ -15,6 +15,8 @@ public final class CloseCodes {
     public static final int PROTOCOL_ERROR = 1002;
     /** A text message that is not valid UTF-8. */
     public static final int INVALID_PAYLOAD = 1007;
+    /** The client broke a rate the server sets (more WebSocket control frames per second than allowed). */
+    public static final int POLICY_VIOLATION = 1008;
     /** A message exceeded the server's frame limit. */
     public static final int MESSAGE_TOO_BIG = 1009;
     /** The server failed unexpectedly; the reason text says what failed, never how. */

@@ -37,6 +37,9 @@ import java.util.Objects;
  *                               is sent; a request beyond it is refused with HTTP 503 before its body is read
  * @param writeStallTimeout      a connection whose output stays above the write-buffer high watermark this long (the
  *                               client does not read) is closed; WebSocket pings are not answered meanwhile
+ * @param maxControlFramesPerSecond WebSocket control frames (pings and pongs) one connection may send per second, with
+ *                               a burst of as many again; a connection beyond it is closed with 1008. Clients ping
+ *                               every few seconds at most; a flood costs the server a read and a reply per frame
  * @since 0.1.0
  */
 public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebSocketFrameBytes, long maxImagePixels,
@@ -44,11 +47,12 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
                            Duration sessionIdleTimeout, Duration closeDrainTimeout, int writeBufferLowBytes,
                            int writeBufferHighBytes, Duration ssePingInterval, int socketSendBufferBytes,
                            int maxConnectionsPerAddress, Duration requestTimeout, long maxBufferedRequestBytes,
-                           Duration writeStallTimeout) {
+                           Duration writeStallTimeout, int maxControlFramesPerSecond) {
 
     /**
      * 1024 connections, 64 per client address, 16 MiB bodies and frames, 256 MiB of request bodies in all,
-     * 3840 × 2160 pixels, 10 s handshake and auth, 30 s per request, 60 s idle, 30 s write stall.
+     * 3840 × 2160 pixels, 10 s handshake and auth, 30 s per request, 60 s idle, 30 s write stall, 100 control frames
+     * per second.
      */
     public static final ServerLimits DEFAULT = builder().build();
 
@@ -72,6 +76,7 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
      * @param requestTimeout         see the class description
      * @param maxBufferedRequestBytes see the class description
      * @param writeStallTimeout      see the class description
+     * @param maxControlFramesPerSecond see the class description
      */
     public ServerLimits {
         positive("maxConnections", maxConnections);
@@ -103,6 +108,7 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
                     + "; allowed: >= maxHttpBodyBytes (" + maxHttpBodyBytes + ")");
         }
         positive("writeStallTimeout", writeStallTimeout);
+        positive("maxControlFramesPerSecond", maxControlFramesPerSecond);
     }
 
     private static void positive(String field, long v) {
@@ -143,6 +149,7 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
         b.requestTimeout = requestTimeout;
         b.maxBufferedRequestBytes = maxBufferedRequestBytes;
         b.writeStallTimeout = writeStallTimeout;
+        b.maxControlFramesPerSecond = maxControlFramesPerSecond;
         return b;
     }
 
@@ -165,6 +172,7 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
         private Duration requestTimeout = Duration.ofSeconds(30);
         private long maxBufferedRequestBytes = 256L << 20;
         private Duration writeStallTimeout = Duration.ofSeconds(30);
+        private int maxControlFramesPerSecond = 100;
 
         private Builder() {
         }
@@ -315,12 +323,22 @@ public record ServerLimits(int maxConnections, int maxHttpBodyBytes, int maxWebS
             return this;
         }
 
+        /**
+         * @param v see {@link ServerLimits#maxControlFramesPerSecond()}
+         * @return this
+         */
+        public Builder maxControlFramesPerSecond(int v) {
+            this.maxControlFramesPerSecond = v;
+            return this;
+        }
+
         /** @return the validated limits */
         public ServerLimits build() {
             return new ServerLimits(maxConnections, maxHttpBodyBytes, maxWebSocketFrameBytes, maxImagePixels,
                     handshakeTimeout, authTimeout, idleTimeout, sessionIdleTimeout, closeDrainTimeout,
                     writeBufferLowBytes, writeBufferHighBytes, ssePingInterval, socketSendBufferBytes,
-                    maxConnectionsPerAddress, requestTimeout, maxBufferedRequestBytes, writeStallTimeout);
+                    maxConnectionsPerAddress, requestTimeout, maxBufferedRequestBytes, writeStallTimeout,
+                    maxControlFramesPerSecond);
         }
     }
 }

@@ -1,11 +1,15 @@
 package io.github.streaminfer.transport.internal.http;
 
+import io.github.streaminfer.transport.CloseCodes;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
@@ -15,7 +19,10 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * WebSocket control frames bounded like data: a ping is answered only while the connection is writable (its output
  * below the high watermark), so a client that sends pings and never reads cannot queue pongs without limit (it is
- * closed by the write-stall timeout of {@link ConnectionGuard}); and a close frame with a code that RFC 6455 does not
+ * closed by the write-stall timeout of {@link ConnectionGuard}); pings and pongs beyond
+ * {@link io.github.streaminfer.transport.ServerLimits#maxControlFramesPerSecond()} (a token bucket holding one second's
+ * worth, plus as many again for a burst) close the connection with 1008, without reading what the flood still sends;
+ * and a close frame with a code that RFC 6455 does not
  * allow on the wire (below 1000, 1004-1006, 1015-2999) is a protocol error answered with 1002.
  *
  * <p>Goes before the protocol handler, which answers pings; {@link #afterProtocol()} goes after it.
@@ -26,6 +33,11 @@ public final class WsControl extends ChannelInboundHandlerAdapter {
     private final ServerContext server;
     private final WebSocketDecoderConfig decoderConfig;
     private final int preAuthMessageBytes;
+    private final double controlFramesPerNano;
+    private final double controlBurst;
+    private double controlTokens;
+    private long controlRefilledAt;
+    private boolean flooded;
 
     /**
      * Creates the control handler of one connection.
@@ -39,16 +51,51 @@ public final class WsControl extends ChannelInboundHandlerAdapter {
         this.server = server;
         this.decoderConfig = decoderConfig;
         this.preAuthMessageBytes = preAuthMessageBytes;
+        int perSecond = server.limits.maxControlFramesPerSecond();
+        this.controlFramesPerNano = perSecond / 1e9;
+        this.controlBurst = 2.0 * perSecond;
+        this.controlTokens = controlBurst;
+        this.controlRefilledAt = System.nanoTime();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (flooded) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if ((msg instanceof PingWebSocketFrame || msg instanceof PongWebSocketFrame) && !takeControlToken()) {
+            flooded = true;
+            ReferenceCountUtil.release(msg);
+            server.counter("connections_closed_control_flood_total").increment();
+            boolean readsItsReplies = ctx.channel().isWritable();
+            ChannelFuture closing = ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.POLICY_VIOLATION,
+                    "more than " + server.limits.maxControlFramesPerSecond() + " pings and pongs per second"));
+            if (readsItsReplies) {
+                LingeringClose.holdThenClose(closing);
+            } else {
+                // the close frame may never leave: stop reading now instead of when it is written
+                LingeringClose.hold(ctx.channel(), LingeringClose.HOLD_MILLIS);
+            }
+            return;
+        }
         if (msg instanceof PingWebSocketFrame && !ctx.channel().isWritable()) {
             server.counter("pings_unanswered_total").increment();
             ReferenceCountUtil.release(msg);
             return;
         }
         super.channelRead(ctx, msg);
+    }
+
+    private boolean takeControlToken() {
+        long now = System.nanoTime();
+        controlTokens = Math.min(controlBurst, controlTokens + (now - controlRefilledAt) * controlFramesPerNano);
+        controlRefilledAt = now;
+        if (controlTokens < 1) {
+            return false;
+        }
+        controlTokens -= 1;
+        return true;
     }
 
     /**
