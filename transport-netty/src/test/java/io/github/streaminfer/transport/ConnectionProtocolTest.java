@@ -46,7 +46,8 @@ class ConnectionProtocolTest {
     @Test
     void aClientThatSendsPingsAndNeverReadsIsClosedAndItsPongsDoNotQueue() throws Exception {
         ServerLimits limits = ServerLimits.DEFAULT.toBuilder().writeBufferWatermarks(8 << 10, 32 << 10)
-                .socketSendBufferBytes(8 << 10).writeStallTimeout(Duration.ofSeconds(1)).build();
+                .socketSendBufferBytes(8 << 10).writeStallTimeout(Duration.ofSeconds(1))
+                .maxControlFramesPerSecond(1_000_000).build(); // this test is about the write stall, not the rate
         try (StreamingServer s = TestSupport.fullServer(limits, AccessPolicy.OPEN).start();
              RawClient c = RawClient.connect(s, 4096)) {
             c.upgrade("/v1/stream", "");
@@ -75,9 +76,81 @@ class ConnectionProtocolTest {
         }
     }
 
+    /** A server allowing 50 control frames per second. */
+    private static StreamingServer pingLimitedServer() {
+        return TestSupport.fullServer(ServerLimits.DEFAULT.toBuilder().maxControlFramesPerSecond(50).build(),
+                AccessPolicy.OPEN).start();
+    }
+
+    /** {@return a connection upgraded to the VLA WebSocket} */
+    private static RawClient vlaSocket(StreamingServer s) throws IOException {
+        RawClient c = RawClient.connect(s);
+        c.upgrade("/v1/stream", "");
+        assertThat(c.readHead()).startsWith("HTTP/1.1 101");
+        return c;
+    }
+
+    /** Checks that {@code f} (from {@link RawClient#readFrame}) is a close frame with this code and reason. */
+    private static void assertClose(byte[] f, int code, String reason) {
+        assertThat(f).as("a close frame").isNotNull();
+        assertThat(f[0] & 0x0F).as("opcode").isEqualTo(8);
+        assertThat(((f[1] & 0xFF) << 8) | (f[2] & 0xFF)).as("close code").isEqualTo(code);
+        assertThat(new String(f, 3, f.length - 3, StandardCharsets.UTF_8)).as("reason").isEqualTo(reason);
+    }
+
+    @Test
+    void aPingFloodIsClosedWith1008WellBeforeTheWriteStallTimeout() throws Exception {
+        try (StreamingServer s = pingLimitedServer(); RawClient c = vlaSocket(s)) {
+            // the burst allowance (twice the rate) is answered; the flood after it closes the connection
+            for (int i = 0; i < 400; i++) {
+                c.frame(9, new byte[]{(byte) i});
+            }
+            c.out.flush();
+            int pongs = 0;
+            byte[] f;
+            while ((f = c.readFrame()) != null && (f[0] & 0x0F) == 10) {
+                pongs++;
+            }
+            assertClose(f, CloseCodes.POLICY_VIOLATION, "more than 50 pings and pongs per second");
+            assertThat(pongs).isBetween(100, 110);
+            assertThat(counter(TestSupport.get(s, "/metrics").body(), "connections_closed_control_flood_total"))
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
+    void pingsAtAClientsPaceAreAllAnswered() throws Exception {
+        try (StreamingServer s = pingLimitedServer(); RawClient c = vlaSocket(s)) {
+            // 150 pings at 100 per second, twice the rate: the burst (100) and 1.5 s of refill (75) cover them
+            for (int i = 0; i < 150; i++) {
+                c.frame(9, new byte[]{(byte) i});
+                c.out.flush();
+                Thread.sleep(10);
+            }
+            for (int i = 0; i < 150; i++) {
+                byte[] f = c.readFrame();
+                assertThat(f).as("pong %d", i).isNotNull();
+                assertThat(f[0] & 0x0F).as("pong %d's opcode", i).isEqualTo(10);
+                assertThat(f[f.length - 1]).isEqualTo((byte) i);
+            }
+        }
+    }
+
     private static long counter(String metrics, String name) {
         Matcher m = Pattern.compile("streaminfer_" + name + " (\\d+)").matcher(metrics);
         return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    @Test
+    void aTextMessageThatIsNotUtf8IsClosedWith1007EvenWhenTheBadByteComesInALaterFragment() throws Exception {
+        try (StreamingServer s = TestSupport.fullServer(ServerLimits.DEFAULT, AccessPolicy.OPEN).start();
+             RawClient c = vlaSocket(s)) {
+            byte[] ascii = "{\"type\":\"auth\",\"x\":\"".getBytes(StandardCharsets.US_ASCII);
+            c.fragment(1, false, ascii); // a text message's first fragment, valid
+            c.fragment(0, true, new byte[]{'a', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', '}'}); // a surrogate
+            c.out.flush();
+            assertClose(c.readFrame(), CloseCodes.INVALID_PAYLOAD, "text message is not valid UTF-8");
+        }
     }
 
     @Test

@@ -89,8 +89,13 @@ final class RawClient implements AutoCloseable {
 
     /** Sends one masked WebSocket frame. */
     void frame(int opcode, byte[] payload) throws IOException {
+        fragment(opcode, true, payload);
+    }
+
+    /** One frame of a message: {@code opcode} 0 for a continuation, {@code fin} on its last frame. */
+    void fragment(int opcode, boolean fin, byte[] payload) throws IOException {
         ByteArrayOutputStream f = new ByteArrayOutputStream();
-        f.write(0x80 | opcode);
+        f.write((fin ? 0x80 : 0) | opcode);
         int n = payload.length;
         if (n < 126) {
             f.write(0x80 | n);

@@ -149,6 +149,7 @@ public final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
         WebSocketDecoderConfig decoder = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(server.limits.maxWebSocketFrameBytes())
                 .allowExtensions(false)
+                .withUTF8Validator(false) // Utf8Frames checks text messages, faster
                 .closeOnProtocolViolation(false) // WsErrors closes, with our reason
                 .build();
         WebSocketServerProtocolConfig cfg = WebSocketServerProtocolConfig.newBuilder()
@@ -174,7 +175,8 @@ public final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
         p.addAfter(me, "ws-control", control);
         p.addAfter("ws-control", "ws-protocol", new WebSocketServerProtocolHandler(cfg));
         p.addAfter("ws-protocol", "ws-control-after", control.afterProtocol());
-        p.addAfter("ws-control-after", "ws-aggregator", new WebSocketFrameAggregator(server.limits.maxWebSocketFrameBytes()));
+        p.addAfter("ws-control-after", "ws-utf8", new Utf8Frames());
+        p.addAfter("ws-utf8", "ws-aggregator", new WebSocketFrameAggregator(server.limits.maxWebSocketFrameBytes()));
         p.addAfter("ws-aggregator", "ws-" + route.name, handler);
         ctx.fireChannelRead(req.retain());
         p.remove(this);
