@@ -2,6 +2,9 @@ package io.github.streaminfer.transport.internal.vla;
 
 import com.fasterxml.jackson.core.io.NumberInput;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -12,7 +15,7 @@ import java.util.Arrays;
  * false (or -1) on anything it does not read, and never throws.
  *
  * <p><b>Note:</b> not thread-safe: the state of the message being read ({@link #b}, {@link #pos}, {@link #end}) is
- * the subclass's, one instance per connection, used on its event loop.
+ * the subclass's, one instance per connection, used by one thread at a time.
  */
 abstract class JsonScanner {
     /** {@link #key}: a key not among the names. */
@@ -28,6 +31,10 @@ abstract class JsonScanner {
     static final byte[] NULL = ascii("null");
     static final byte[] TRUE = ascii("true");
     static final byte[] FALSE = ascii("false");
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
     final char[] number = new char[MAX_NUMBER];
     /** A decoded string, {@code chars[0, charCount)}, after {@link #string}. */
     char[] chars = new char[64];
@@ -113,18 +120,38 @@ abstract class JsonScanner {
             return false;
         }
         int from = pos;
-        for (; pos < end; pos++) {
-            byte c = b[pos];
-            if (c == '"') {
-                rawFrom = from;
-                rawTo = pos++;
-                return true;
+        while (pos < end) {
+            // a base64 image is megabytes of such a string: eight bytes at a time while none needs a look
+            while (pos + 8 <= end && plain((long) LONGS.get(b, pos))) {
+                pos += 8;
             }
-            if (c < 0x20 || c == '\\' || c == 0x7F) { // bytes of non-ASCII characters are negative
-                return false;
+            for (int stop = Math.min(end, pos + 8); pos < stop; pos++) {
+                byte c = b[pos];
+                if (c == '"') {
+                    rawFrom = from;
+                    rawTo = pos++;
+                    return true;
+                }
+                if (c < 0x20 || c == '\\' || c == 0x7F) { // bytes of non-ASCII characters are negative
+                    return false;
+                }
             }
         }
         return false;
+    }
+
+    /**
+     * {@return true if none of the eight bytes of {@code w} ends a raw string or makes it other than printable ASCII}:
+     * no quote, backslash, control character, DEL or byte above 0x7F. May answer false for a word that is plain (the
+     * bytes are then looked at one by one), never true for one that is not.
+     */
+    private static boolean plain(long w) {
+        long quote = w ^ 0x2222222222222222L;
+        long backslash = w ^ 0x5C5C5C5C5C5C5C5CL;
+        long del = w ^ 0x7F7F7F7F7F7F7F7FL;
+        long zeroByte = ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | ((del - ONES) & ~del);
+        long control = (w - 0x2020202020202020L) & ~w; // a byte below 0x20 sets its high bit
+        return ((zeroByte | control) & HIGHS) == 0 && (w & HIGHS) == 0;
     }
 
     boolean rawEquals(byte[] word) {
