@@ -21,12 +21,19 @@ import java.util.Objects;
  * @param rateCatchUp           longest pause in a connection's frames whose frame-rate allowance is credited back
  *                              (see {@code PROTOCOL.md}, "Tiers"): frames that waited in TCP while the server was
  *                              stalled are not charged as a burst
+ * @param parseOffLoopBytes     a VLA text message at least this large (after authentication) is parsed, and its
+ *                              image decoded from base64, on the server's parse threads instead of the event loop,
+ *                              which meanwhile serves the other connections; the connection reads nothing more until
+ *                              it is done, so its messages keep their order
  * @since 0.1.0
  */
 public record MessageLimits(int maxAuthMessageBytes, int maxJsonTokens, long maxPolicyImagePixels, int maxImageBytes,
-                            Duration rateCatchUp) {
+                            Duration rateCatchUp, int parseOffLoopBytes) {
 
-    /** 4 KiB auth, 16,384 JSON tokens, 1920 × 1080 policy images, 8 MiB per image, 5 s catch-up. */
+    /**
+     * 4 KiB auth, 16,384 JSON tokens, 1920 × 1080 policy images, 8 MiB per image, 5 s catch-up, messages from 1 MiB
+     * parsed off the event loop.
+     */
     public static final MessageLimits DEFAULT = builder().build();
 
     /**
@@ -37,6 +44,7 @@ public record MessageLimits(int maxAuthMessageBytes, int maxJsonTokens, long max
      * @param maxPolicyImagePixels see the class description
      * @param maxImageBytes        see the class description
      * @param rateCatchUp          see the class description
+     * @param parseOffLoopBytes    see the class description
      */
     public MessageLimits {
         atLeast("maxAuthMessageBytes", maxAuthMessageBytes, 256);
@@ -47,6 +55,7 @@ public record MessageLimits(int maxAuthMessageBytes, int maxJsonTokens, long max
         if (rateCatchUp.isNegative()) {
             throw new IllegalArgumentException("rateCatchUp is " + rateCatchUp + "; allowed: >= 0");
         }
+        atLeast("parseOffLoopBytes", parseOffLoopBytes, 1);
     }
 
     private static void atLeast(String field, long v, long min) {
@@ -63,7 +72,8 @@ public record MessageLimits(int maxAuthMessageBytes, int maxJsonTokens, long max
     /** {@return a builder starting from these limits} */
     public Builder toBuilder() {
         return new Builder().maxAuthMessageBytes(maxAuthMessageBytes).maxJsonTokens(maxJsonTokens)
-                .maxPolicyImagePixels(maxPolicyImagePixels).maxImageBytes(maxImageBytes).rateCatchUp(rateCatchUp);
+                .maxPolicyImagePixels(maxPolicyImagePixels).maxImageBytes(maxImageBytes).rateCatchUp(rateCatchUp)
+                .parseOffLoopBytes(parseOffLoopBytes);
     }
 
     /** Builder for {@link MessageLimits}; {@link #build()} validates. */
@@ -73,6 +83,7 @@ public record MessageLimits(int maxAuthMessageBytes, int maxJsonTokens, long max
         private long maxPolicyImagePixels = 1920L * 1080;
         private int maxImageBytes = 8 << 20;
         private Duration rateCatchUp = Duration.ofSeconds(5);
+        private int parseOffLoopBytes = 1 << 20;
 
         private Builder() {
         }
@@ -133,13 +144,24 @@ public record MessageLimits(int maxAuthMessageBytes, int maxJsonTokens, long max
         }
 
         /**
+         * Sets the size from which a VLA text message is parsed off the event loop.
+         *
+         * @param v bytes, {@code >= 1}
+         * @return this
+         */
+        public Builder parseOffLoopBytes(int v) {
+            this.parseOffLoopBytes = v;
+            return this;
+        }
+
+        /**
          * {@return the limits}
          *
          * @throws IllegalArgumentException naming the field, its value and what is allowed
          */
         public MessageLimits build() {
             return new MessageLimits(maxAuthMessageBytes, maxJsonTokens, maxPolicyImagePixels, maxImageBytes,
-                    rateCatchUp);
+                    rateCatchUp, parseOffLoopBytes);
         }
     }
 }

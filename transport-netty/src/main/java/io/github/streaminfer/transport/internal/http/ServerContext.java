@@ -52,6 +52,11 @@ public final class ServerContext {
     public final EventLoopGroup group;
     /** Where blocking work runs. */
     public final ExecutorService blocking;
+    /**
+     * Where large messages are parsed ({@link OffLoopWork}): half the cores, at least one thread. Each connection has
+     * at most one message here at a time, so the queue is bounded by the connections.
+     */
+    public final ExecutorService parsing;
     /** Open connections. */
     public final AtomicInteger connections = new AtomicInteger();
     /** Open connections per client address; an address leaves the map with its last connection. */
@@ -114,6 +119,13 @@ public final class ServerContext {
                     t.setDaemon(true);
                     return t;
                 });
+        int parsers = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        AtomicInteger p = new AtomicInteger();
+        this.parsing = new ThreadPoolExecutor(parsers, parsers, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "streaminfer-transport-parse-" + p.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**

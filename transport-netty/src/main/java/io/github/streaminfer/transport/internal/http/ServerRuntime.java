@@ -117,6 +117,7 @@ public final class ServerRuntime {
             }
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             server.blocking.shutdownNow();
+            server.parsing.shutdownNow();
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
@@ -185,6 +186,7 @@ public final class ServerRuntime {
                 workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             }
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            server.parsing.shutdownNow(); // no connection is left to hand a parsed message to
             server.blocking.shutdown();
             try {
                 if (!server.blocking.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -26,8 +26,9 @@ import java.util.Arrays;
  * where every error message comes from. For every message read here the tree path builds the same frame (numbers
  * are converted as Jackson converts them: integers through {@code long}, the others correctly rounded).
  *
- * <p><b>Note:</b> one instance per connection, used on its event loop. Messages that are not heap buffers are copied
- * into a scratch array, one per event-loop thread, as large as the largest message that thread has read up to
+ * <p><b>Note:</b> one instance per connection, used by one thread at a time: its event loop, or a parse thread while
+ * the event loop holds the connection's messages ({@link LargeText}). Messages that are not heap buffers are copied
+ * into a scratch array, one per thread, as large as the largest message that thread has read up to
  * {@value VlaFramePool.Slot#RETAINED} bytes (a larger message is copied into an array of its own).
  */
 final class FrameMessageReader extends JsonScanner {
@@ -93,7 +94,7 @@ final class FrameMessageReader extends JsonScanner {
      * @return {@link #FRAME}, {@link #METADATA}, or {@link #NOT_HANDLED}
      */
     int read(ByteBuf message, VlaFramePool.Slot into) {
-        load(message);
+        load(message, false);
         try {
             return readMessage(into);
         } finally {
@@ -101,7 +102,20 @@ final class FrameMessageReader extends JsonScanner {
         }
     }
 
-    private void load(ByteBuf message) {
+    /**
+     * As {@link #read}, on a parse thread: the thread keeps its scratch array however large, so that a stream of large
+     * messages is not a stream of large allocations (the parse threads are few, each holds at most one message).
+     */
+    int readLarge(ByteBuf message, VlaFramePool.Slot into) {
+        load(message, true);
+        try {
+            return readMessage(into);
+        } finally {
+            b = null;
+        }
+    }
+
+    private void load(ByteBuf message, boolean keepAnySize) {
         int n = message.readableBytes();
         if (message.hasArray()) {
             b = message.array();
@@ -113,7 +127,7 @@ final class FrameMessageReader extends JsonScanner {
         if (scratch == null || scratch.length < n) {
             int grown = scratch == null ? 1024 : scratch.length + (scratch.length >> 1);
             scratch = new byte[Math.max(n, Math.min(grown, VlaFramePool.Slot.RETAINED))];
-            if (scratch.length <= VlaFramePool.Slot.RETAINED) {
+            if (keepAnySize || scratch.length <= VlaFramePool.Slot.RETAINED) {
                 SCRATCH.set(scratch); // a larger message gets an array of its own
             }
         }

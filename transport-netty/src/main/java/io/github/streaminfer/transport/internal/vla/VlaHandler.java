@@ -7,6 +7,7 @@ import io.github.streaminfer.transport.CloseCodes;
 import io.github.streaminfer.transport.internal.http.FrameIds;
 import io.github.streaminfer.transport.internal.http.EncodedImages;
 import io.github.streaminfer.transport.internal.http.Json;
+import io.github.streaminfer.transport.internal.http.OffLoopWork;
 import io.github.streaminfer.transport.internal.http.Outbound;
 import io.github.streaminfer.transport.internal.http.ProtocolException;
 import io.github.streaminfer.transport.internal.http.ReplyLedger;
@@ -47,10 +48,14 @@ public final class VlaHandler<O> extends VlaConnection<O> {
         super(server, endpoint);
     }
 
+    /** Large text messages, parsed on the server's parse threads; null until the handler is added. */
+    private OffLoopWork offLoop;
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.out = new Outbound(ctx.channel());
+        this.offLoop = new OffLoopWork(ctx.channel(), server.parsing, this::handle);
     }
 
     @Override
@@ -90,6 +95,20 @@ public final class VlaHandler<O> extends VlaConnection<O> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
         long arrival = System.nanoTime();
+        if (offLoop.busy()) {
+            offLoop.hold(frame, arrival); // behind the large message being parsed
+            return;
+        }
+        handle(frame, arrival);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        offLoop.discard();
+        super.channelInactive(ctx);
+    }
+
+    private void handle(WebSocketFrame frame, long arrival) {
         if (state == State.CLOSING || state == State.CLOSED) {
             return;
         }
@@ -108,6 +127,10 @@ public final class VlaHandler<O> extends VlaConnection<O> {
 
     private void onText(ByteBuf content, long arrival) {
         discardPendingFrame();
+        if (state == State.ACTIVE && content.readableBytes() >= server.messages.parseOffLoopBytes()) {
+            parseOffLoop(content, arrival);
+            return;
+        }
         if (state == State.ACTIVE && readFrame(content, arrival)) {
             return;
         }
@@ -118,6 +141,48 @@ public final class VlaHandler<O> extends VlaConnection<O> {
             protocolError(null, e);
             return;
         }
+        dispatch(msg, arrival, null);
+    }
+
+    /**
+     * A large message: read on the parse threads into a pooled frame, as {@link #readFrame} and the tree path would
+     * on the event loop, including the base64 image; the event loop goes on with {@link #parsed}.
+     */
+    private void parseOffLoop(ByteBuf content, long arrival) {
+        server.counter("messages_parsed_off_loop_total{endpoint=\"vla\"}").increment();
+        VlaFramePool.Slot slot = frames.acquire();
+        ByteBuf message = content.retain();
+        offLoop.submit(() -> {
+            try {
+                return LargeText.read(message, slot, reader, server.json, maxImageBytes, maxImagePixels,
+                        endpoint.maxStateLength());
+            } finally {
+                message.release();
+            }
+        }, r -> parsed(r, arrival));
+    }
+
+    private void parsed(LargeText r, long arrival) {
+        if (state != State.ACTIVE) { // closing: like any message that arrives then, it gets no answer
+            frames.release(r.slot());
+            return;
+        }
+        if (r.kind() != FrameMessageReader.NOT_HANDLED) {
+            accept(r.kind(), r.slot(), arrival);
+            return;
+        }
+        if (!r.isFrame()) {
+            frames.release(r.slot());
+        }
+        if (r.jsonError() != null) {
+            protocolError(null, r.jsonError());
+            return;
+        }
+        dispatch(r.tree(), arrival, r.isFrame() ? r : null);
+    }
+
+    /** A message read as a tree; {@code large} is the frame a large message was already read into, if it is one. */
+    private void dispatch(ObjectNode msg, long arrival, LargeText large) {
         JsonNode typeNode = msg.get("type");
         if (typeNode == null || !typeNode.isTextual()) {
             protocolError(null, new ProtocolException("missing_type", typeNode == null
@@ -131,7 +196,7 @@ public final class VlaHandler<O> extends VlaConnection<O> {
                 onAuth(msg);
                 break;
             case "frame":
-                onFrame(msg, arrival);
+                onFrame(msg, arrival, large);
                 break;
             case "frame_metadata":
                 onMetadata(msg);
@@ -219,6 +284,12 @@ public final class VlaHandler<O> extends VlaConnection<O> {
             frames.release(slot);
             return false;
         }
+        accept(kind, slot, arrival);
+        return true;
+    }
+
+    /** A frame or frame_metadata read into {@code slot}: submitted, or kept for its binary image. */
+    private void accept(int kind, VlaFramePool.Slot slot, long arrival) {
         long seq = ++frameSeq;
         if (live != null) {
             live.framesReceived.increment();
@@ -229,7 +300,6 @@ public final class VlaHandler<O> extends VlaConnection<O> {
         } else {
             submit(slot, seq, arrival);
         }
-        return true;
     }
 
     private void onBinary(ByteBuf content, long arrival) {
@@ -244,7 +314,7 @@ public final class VlaHandler<O> extends VlaConnection<O> {
         }
         ObjectNode meta = pendingMeta;
         pendingMeta = null;
-        onFrameWith(meta, content, pendingMetaSeq, pendingMetaId, arrival);
+        onFrameWith(meta, content, pendingMetaSeq, pendingMetaId, arrival, null);
     }
 
     /** The binary image of a frame_metadata read by {@link #readFrame}. */
@@ -293,7 +363,7 @@ public final class VlaHandler<O> extends VlaConnection<O> {
         pendingMetaId = id;
     }
 
-    private void onFrame(ObjectNode msg, long arrival) {
+    private void onFrame(ObjectNode msg, long arrival, LargeText large) {
         long seq = ++frameSeq;
         if (live != null) {
             live.framesReceived.increment();
@@ -302,26 +372,39 @@ public final class VlaHandler<O> extends VlaConnection<O> {
         try {
             id = FrameIds.parse(msg.get("frame_id"));
         } catch (ProtocolException e) {
+            if (large != null) {
+                frames.release(large.slot());
+            }
             invalid();
             protocolError(seq, e);
             return;
         }
-        onFrameWith(msg, null, seq, id, arrival);
+        onFrameWith(msg, null, seq, id, arrival, large);
     }
 
-    private void onFrameWith(ObjectNode msg, ByteBuf binary, long seq, Object id, long arrival) {
+    private void onFrameWith(ObjectNode msg, ByteBuf binary, long seq, Object id, long arrival, LargeText large) {
         Object replyId = id != null ? id : seq;
         if (!requireActive(replyId)) {
+            if (large != null) {
+                frames.release(large.slot());
+            }
             refused();
             return;
         }
-        VlaFramePool.Slot slot = frames.acquire();
-        try {
-            FrameTreeReader.parseFrame(msg, binary, slot, maxImageBytes, maxImagePixels, endpoint.maxStateLength());
-        } catch (ProtocolException e) {
+        VlaFramePool.Slot slot = large != null ? large.slot() : frames.acquire();
+        ProtocolException refusal = large != null ? large.frameError() : null;
+        if (large == null) {
+            try {
+                FrameTreeReader.parseFrame(msg, binary, slot, maxImageBytes, maxImagePixels,
+                        endpoint.maxStateLength());
+            } catch (ProtocolException e) {
+                refusal = e;
+            }
+        }
+        if (refusal != null) {
             frames.release(slot);
             invalid();
-            protocolError(replyId, e);
+            protocolError(replyId, refusal);
             return;
         }
         slot.id(id);
