@@ -1,6 +1,11 @@
 """The well-behaved client that streams beside every attack, from its own process: one VLA session at 10 Hz, open loop (frames go out on
 an absolute schedule whatever the replies do), each frame carrying its own ``frame_id``. Every reply is matched to
-its frame; a frame's stall is the time from sending it to its reply (or to now, while it has none)."""
+its frame; a frame's stall is the time from sending it to its reply (or to now, while it has none).
+
+Like a camera, the client never sends a backlog: when its own process was kept from running past half a period (the
+attackers share the machine's cores), it sends one frame and starts its schedule again from then. Sending the missed
+frames back to back would make the server replace all but the newest (``superseded``, the latest-frame-wins rule
+working as specified) and charge the client's own lateness to the server. Late sends are counted in the window."""
 from __future__ import annotations
 
 import asyncio
@@ -24,10 +29,13 @@ class Window:
     worst_stall_ms: float = 0.0
     stalls_over_250ms: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    late_sends: int = 0
+    worst_send_late_ms: float = 0.0
 
     def to_json(self) -> dict:
         return {"frames": self.frames, "replies": self.replies, "worst_stall_ms": round(self.worst_stall_ms, 1),
-                "stalls_over_250ms": self.stalls_over_250ms, "errors": self.errors}
+                "stalls_over_250ms": self.stalls_over_250ms, "errors": self.errors, "late_sends": self.late_sends,
+                "worst_send_late_ms": round(self.worst_send_late_ms, 1)}
 
 
 class HealthyClient:
@@ -43,6 +51,7 @@ class HealthyClient:
         self.sent: dict[int, float] = {}
         self.replied: dict[int, float] = {}
         self.events: list[tuple[float, str]] = []   # (time, error code) for every error the client got
+        self.late: list[tuple[float, float]] = []   # (time, ms behind its schedule) for every late send
         self.lock = threading.Lock()
         self.ready = threading.Event()
         ctx = multiprocessing.get_context("spawn")
@@ -78,6 +87,8 @@ class HealthyClient:
                     self.replied.setdefault(a, b)
                 elif kind == "error":
                     self.events.append((a, b))
+                elif kind == "late":
+                    self.late.append((a, b))
                 elif kind == "ready":
                     self.ready.set()
 
@@ -96,6 +107,10 @@ class HealthyClient:
                     w.worst_stall_ms = max(w.worst_stall_ms, stall)
                     if stall > 250:
                         w.stalls_over_250ms += 1
+            for t, behind_ms in self.late:
+                if start <= t < end:
+                    w.late_sends += 1
+                    w.worst_send_late_ms = max(w.worst_send_late_ms, behind_ms)
             for t, code in self.events:
                 if start <= t < end + 1.0:
                     w.errors[code] = w.errors.get(code, 0) + 1
@@ -141,9 +156,13 @@ def _stream(url: str, api_key: str, hz: float, out, stop) -> None:
                     start = time.monotonic()
                     n = 0
                     while not stop.is_set() and not reader.done():
-                        delay = start + n * period - time.monotonic()
+                        now = time.monotonic()
+                        delay = start + n * period - now
                         if delay > 0:
                             await asyncio.sleep(delay)
+                        elif -delay > period / 2:
+                            out.send(("late", now, -delay * 1000))
+                            start, n = now, 0  # one frame now, the next a period later: no backlog
                         out.send(("sent", next_id, time.monotonic()))
                         await ws.send(payloads.vla_frame(image, next_id))
                         next_id += 1

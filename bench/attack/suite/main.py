@@ -36,6 +36,7 @@ ATTACKS = [
     ("preauth_large_bodies", findings.preauth_large_bodies, "finding 5"),
     ("idle_socket_flood", findings.idle_socket_flood, "finding 5"),
     ("ping_flood_no_read", findings.ping_flood_no_read, "finding 6"),
+    ("large_messages", messages.large_messages, "finding 2"),
     ("log_injection", messages.log_injection, "finding 7"),
     ("ndarray_overflow", messages.ndarray_overflow, "finding 8"),
     ("pipelining_order", messages.pipelining_order, "finding 9"),

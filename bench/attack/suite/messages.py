@@ -1,12 +1,14 @@
-"""Attacks with single crafted messages (issue 11, findings 7-11): log injection and log floods, the ndarray size
-overflow, HTTP pipelining order, library text in error replies, and close code 999."""
+"""Attacks with crafted messages (issue 11, findings 2 and 7-11): messages as large as the limits allow after
+authentication, log injection and log floods, the ndarray size overflow, HTTP pipelining order, library text in
+error replies, and close code 999."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 from . import payloads, target, wire
-from .findings import INTERNALS, OPENPI_AUTH, check
+from .findings import INTERNALS, OPENPI_AUTH, _drain, check
 
 FORGED = "FORGED-LOG-LINE-7f3a"
 
@@ -20,6 +22,54 @@ def _openpi(ctx, source: str = "127.0.0.6"):
 def _request(s, message: bytes, timeout: float = 10.0):
     s.sendall(wire.binary(message))
     return wire.read_frame(s, timeout)
+
+
+def large_messages(ctx, seconds: float = 8.0, connections: int = 3) -> list[dict]:
+    """Finding 2, after authentication: ``connections`` VLA sessions send frames as large as the limits allow (an
+    image of just under ``maxImageBytes``, 8 MiB, as base64: ~11 MB of JSON each) as fast as their sockets take them,
+    far above their tier's frame rate, and one openpi session sends 12 MB observations (a 2048 × 2048 × 3 array,
+    refused by its pixel budget after parsing). Such messages are read on the event loops the healthy client shares;
+    it must not stall (the runner's check), and the attackers must get answers, not silence."""
+    image = ctx.cache("padded_png", lambda: payloads.padded_png((8 << 20) - 4096))
+    frame = ctx.cache("large_frame", lambda: wire.text(payloads.vla_frame(image, 1)))
+    obs = {"observation/image": payloads.ndarray("|u1", [2048, 2048, 3], bytes(2048 * 2048 * 3)),
+           "observation/state": payloads.ndarray("<f4", [8], bytes(32)), "prompt": "x"}
+    big = ctx.cache("openpi_12mb", lambda: wire.binary(payloads.msgpack_pack(obs)))
+    end = time.monotonic() + seconds
+    sent = {"vla": 0, "openpi": 0}
+    replies = {"vla": 0, "openpi": 0}
+    lock = threading.Lock()
+
+    def flood(connect, message: bytes, key: str) -> None:
+        """Sends ``message`` as fast as the socket takes it until the end, counting, then lets the replies come."""
+        try:
+            s = connect()
+            threading.Thread(target=_drain, args=(s, replies, key, lock), daemon=True).start()
+            while time.monotonic() < end:
+                s.sendall(message)
+                with lock:
+                    sent[key] += 1
+            time.sleep(1.0)
+            wire.reset(s)
+        except OSError:
+            pass
+
+    def vla_session(n: int):
+        s, _ = wire.ws_handshake(ctx.target.port, "/v1/stream", source=ctx.source(20 + n), timeout=10)
+        s.sendall(wire.text(payloads.vla_auth(target.ATTACK_KEY, 50)))
+        wire.read_frame(s, 10)
+        return s
+
+    threads = [threading.Thread(target=flood, args=(lambda n=n: vla_session(n), frame, "vla"))
+               for n in range(connections)]
+    threads.append(threading.Thread(target=flood, args=(lambda: _openpi(ctx, "127.0.0.7")[0], big, "openpi")))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + 30)
+    return [check("attackers_answered", replies["vla"] > 0 and replies["openpi"] > 0,
+                  {"sent": dict(sent), "replies": dict(replies), "vla_frame_bytes": len(frame),
+                   "openpi_message_bytes": len(big)})]
 
 
 def log_injection(ctx) -> list[dict]:

@@ -39,6 +39,15 @@ def gradient_png(width: int = 96, height: int = 96) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", b"".join(parts)) + _chunk(b"IEND", b"")
 
 
+def padded_png(total_bytes: int) -> bytes:
+    """The healthy client's small PNG grown to ``total_bytes`` with a private ancillary chunk that decoders skip: as
+    large an image as a byte budget allows, yet cheap to decode, so its cost is the message's size alone."""
+    small = gradient_png()
+    iend = small[-12:]
+    pad = max(0, total_bytes - len(small) - 12)
+    return small[:-12] + _chunk(b"prVt", bytes(pad)) + iend
+
+
 def data_url(image: bytes) -> str:
     """The ``image`` field of a VLA frame."""
     return "data:image/png;base64," + base64.b64encode(image).decode("ascii")
