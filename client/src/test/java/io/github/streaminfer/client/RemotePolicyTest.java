@@ -125,19 +125,23 @@ class RemotePolicyTest {
                         Thread.sleep(25); // 40 fps, under the tier's 50
                     }
                     await("replies to every frame sent", Duration.ofSeconds(10), () -> p.stats().inFlight() == 0);
-                    // one more frame, whose action must reach the controller (a busy server may drop a frame:
-                    // that is a counted error reply, and the next frame is sent)
+                    // one more frame, whose action must reach the controller fresh (a busy server may drop a frame:
+                    // that is a counted error reply, and the next frame is sent; on a loaded machine a round trip
+                    // may outlast staleAfter, and the controller rightly holds: the next frame is sent too)
+                    ActionCommand cmd = new ActionCommand(7);
                     for (int tries = 0; tries < 10; tries++) {
                         RemoteStats was = p.stats();
                         p.submit(Observation.jpeg(jpeg, POSE, VELOCITY, System.nanoTime()));
                         await("the reply to the last frame", Duration.ofSeconds(10),
                                 () -> p.stats().actions() + p.stats().errors() > was.actions() + was.errors());
                         if (p.stats().actions() > was.actions()) {
-                            break;
+                            ctrl.next(System.nanoTime(), null, cmd);
+                            if (cmd.executable() && cmd.frameId() == p.latest().frameId()) {
+                                break;
+                            }
                         }
                         Thread.sleep(50);
                     }
-                    ActionCommand cmd = ctrl.next(System.nanoTime(), null, new ActionCommand(7));
                     // listeners run just after the counters move, on the delivery thread
                     await("the listener's copy of every action", Duration.ofSeconds(10),
                             () -> received.size() == p.stats().actions());
