@@ -49,6 +49,9 @@ class ClusterBehindHaproxyTest {
         long t0 = System.nanoTime();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(5)).build();
+        // event streams on a client of their own: see RestSseLoadClient
+        HttpClient streams = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(5)).build();
         HttpClient noRedirect = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         ScheduledExecutorService timer = Executors.newScheduledThreadPool(3);
@@ -81,7 +84,7 @@ class ClusterBehindHaproxyTest {
                         TimeUnit.MILLISECONDS);
             }
             for (int i = 0; i < REST_SESSIONS; i++) {
-                RestSseLoadClient c = new RestSseLoadClient(http, cluster.lb(), ClusterFixture.ENTERPRISE_KEY, jpeg);
+                RestSseLoadClient c = new RestSseLoadClient(http, streams, cluster.lb(), ClusterFixture.ENTERPRISE_KEY, jpeg);
                 rest.add(c);
                 timer.scheduleAtFixedRate(() -> uploads.execute(c::tick), i * 1000L / REST_SESSIONS,
                         1000 / REST_FPS, TimeUnit.MILLISECONDS);
@@ -242,10 +245,18 @@ class ClusterBehindHaproxyTest {
             }
             assertThat(lostByDrain).as("frames lost by the drained instance's graceful close (one in flight each at "
                     + "most)").isLessThanOrEqualTo(drained.size());
+            assertThat(survivorStreamEnds).as("event streams that ended on the surviving instance: %s",
+                    rest.stream().flatMap(c -> c.streamEnds.stream()).filter(e -> e.contains(survivorUrl)).toList())
+                    .isZero();
             for (RestSseLoadClient c : rest) {
+                if (owner.get(c) == inst3) {
+                    assertThat(c.streamsEnded.get()).as("streams ended of a session that began on the survivor: %s",
+                            c.streamEnds).isZero();
+                }
                 if (c.streamsEnded.get() == 0) {
-                    assertThat(c.refused.get()).as("uploads refused on a surviving instance, last: %s", c.lastRefusal)
-                            .isZero();
+                    assertThat(c.refused.get()).as("uploads refused on a surviving instance (session %s, first owner "
+                            + "%s), last: %s", c.sessionId(), owner.get(c) == null ? "-" : owner.get(c).id,
+                            c.lastRefusal).isZero();
                     assertThat(c.results.get()).as("results of a surviving REST session").isEqualTo(c.accepted.get());
                 } else {
                     assertThat(c.sessions.get()).as("a REST client of a stopped instance made a new session")

@@ -55,6 +55,8 @@ final class ClusterFixture implements AutoCloseable {
     final int redisPort;
     final int lbPort;
     final List<Instance> instances = new ArrayList<>();
+    /** Where the logs go: Redis's and HAProxy's as they run, each instance's output at the close. */
+    private Path logDir;
     private final Process redis;
     private Process haproxy;
 
@@ -85,6 +87,7 @@ final class ClusterFixture implements AutoCloseable {
                 "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
         ClusterFixture f = new ClusterFixture(port, redis);
+        f.logDir = dir;
         try {
             awaitPort(port, Duration.ofSeconds(10), "redis-server");
             for (int i = 1; i <= 3; i++) {
@@ -213,6 +216,13 @@ final class ClusterFixture implements AutoCloseable {
                 p.waitFor(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+        for (Instance in : instances) {
+            try {
+                Files.writeString(logDir.resolve(in.id + ".log"), in.output);
+            } catch (IOException e) {
+                System.err.println("could not keep " + in.id + "'s log: " + e);
             }
         }
     }

@@ -16,10 +16,17 @@ import java.util.stream.Stream;
  * the redirect of its event stream to the owning instance, uploads frames (each upload may land on any instance and
  * is redirected to the owner), and counts the results that come back. When its session is gone (its instance
  * died), it creates a new one through the balancer.
+ *
+ * <p>Event streams are read through an {@link HttpClient} of their own, with no request timeout. With the JDK's
+ * client, a timed request that was redirected can have its timer fire after its connection went back to the pool,
+ * and close that connection under whatever exchange uses it then ({@code IOException: connection closed locally}):
+ * sharing one client, event streams on healthy instances died that way whenever uploads were redirected in numbers
+ * (after an instance died). Uploads keep their 10 s timeout on the other client.
  */
 final class RestSseLoadClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http;
+    private final HttpClient streams;
     private final String lb;
     private final String apiKey;
     private final byte[] jpeg;
@@ -47,8 +54,9 @@ final class RestSseLoadClient {
     /** How each event stream ended, for the test's message. */
     final java.util.List<String> streamEnds = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    RestSseLoadClient(HttpClient http, String lb, String apiKey, byte[] jpeg) {
+    RestSseLoadClient(HttpClient http, HttpClient streams, String lb, String apiKey, byte[] jpeg) {
         this.http = http;
+        this.streams = streams;
         this.lb = lb;
         this.apiKey = apiKey;
         this.jpeg = jpeg;
@@ -68,7 +76,7 @@ final class RestSseLoadClient {
         acceptedThisSession.set(0);
         resultsThisSession.set(0);
         long openedAt = System.nanoTime();
-        HttpResponse<Stream<String>> events = http.send(HttpRequest.newBuilder(
+        HttpResponse<Stream<String>> events = streams.send(HttpRequest.newBuilder(
                 URI.create("http://" + lb + "/stream/events/" + id)).header("X-API-Key", apiKey).GET().build(),
                 HttpResponse.BodyHandlers.ofLines());
         if (events.statusCode() != 200) {
@@ -91,7 +99,11 @@ final class RestSseLoadClient {
                     }
                 }
             } catch (RuntimeException e) {
-                end = e.toString(); // the stream broke: the instance died
+                StringBuilder why = new StringBuilder(e.toString()); // the stream broke: the instance died
+                for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                    why.append(" <- ").append(c);
+                }
+                end = why.toString();
             }
             streamEnds.add(events.uri() + " at " + System.nanoTime() / 1_000_000 + " after " + (System.nanoTime() - openedAt) / 1_000_000 + " ms: " + end);
             streamOpen = false;

@@ -42,8 +42,50 @@ abstract class VlaConnection<O> extends VlaReplies<O> {
         super(server, endpoint);
     }
 
-    /** Answers and forgets a {@code frame_metadata} still waiting for its image. Event loop only. */
-    abstract void abandonPendingFrame();
+    /** A text message came while a frame_metadata waited for its image: that frame is discarded. */
+    void discardPendingFrame() {
+        PendingFrame p = takePendingFrame();
+        if (p != null) {
+            invalid();
+            sendError(p.replyId(), "out_of_order", "expected the binary image for frame_metadata "
+                    + p.described() + ", got a text message; that frame is discarded");
+        }
+    }
+
+    /** The connection closes while a frame_metadata waits for its image: that frame is answered. Event loop only. */
+    void abandonPendingFrame() {
+        PendingFrame p = takePendingFrame();
+        if (p != null) {
+            refused();
+            sendError(p.replyId(), "session_closed", "session closed before the binary image of "
+                    + p.described() + " arrived");
+        }
+    }
+
+    /** A frame_metadata that lost its image: the id its reply carries, and how error messages name it. */
+    private record PendingFrame(Object replyId, String described) {
+    }
+
+    /**
+     * Forgets the frame_metadata waiting for its image and frees its slot.
+     *
+     * @return that frame, or null if none was waiting
+     */
+    private PendingFrame takePendingFrame() {
+        if (pendingMeta == null && pendingSlot == null) {
+            return null;
+        }
+        long seq = pendingMetaSeq;
+        Object id = pendingMetaId;
+        if (pendingSlot != null) {
+            id = pendingSlot.clientId();
+            frames.release(pendingSlot);
+        }
+        pendingMeta = null;
+        pendingSlot = null;
+        return new PendingFrame(id != null ? id : seq, describe(id, seq));
+    }
+
 
     boolean requireActive(Object frameId) {
         if (state == State.ACTIVE) {

@@ -226,51 +226,6 @@ public final class VlaHandler<O> extends VlaConnection<O> {
         closeWith(CloseCodes.MESSAGE_TOO_BIG, "message before auth larger than " + max + " bytes");
     }
 
-    /** A text message came while a frame_metadata waited for its image: that frame is discarded. */
-    private void discardPendingFrame() {
-        PendingFrame p = takePendingFrame();
-        if (p != null) {
-            invalid();
-            sendError(p.replyId(), "out_of_order", "expected the binary image for frame_metadata "
-                    + p.described() + ", got a text message; that frame is discarded");
-        }
-    }
-
-    /** The connection closes while a frame_metadata waits for its image: that frame is answered. */
-    @Override
-    void abandonPendingFrame() {
-        PendingFrame p = takePendingFrame();
-        if (p != null) {
-            refused();
-            sendError(p.replyId(), "session_closed", "session closed before the binary image of "
-                    + p.described() + " arrived");
-        }
-    }
-
-    /** A frame_metadata that lost its image: the id its reply carries, and how error messages name it. */
-    private record PendingFrame(Object replyId, String described) {
-    }
-
-    /**
-     * Forgets the frame_metadata waiting for its image and frees its slot.
-     *
-     * @return that frame, or null if none was waiting
-     */
-    private PendingFrame takePendingFrame() {
-        if (pendingMeta == null && pendingSlot == null) {
-            return null;
-        }
-        long seq = pendingMetaSeq;
-        Object id = pendingMetaId;
-        if (pendingSlot != null) {
-            id = pendingSlot.clientId();
-            frames.release(pendingSlot);
-        }
-        pendingMeta = null;
-        pendingSlot = null;
-        return new PendingFrame(id != null ? id : seq, describe(id, seq));
-    }
-
     /**
      * Reads a frame or frame_metadata message of the usual shape without a tree into a pooled frame
      * ({@link FrameMessageReader}), and submits the frame or keeps it for its binary image.
