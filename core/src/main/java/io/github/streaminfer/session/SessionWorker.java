@@ -55,8 +55,8 @@ final class SessionWorker<I, O> {
      * @param startNanos  when the session started, on its clock
      */
     SessionWorker(SessionConfig config, SessionLifecycle lifecycle, FrameProcessor<I, O> processor, Ingress ingress,
-                  SessionCounters counters, NanoClock clock, RateLimiter rateLimiter, ErrorReporter errors, int maxBatch,
-                  long startNanos) {
+                  SessionCounters counters, NanoClock clock, RateLimiter rateLimiter, ErrorReporter errors,
+                  int maxBatch, long startNanos) {
         this.lifecycle = lifecycle;
         this.processor = processor;
         this.ingress = ingress;
