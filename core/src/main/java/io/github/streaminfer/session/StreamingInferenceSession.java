@@ -2,17 +2,10 @@ package io.github.streaminfer.session;
 
 import io.github.streaminfer.backend.LoadedModel;
 import io.github.streaminfer.backend.ModelSignature;
-import io.github.streaminfer.backend.Tensors;
 import io.github.streaminfer.concurrent.IdleStrategy;
 import io.github.streaminfer.concurrent.WakeSignal;
 import io.github.streaminfer.task.InferenceTask;
-import io.github.streaminfer.tensor.Shapes;
-import io.github.streaminfer.tensor.Tensor;
 import io.github.streaminfer.time.NanoClock;
-import org.jctools.queues.MpscArrayQueue;
-import org.jctools.queues.SpscArrayQueue;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,10 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 import static io.github.streaminfer.session.SessionCounters.*;
@@ -66,117 +55,64 @@ import static io.github.streaminfer.session.SessionCounters.*;
  * @since 0.1.0
  */
 public final class StreamingInferenceSession<I, O> implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(StreamingInferenceSession.class);
-    /** How often a worker waiting for a paced frame looks at a clock other than {@link NanoClock#SYSTEM}. */
-    private static final long FOREIGN_CLOCK_POLL_NANOS = 1_000_000;
-
     private final SessionConfig config;
     private final LoadedModel model;
     private final InferenceTask<I, O> task;
     private final NanoClock clock;
-    private final ResultListener<O>[] listeners;
-    private final ErrorHandler errorHandler;
+    private final ErrorReporter errors;
     private final boolean closeModel;
     private final SessionCounters counters = new SessionCounters();
     private final LatencyRecorder latency = new LatencyRecorder();
     private final Ingress ingress;
     private final RateLimiter rateLimiter;
-    private final long paceIntervalNanos;
-    private final Tensor[] inputs;
-    private final Tensor[] outputs;
-    private final int[] stateOutputs;
-    private final int[] stateInputs;
-    private final SpscArrayQueue<InferenceResult<O>> results;
-    private final MpscArrayQueue<InferenceResult<O>> resultPool;
-    private final AtomicReference<InferenceResult<O>> latest = new AtomicReference<>();
+    private final ModelTensors tensors;
+    private final ResultDelivery<O> delivery;
+    private final SessionLifecycle lifecycle;
     private final long startNanos;
     private final BooleanSupplier closingCheck;
     private final WorkerPool pool;
     private final Thread dedicatedThread;
     /** Wakes the worker: its own signal for a dedicated thread, its pool thread or executor lane otherwise. */
     private final Waker waker;
-    /** Longest timed sleep while a paced frame waits: exact on the system clock, short polls on any other. */
-    private final long maxTimedParkNanos;
-    private final int maxBatch;
-
-    private final AtomicBoolean cleanedUp = new AtomicBoolean();
-    private final AtomicLong resetRequests = new AtomicLong();
-    private volatile long resetsDone;
-    private volatile boolean closing;
-    private volatile boolean draining;
-    private volatile SessionState state = SessionState.RUNNING;
-    private volatile Throwable failureCause;
-    private volatile long endNanos;
-
-    // worker-confined
     /** What the worker writes per frame, kept out of this object, whose fields producers read on every submit. */
-    private final WorkerState<O> w = new WorkerState<>();
-    private Thread workerThread;
+    private final SessionWorker<I, O> worker;
 
     private StreamingInferenceSession(Builder<I, O> b) {
         this.config = b.config;
         this.model = b.model;
         this.task = b.task;
         this.clock = b.clock;
-        this.errorHandler = b.errorHandler != null ? b.errorHandler : new LoggingErrorHandler();
+        this.errors = new ErrorReporter(b.errorHandler != null ? b.errorHandler : new LoggingErrorHandler(),
+                config.name());
         this.closeModel = b.closeModel;
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        ResultListener<O>[] ls = b.listeners.toArray(new ResultListener[0]);
-        this.listeners = ls;
 
         ModelSignature signature = model.signature();
         task.bind(signature);
-        long[][] shapes = InputPlan.shapes(signature, task, b.stateInputs, b.zeroInputs, b.inputShapes);
-        this.inputs = new Tensor[signature.inputs().size()];
-        for (int i = 0; i < inputs.length; i++) {
-            inputs[i] = Tensor.allocate(signature.inputs().get(i), shapes[i]);
-        }
-        this.outputs = Tensors.allocate(signature.outputs(), 1);
-        this.stateOutputs = new int[b.stateOutputs.size()];
-        this.stateInputs = new int[b.stateInputs.size()];
-        for (int i = 0; i < stateOutputs.length; i++) {
-            stateOutputs[i] = signature.outputIndex(b.stateOutputs.get(i));
-            stateInputs[i] = signature.inputIndex(b.stateInputs.get(i));
-            Tensor out = outputs[stateOutputs[i]];
-            Tensor in = inputs[stateInputs[i]];
-            // the output spec may leave dimensions dynamic (Silero VAD declares stateN as [?, ?, ?]); it must accept
-            // the state input's concrete shape
-            if (out.dtype() != in.dtype() || !out.spec().accepts(in.shape())) {
-                throw new IllegalArgumentException("recurrent state output '" + out.name() + "' " + out.dtype()
-                        + Shapes.toString(out.spec().shape()) + " does not fit input '" + in.name() + "' "
-                        + in.dtype() + Shapes.toString(in.shape()));
-            }
-        }
+        this.tensors = new ModelTensors(signature, task, b.stateOutputs, b.stateInputs, b.zeroInputs, b.inputShapes);
 
         this.ingress = Ingress.create(config.ingress(), config.producerMode(), config.ingressQueueType(), counters);
         this.rateLimiter = config.maxFps() > 0 ? new RateLimiter(config.maxFps()) : null;
-        this.paceIntervalNanos = config.targetFps() > 0 ? Math.round(1e9 / config.targetFps()) : 0;
-        int ring = config.resultsCapacity() == SessionConfig.RESULTS_AUTO
-                ? (listeners.length == 0 ? SessionConfig.RESULTS_AUTO_CAPACITY : 0) : config.resultsCapacity();
-        this.results = ring > 0 ? new SpscArrayQueue<>(Math.max(2, ring)) : null;
-        // ring + latest mailbox + the one being written + readers holding results briefly
-        int poolSize = ring + 2 + 16;
-        this.resultPool = new MpscArrayQueue<>(poolSize);
-        for (int i = 0; i < poolSize; i++) {
-            resultPool.offer(new InferenceResult<>(task.newOutput(), resultPool));
-        }
-        this.closingCheck = () -> closing || draining; // a producer blocked for room is refused once close begins
+        this.delivery = new ResultDelivery<>(b.listeners, config.resultsCapacity(), task, counters, errors);
+        this.lifecycle = new SessionLifecycle(config, clock, counters, ingress, errors, this::releaseResources);
+        // a producer blocked for room is refused once close begins
+        this.closingCheck = lifecycle::closingOrDraining;
 
-        SessionWarmup.run(model, task, inputs, outputs, config.warmupIterations(), b.warmupObservation);
+        SessionWarmup.run(model, task, tensors.inputs, tensors.outputs, config.warmupIterations(),
+                b.warmupObservation);
         this.startNanos = clock.nanoTime();
-        w.nextStartNanos = startNanos;
         this.pool = b.pool;
-        this.maxBatch = pool != null ? 1 : 64;
-        // an injected clock need not follow real time, so a paced frame's due time cannot become a sleep length
-        this.maxTimedParkNanos = clock == NanoClock.SYSTEM ? Long.MAX_VALUE - 1 : FOREIGN_CLOCK_POLL_NANOS;
+        FrameProcessor<I, O> processor = new FrameProcessor<>(config, model, task, clock, counters, latency, tensors,
+                delivery, errors, lifecycle);
+        this.worker = new SessionWorker<>(config, lifecycle, processor, ingress, counters, clock, rateLimiter, errors,
+                pool != null ? 1 : 64, startNanos);
         if (pool != null) {
             this.dedicatedThread = null;
             this.waker = pool.register(this);
         } else {
             IdleStrategy idle = config.idleStrategy().copy();
-            WakeSignal own = new WakeSignal(() -> closing ? 0 : parkNanos());
+            WakeSignal own = new WakeSignal(() -> lifecycle.closing ? 0 : worker.parkNanos());
             this.waker = own::wake;
-            this.dedicatedThread = new Thread(() -> runDedicated(idle, own), "streaminfer-" + config.name());
+            this.dedicatedThread = new Thread(() -> worker.runDedicated(idle, own), "streaminfer-" + config.name());
             dedicatedThread.setDaemon(true);
             dedicatedThread.start();
         }
@@ -226,7 +162,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
         long id = frameId < 0 ? seq : frameId;
         SubmitStatus status = null;
         try {
-            if (closing || draining || state != SessionState.RUNNING) {
+            if (lifecycle.refusesFrames()) {
                 counters.increment(REJECTED_CLOSED);
                 return SubmitStatus.CLOSED;
             }
@@ -243,8 +179,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             if (status == SubmitStatus.ACCEPTED || status == SubmitStatus.REPLACED_OLDEST) {
                 waker.wake();
             }
-            if (lastOut && closing && counters.noWorkerInside()) {
-                cleanup();
+            if (lastOut && lifecycle.closing && counters.noWorkerInside()) {
+                lifecycle.cleanup();
             }
         }
     }
@@ -270,13 +206,13 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
      */
     public InferenceResult<O> pollResult() {
         ensureOpen();
-        if (results == null) {
+        if (!delivery.hasRing()) {
             throw new IllegalStateException("session '" + config.name() + "' has no results ring (resultsCapacity "
                     + (config.resultsCapacity() == SessionConfig.RESULTS_AUTO
                     ? "AUTO, which gives a session with listeners none" : "0")
                     + "); allowed: set SessionConfig.resultsCapacity(n) to poll results as well");
         }
-        return results.poll();
+        return delivery.poll();
     }
 
     /**
@@ -307,18 +243,7 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
      * @return the newest successful result, or null if there is none yet
      */
     public InferenceResult<O> acquireLatest() {
-        for (;;) {
-            InferenceResult<O> r = latest.get();
-            if (r == null) {
-                return null;
-            }
-            if (r.tryRetain()) {
-                if (latest.get() == r) {
-                    return r;
-                }
-                r.release();
-            }
-        }
+        return delivery.acquireLatest();
     }
 
     // ---------------------------------------------------------------------------------------------- lifecycle
@@ -340,12 +265,12 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
 
     /** {@return the lifecycle state} */
     public SessionState state() {
-        return state;
+        return lifecycle.state;
     }
 
     /** {@return why the session failed, or null} */
     public Throwable failureCause() {
-        return failureCause;
+        return lifecycle.failureCause;
     }
 
     /**
@@ -356,19 +281,13 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
      */
     public void reset() {
         ensureOpen();
-        long request = resetRequests.incrementAndGet();
-        if (Thread.currentThread() == workerThread) {
-            performReset();
+        long request = lifecycle.requestReset();
+        if (Thread.currentThread() == worker.thread) {
+            worker.performReset();
             return;
         }
         waker.wake();
-        long deadline = System.nanoTime() + config.closeTimeout().toNanos();
-        for (int waits = 0; resetsDone < request && !closing; waits++) {
-            if (System.nanoTime() - deadline > 0) {
-                return;
-            }
-            Ingress.blockIdle(waits);
-        }
+        lifecycle.awaitReset(request);
     }
 
     /**
@@ -380,8 +299,8 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closing && Thread.currentThread() != workerThread) {
-            drain(System.nanoTime() + config.closeTimeout().toNanos());
+        if (!lifecycle.closing && Thread.currentThread() != worker.thread) {
+            lifecycle.drain(System.nanoTime() + config.closeTimeout().toNanos());
         }
         closeNow();
     }
@@ -395,25 +314,21 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
      * @since 0.1.0
      */
     public void closeNow() {
-        if (closing) {
-            awaitCleanup();
+        if (lifecycle.closing) {
+            lifecycle.awaitCleanup(dedicatedThread);
             return;
         }
-        closing = true;
-        endNanos = clock.nanoTime();
-        if (state == SessionState.RUNNING) {
-            state = SessionState.CLOSED;
-        }
+        lifecycle.beginClose();
         if (pool != null) {
             pool.deregister(this);
         } else {
             waker.wake(); // a parked dedicated worker must see the flag and end
         }
         if (counters.noWorkerInside() && counters.noProducerInside()) {
-            cleanup();
+            lifecycle.cleanup();
         }
-        if (Thread.currentThread() != workerThread) {
-            awaitCleanup();
+        if (Thread.currentThread() != worker.thread) {
+            lifecycle.awaitCleanup(dedicatedThread);
         }
     }
 
@@ -426,366 +341,61 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
      * @return true if the queue drained before the timeout
      */
     public boolean drainAndClose(long timeout, TimeUnit unit) {
-        if (closing) {
+        if (lifecycle.closing) {
             closeNow();
             return true;
         }
-        boolean drained = Thread.currentThread() != workerThread && drain(System.nanoTime() + unit.toNanos(timeout));
+        boolean drained = Thread.currentThread() != worker.thread
+                && lifecycle.drain(System.nanoTime() + unit.toNanos(timeout));
         closeNow();
-        return drained;
-    }
-
-    /** Refuses new frames and waits until the queue is empty, the deadline passes or the session fails. */
-    private boolean drain(long deadline) {
-        SessionState before = state;
-        if (before == SessionState.RUNNING) {
-            draining = true; // refuse new frames, keep the worker going
-        }
-        boolean drained = false;
-        for (int waits = 0; ; waits++) {
-            if (ingress.size() == 0 && counters.get(IN_FLIGHT) == 0 && counters.noProducerInside()) {
-                drained = true;
-                break;
-            }
-            if (System.nanoTime() - deadline > 0 || state != SessionState.RUNNING) {
-                break;
-            }
-            Ingress.blockIdle(waits);
-        }
         return drained;
     }
 
     /** {@return true once {@link #close()} was called} */
     public boolean isClosed() {
-        return closing;
+        return lifecycle.closing;
     }
 
     private void ensureOpen() {
-        if (closing) {
+        if (lifecycle.closing) {
             throw new IllegalStateException("session '" + config.name() + "' is closed");
         }
     }
 
-    private void awaitCleanup() {
-        long deadline = System.nanoTime() + config.closeTimeout().toNanos();
-        for (int waits = 0; !cleanedUp.get(); waits++) {
-            if (System.nanoTime() - deadline > 0) {
-                LOG.warn("session '{}': close timed out after {}; resources are freed when the running inference "
-                        + "returns", config.name(), config.closeTimeout());
-                return;
-            }
-            Ingress.blockIdle(waits);
-        }
-        if (dedicatedThread != null && Thread.currentThread() != dedicatedThread) {
-            try {
-                dedicatedThread.join(Math.max(1, config.closeTimeout().toMillis()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private void cleanup() {
-        if (!cleanedUp.compareAndSet(false, true)) {
-            return;
-        }
+    /** Frees what the session holds, once nothing runs in it any more: see {@link SessionLifecycle#cleanup()}. */
+    private void releaseResources() {
         counters.addOwned(DROPPED_CLOSED, ingress.clear());
-        InferenceResult<O> last = latest.getAndSet(null);
-        if (last != null) {
-            last.release();
-        }
-        if (results != null) {
-            InferenceResult<O> r;
-            while ((r = results.poll()) != null) {
-                r.release();
-            }
-        }
-        Tensors.free(inputs);
-        Tensors.free(outputs);
+        delivery.releaseAll();
+        tensors.free();
         try {
             task.close();
         } catch (RuntimeException e) {
-            errorHandler.onError(config.name(), -1, e);
+            errors.reportUnguarded(-1, e);
         }
         if (closeModel) {
             try {
                 model.close();
             } catch (RuntimeException e) {
-                errorHandler.onError(config.name(), -1, e);
+                errors.reportUnguarded(-1, e);
             }
         }
     }
 
     // ---------------------------------------------------------------------------------------------- worker
 
-    private void runDedicated(IdleStrategy idle, WakeSignal own) {
-        while (!closing) {
-            int work;
-            try {
-                work = doWork();
-            } catch (Throwable t) {
-                onWorkerError(t);
-                work = 0;
-            }
-            idle.idle(work, own);
-        }
-        // a close that timed out while an inference ran is finished here
-        if (counters.noWorkerInside() && counters.noProducerInside()) {
-            cleanup();
-        }
-    }
-
-    /**
-     * Asked on the worker's thread, with its parked flag set, before it sleeps.
-     *
-     * @return 0 if a cycle now would find work (a reset to apply, or a frame that is due), the nanoseconds until a
-     *         waiting paced frame is due, or {@link Long#MAX_VALUE} if nothing happens until a producer, a reset or
-     *         a close wakes the worker
-     */
-    long parkNanos() {
-        if (closing) {
-            // a dedicated worker checks the flag itself; a pool drops the session as close() deregisters it
-            return Long.MAX_VALUE;
-        }
-        if (resetsDone != resetRequests.get()) {
-            return 0;
-        }
-        if (state != SessionState.RUNNING || ingress.size() == 0) {
-            return Long.MAX_VALUE;
-        }
-        if (paceIntervalNanos == 0) {
-            return 0;
-        }
-        long wait = w.nextStartNanos - clock.nanoTime();
-        return wait <= 0 ? 0 : Math.min(wait, maxTimedParkNanos);
-    }
-
-    void onWorkerError(Throwable t) {
-        safeError(-1, t);
-        fail(t);
-    }
-
-    /**
-     * One duty cycle: applies a pending reset, then infers the waiting frames, at most {@code maxBatch} of them
-     * (64 on a dedicated thread, which amortises the cycle's bookkeeping; 1 on a shared pool, so one busy session
-     * cannot hold its thread while others wait).
-     *
-     * @return frames processed
-     */
+    /** One duty cycle, run by the session's pool thread or executor lane: see {@link SessionWorker#doWork()}. */
     int doWork() {
-        counters.enterWorker();
-        try {
-            if (closing) {
-                return 0;
-            }
-            Thread current = Thread.currentThread();
-            if (workerThread != current) {
-                workerThread = current;
-            }
-            if (resetsDone != resetRequests.get()) {
-                performReset();
-            }
-            if (state != SessionState.RUNNING) {
-                return 0;
-            }
-            int done = 0;
-            while (done < maxBatch) {
-                long now = clock.nanoTime();
-                if (paceIntervalNanos > 0 && now - w.nextStartNanos < 0) {
-                    break;
-                }
-                if (!ingress.poll(w.frame)) {
-                    break;
-                }
-                if (paceIntervalNanos > 0) {
-                    w.nextStartNanos = Math.max(w.nextStartNanos, now - paceIntervalNanos) + paceIntervalNanos;
-                }
-                counters.setOwned(IN_FLIGHT, 1);
-                process(now);
-                counters.setOwned(IN_FLIGHT, 0);
-                done++;
-                if (closing || state != SessionState.RUNNING || resetsDone != resetRequests.get()) {
-                    break;
-                }
-            }
-            ingress.flush();
-            return done;
-        } finally {
-            if (counters.exitWorker() && closing && counters.noProducerInside()) {
-                cleanup();
-            }
-        }
+        return worker.doWork();
     }
 
-    @SuppressWarnings("unchecked")
-    private void process(long start) {
-        InferenceResult<O> r = w.spare;
-        if (r != null) {
-            w.spare = null;
-        } else {
-            r = resultPool.poll();
-        }
-        if (r == null) {
-            // every pooled result is held by consumers; grow once rather than lose the frame
-            r = new InferenceResult<>(task.newOutput(), resultPool);
-        }
-        r.claim();
-        IngressSlot frame = w.frame;
-        r.frameId = frame.frameId;
-        r.captureNanos = frame.captureNanos;
-        r.submitNanos = frame.submitNanos;
-        r.startNanos = start;
-        r.inferredNanos = 0;
-        r.status = InferenceResult.Status.SUCCESS;
-        r.failure = InferenceResult.Failure.NONE;
-        r.error = null;
-        I observation = (I) frame.observation;
-        frame.observation = null;
-
-        try {
-            task.preprocess(observation, inputs);
-        } catch (RuntimeException e) {
-            r.preprocessedNanos = clock.nanoTime();
-            counters.incrementOwned(FAILED_INPUT);
-            publishFailure(r, InferenceResult.Failure.INVALID_INPUT, e);
-            return;
-        }
-        long preprocessed = clock.nanoTime();
-        r.preprocessedNanos = preprocessed;
-        if (!task.ready()) {
-            counters.incrementOwned(BUFFERED);
-            recordStages(r, false);
-            r.release();
-            return;
-        }
-
-        try {
-            model.run(inputs, outputs);
-        } catch (RuntimeException e) {
-            backendFailure(r, InferenceResult.Failure.BACKEND, e);
-            return;
-        }
-        r.inferredNanos = clock.nanoTime();
-        w.remoteNanos = model.lastRunRemoteNanos();
-        for (int i = 0; i < stateOutputs.length; i++) {
-            inputs[stateInputs[i]].copyFrom(outputs[stateOutputs[i]]);
-        }
-        try {
-            task.decode(outputs, r.value());
-        } catch (RuntimeException e) {
-            backendFailure(r, InferenceResult.Failure.DECODE, e);
-            return;
-        }
-        if (w.consecutiveFailures != 0) {
-            w.consecutiveFailures = 0;
-        }
-        counters.incrementOwned(INFERRED);
-        publish(r, true);
-        recordStages(r, true);
+    /** How long the session's pool thread may sleep for this session: see {@link SessionWorker#parkNanos()}. */
+    long parkNanos() {
+        return worker.parkNanos();
     }
 
-    /** Records a frame's stage latencies in one critical section. Successful frames only reach every stage. */
-    private void recordStages(InferenceResult<O> r, boolean complete) {
-        long token = latency.begin();
-        latency.record(Stage.QUEUE_WAIT, r.startNanos - r.submitNanos);
-        latency.record(Stage.PREPROCESS, r.preprocessedNanos - r.startNanos);
-        if (complete) {
-            latency.record(Stage.INFERENCE, r.inferredNanos - r.preprocessedNanos);
-            latency.record(Stage.POSTPROCESS, r.publishedNanos - r.inferredNanos);
-            latency.record(Stage.END_TO_END, r.publishedNanos - r.submitNanos);
-            if (w.remoteNanos >= 0) {
-                latency.record(Stage.NETWORK, w.remoteNanos);
-            }
-        }
-        latency.end(token);
-    }
-
-    private void backendFailure(InferenceResult<O> r, InferenceResult.Failure kind, RuntimeException e) {
-        counters.incrementOwned(FAILED_BACKEND);
-        publishFailure(r, kind, e);
-        if (++w.consecutiveFailures >= config.maxConsecutiveFailures()) {
-            fail(new IllegalStateException("session '" + config.name() + "' failed after " + w.consecutiveFailures
-                    + " consecutive backend failures; last: " + e, e));
-        }
-    }
-
-    private void fail(Throwable cause) {
-        if (state != SessionState.RUNNING) {
-            return;
-        }
-        failureCause = cause;
-        state = SessionState.FAILED;
-        counters.addOwned(DROPPED_CLOSED, ingress.clear());
-        safeError(-1, cause);
-    }
-
-    private void publishFailure(InferenceResult<O> r, InferenceResult.Failure kind, RuntimeException e) {
-        r.status = InferenceResult.Status.FAILED;
-        r.failure = kind;
-        r.error = e;
-        safeError(r.frameId, e);
-        publish(r, false);
-    }
-
-    private void publish(InferenceResult<O> r, boolean success) {
-        r.publishedNanos = clock.nanoTime();
-        for (ResultListener<O> l : listeners) {
-            try {
-                l.onResult(r);
-            } catch (RuntimeException e) {
-                counters.incrementOwned(LISTENER_ERRORS);
-                safeError(r.frameId, e);
-            }
-        }
-        if (results != null) {
-            r.retain();
-            if (!results.offer(r)) {
-                r.release();
-                counters.incrementOwned(RESULTS_OVERFLOW);
-            }
-        }
-        if (success) {
-            counters.incrementOwned(EMITTED);
-            // the worker's own reference moves into the mailbox; the mailbox keeps the result (and its fields)
-            // until the worker's next publication replaces it
-            InferenceResult<O> previous = latest.getAndSet(r);
-            if (previous != null && previous.releaseToWorker()) {
-                w.spare = previous;
-            }
-        } else {
-            r.release();
-        }
-    }
-
-    private void performReset() {
-        long request = resetRequests.get();
-        counters.addOwned(DROPPED_RESET, ingress.clear());
-        for (int i : stateInputs) {
-            inputs[i].zero();
-        }
-        try {
-            task.reset();
-        } catch (RuntimeException e) {
-            safeError(-1, e);
-        }
-        if (rateLimiter != null) {
-            rateLimiter.reset();
-        }
-        w.nextStartNanos = clock.nanoTime();
-        w.consecutiveFailures = 0;
-        if (state == SessionState.FAILED && !closing) {
-            failureCause = null;
-            state = SessionState.RUNNING;
-        }
-        resetsDone = request;
-    }
-
-    private void safeError(long frameId, Throwable t) {
-        try {
-            errorHandler.onError(config.name(), frameId, t);
-        } catch (RuntimeException ignored) {
-            // an error handler must not throw; nothing sensible is left to do with its failure
-        }
+    /** Takes what a pool's duty cycle threw: see {@link SessionWorker#onWorkerError}. */
+    void onWorkerError(Throwable t) {
+        worker.onWorkerError(t);
     }
 
     // ---------------------------------------------------------------------------------------------- stats
@@ -793,37 +403,27 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
     /** {@return a snapshot of counters, queue depths, rates and latencies; safe from any thread} */
     public SessionStats stats() {
         SessionCounters c = counters;
-        long end = closing ? endNanos : clock.nanoTime();
+        long end = lifecycle.closing ? lifecycle.endNanos : clock.nanoTime();
         long runtime = Math.max(0, end - startNanos);
         long inferred = c.get(INFERRED);
-        long queued = cleanedUp.get() ? 0 : ingress.size() + c.get(IN_FLIGHT);
+        long queued = lifecycle.cleanedUp() ? 0 : ingress.size() + c.get(IN_FLIGHT);
         double actualFps = runtime == 0 ? 0 : inferred / (runtime / 1e9);
-        Throwable cause = failureCause;
-        return new SessionStats(config.name(), state, cause == null ? null : String.valueOf(cause.getMessage()),
+        Throwable cause = lifecycle.failureCause;
+        return new SessionStats(config.name(), lifecycle.state,
+                cause == null ? null : String.valueOf(cause.getMessage()),
                 runtime, c.get(SUBMITTED), c.accepted(), inferred, c.get(BUFFERED), c.get(FAILED_INPUT),
                 c.get(FAILED_BACKEND), c.get(DROPPED_REPLACED), c.get(DROPPED_RESET), c.get(DROPPED_CLOSED),
                 c.get(REJECTED_FULL), c.get(REJECTED_CLOSED), c.get(RATE_LIMITED), queued, c.get(EMITTED),
-                c.get(RESULTS_OVERFLOW), c.get(LISTENER_ERRORS), results == null ? 0 : results.size(),
+                c.get(RESULTS_OVERFLOW), c.get(LISTENER_ERRORS), delivery.ringSize(),
                 config.targetFps(), config.maxFps(), actualFps, latency.snapshot());
     }
 
     @Override
     public String toString() {
-        return "StreamingInferenceSession[" + config.name() + ", " + state + ", " + model.modelName() + "]";
+        return "StreamingInferenceSession[" + config.name() + ", " + lifecycle.state + ", " + model.modelName() + "]";
     }
 
     // ---------------------------------------------------------------------------------------------- builder
-
-    /** The worker's own mutable state. */
-    private static final class WorkerState<O> {
-        final IngressSlot frame = new IngressSlot();
-        /** A result the worker released from the mailbox and reuses for its next frame, skipping the pool. */
-        InferenceResult<O> spare;
-        long nextStartNanos;
-        int consecutiveFailures;
-        /** The last run's {@link LoadedModel#lastRunRemoteNanos()}: -1 for a model in this process. */
-        long remoteNanos = -1;
-    }
 
     /**
      * Builds a session and starts its worker.
@@ -1006,54 +606,5 @@ public final class StreamingInferenceSession<I, O> implements AutoCloseable {
             config = StreamIngress.resolve(task, config, allowLossyIngress);
             return new StreamingInferenceSession<>(this);
         }
-    }
-
-    /** Logs failures, at most one line per second per session, counting what it suppressed. */
-    private static final class LoggingErrorHandler implements ErrorHandler {
-        private long lastLogNanos = Long.MIN_VALUE;
-        private long suppressed;
-
-        @Override
-        public void onError(String sessionName, long frameId, Throwable error) {
-            long now = System.nanoTime();
-            if (lastLogNanos != Long.MIN_VALUE && now - lastLogNanos < TimeUnit.SECONDS.toNanos(1)) {
-                suppressed++;
-                return;
-            }
-            lastLogNanos = now;
-            long s = suppressed;
-            suppressed = 0;
-            LOG.warn("session '{}' frame {}: {}{}", sessionName, frameId, oneLine(error.toString(), MAX_LOGGED_CHARS),
-                    s > 0 ? " (" + s + " similar errors suppressed)" : "");
-        }
-    }
-
-    /** Longest error text logged; an error's message may quote what a client sent. */
-    static final int MAX_LOGGED_CHARS = 500;
-
-    /**
-     * {@return the text on one line, cut at {@code max} characters}: control characters (line breaks included)
-     * escaped, so that text a client put into an error message cannot forge or flood log lines
-     */
-    static String oneLine(String text, int max) {
-        if (text == null) {
-            return "null";
-        }
-        int n = Math.min(text.length(), max);
-        StringBuilder b = new StringBuilder(n + 24);
-        for (int i = 0; i < n; i++) {
-            char c = text.charAt(i);
-            if (c == '\\') {
-                b.append("\\\\");
-            } else if (c < 0x20 || (c >= 0x7F && c < 0xA0) || c == '\u2028' || c == '\u2029') {
-                b.append(String.format("\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        if (text.length() > max) {
-            b.append("...(").append(text.length()).append(" chars)");
-        }
-        return b.toString();
     }
 }

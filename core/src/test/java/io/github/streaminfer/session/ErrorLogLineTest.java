@@ -10,7 +10,7 @@ class ErrorLogLineTest {
     @Test
     void lineBreaksInAnErrorMessageCannotStartANewLogLine() {
         String forged = "invalid key 'a\n2026-12-07 WARN admin logged in\r\u2028x'";
-        String logged = StreamingInferenceSession.oneLine(forged, 500);
+        String logged = LoggingErrorHandler.oneLine(forged, 500);
         assertThat(logged).doesNotContain("\n").doesNotContain("\r").doesNotContain("\u2028")
                 .contains("\\u000a2026-12-07 WARN admin logged in\\u000d\\u2028x");
     }
@@ -18,7 +18,7 @@ class ErrorLogLineTest {
     @Test
     void aHugeErrorMessageIsCutWithItsLength() {
         String huge = "x".repeat(1_000_000);
-        assertThat(StreamingInferenceSession.oneLine(huge, StreamingInferenceSession.MAX_LOGGED_CHARS))
+        assertThat(LoggingErrorHandler.oneLine(huge, LoggingErrorHandler.MAX_LOGGED_CHARS))
                 .hasSize(500 + "...(1000000 chars)".length()).endsWith("...(1000000 chars)");
     }
 }

@@ -78,7 +78,7 @@ class ReducedJpegDecodeTest {
 
     private static int reductionFor(int w, int h, ImageSpec spec) {
         ImageGeometry g = new ImageGeometry().fit(spec, w, h);
-        return OpenCvImageDecoder.jpegReduction(w, h, ImageFit.contentWidth(spec, g), ImageFit.contentHeight(spec, g));
+        return JpegReduction.factor(w, h, ImageFit.contentWidth(spec, g), ImageFit.contentHeight(spec, g));
     }
 
     @Test
