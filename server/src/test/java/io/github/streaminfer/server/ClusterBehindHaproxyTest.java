@@ -208,7 +208,7 @@ class ClusterBehindHaproxyTest {
                             + " VLA %d sessions (%d untouched, %d on the killed instance, %d drained), %d frames sent, "
                             + "%d actions, %d drop replies (%d on untouched sessions), %d frames lost at the kill, %d at the drain; REST %d "
                             + "sessions (owners %s, %d re-created, %d creations retried, %d event streams ended on the "
-                            + "survivor), %d uploads accepted, %d results; kill -> Redis expiry %.1f s, "
+                            + "survivor), %d uploads accepted, %d results, %d without an answer; kill -> Redis expiry %.1f s, "
                             + "-> all reconnected %.1f s; SIGTERM -> readiness 503 %.1f s, -> stopped %.1f s; "
                             + "early tier check %s; total %.1f s",
                     startSeconds, loadedSeconds, vla.size(), untouched.size(), killed.size(), drained.size(),
@@ -216,7 +216,8 @@ class ClusterBehindHaproxyTest {
                     vla.stream().mapToLong(c -> c.errors.get()).sum(), untouchedErrors, lostByKill, lostByDrain, rest.size(), spread, restEnded,
                     rest.stream().mapToLong(c -> c.openFailures.get()).sum(), survivorStreamEnds,
                     rest.stream().mapToLong(c -> c.accepted.get()).sum(),
-                    rest.stream().mapToLong(c -> c.results.get()).sum(), expirySeconds, reconnectSeconds,
+                    rest.stream().mapToLong(c -> c.results.get()).sum(),
+                    rest.stream().mapToLong(c -> c.transportFailures.get()).sum(), expirySeconds, reconnectSeconds,
                     readinessSeconds, stopSeconds, checkedEarly ? "made" : "skipped (slow machine)", seconds(t0));
             System.out.println(figures);
             System.out.println("ports: lb " + cluster.lbPort + ", killed " + inst1.port + ", drained " + inst2.port
@@ -257,6 +258,8 @@ class ClusterBehindHaproxyTest {
                     assertThat(c.refused.get()).as("uploads refused on a surviving instance (session %s, first owner "
                             + "%s), last: %s", c.sessionId(), owner.get(c) == null ? "-" : owner.get(c).id,
                             c.lastRefusal).isZero();
+                    assertThat(c.transportFailures.get()).as("uploads without an answer on a surviving instance "
+                            + "(the client saw each fail), last: %s", c.lastRefusal).isLessThanOrEqualTo(1);
                     assertThat(c.results.get()).as("results of a surviving REST session").isEqualTo(c.accepted.get());
                 } else {
                     assertThat(c.sessions.get()).as("a REST client of a stopped instance made a new session")

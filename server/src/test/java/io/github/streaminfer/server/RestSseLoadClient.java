@@ -17,11 +17,11 @@ import java.util.stream.Stream;
  * is redirected to the owner), and counts the results that come back. When its session is gone (its instance
  * died), it creates a new one through the balancer.
  *
- * <p>Event streams are read through an {@link HttpClient} of their own, with no request timeout. With the JDK's
- * client, a timed request that was redirected can have its timer fire after its connection went back to the pool,
- * and close that connection under whatever exchange uses it then ({@code IOException: connection closed locally}):
- * sharing one client, event streams on healthy instances died that way whenever uploads were redirected in numbers
- * (after an instance died). Uploads keep their 10 s timeout on the other client.
+ * <p>Event streams are read through an {@link HttpClient} of their own, with no request timeout. Sharing one JDK
+ * client with the timed (and mostly redirected) uploads, event streams on healthy instances were closed by the client
+ * itself ({@code IOException: connection closed locally}), and none was once the uploads had no timeout: an upload's
+ * timer fires, it appears, after its connection went back to the pool, under the exchange that reused it. Uploads
+ * keep their 10 s timeout on the other client.
  */
 final class RestSseLoadClient {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,7 +36,10 @@ final class RestSseLoadClient {
     private volatile boolean stopped;
     final AtomicLong accepted = new AtomicLong();
     final AtomicLong results = new AtomicLong();
+    /** Uploads answered with a status other than 202. */
     final AtomicLong refused = new AtomicLong();
+    /** Uploads that got no answer at all (the connection failed first); the client knows, and may send again. */
+    final AtomicLong transportFailures = new AtomicLong();
     /** Session creations that failed (retried on the next tick). */
     final AtomicLong openFailures = new AtomicLong();
     final AtomicInteger sessions = new AtomicInteger();
@@ -147,7 +150,7 @@ final class RestSseLoadClient {
                 lastRefusal = r.statusCode() + " " + r.uri() + " " + r.body();
             }
         } catch (Exception e) {
-            refused.incrementAndGet();
+            transportFailures.incrementAndGet();
             lastRefusal = e.toString();
         }
     }
