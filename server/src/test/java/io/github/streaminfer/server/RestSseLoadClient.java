@@ -50,6 +50,8 @@ final class RestSseLoadClient {
     private final AtomicLong acceptedThisSession = new AtomicLong();
     private final AtomicLong resultsThisSession = new AtomicLong();
     private long frame;
+    /** A tick in progress: ticks come from a pool, and a client does one thing at a time. */
+    private final java.util.concurrent.atomic.AtomicBoolean ticking = new java.util.concurrent.atomic.AtomicBoolean();
     /** What the last refused upload got, for the test's message. */
     volatile String lastRefusal = "";
     /** Why session creations failed, by status or exception, for the test's figures. */
@@ -123,9 +125,17 @@ final class RestSseLoadClient {
 
     /** Uploads one frame through the balancer; re-creates the session when it is gone. Blocking. */
     void tick() {
-        if (stopped) {
-            return;
+        if (stopped || !ticking.compareAndSet(false, true)) {
+            return; // stopped, or the last tick is still busy (opening a session takes longer than a period)
         }
+        try {
+            tickAlone();
+        } finally {
+            ticking.set(false);
+        }
+    }
+
+    private void tickAlone() {
         try {
             if (!streamOpen) {
                 try {
