@@ -112,7 +112,8 @@ class ConnectionProtocolTest {
                 pongs++;
             }
             assertClose(f, CloseCodes.POLICY_VIOLATION, "more than 50 pings and pongs per second");
-            assertThat(pongs).isBetween(100, 110);
+            // the burst, plus what the rate refills while the flood is read (a loaded machine reads it slower)
+            assertThat(pongs).isBetween(100, 150);
             assertThat(counter(TestSupport.get(s, "/metrics").body(), "connections_closed_control_flood_total"))
                     .isEqualTo(1);
         }
